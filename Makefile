@@ -1,0 +1,34 @@
+# O3 Governance. `make run` and `make test` are the two commands of the README; both set up .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export O3_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: setup run test ui bench peer-check screenshot clean-data
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: setup
+	$(BIN)/o3-governance run --seed-demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+ui: setup
+	$(BIN)/dagster dev -w workspace.yaml
+
+bench: setup
+	$(BIN)/python -m bench
+
+peer-check: setup
+	$(BIN)/python tools/check_peer_fixtures.py ../shared/peer-fixtures
+
+clean-data:
+	rm -rf data/inbox data/raw data/quarantine data/lake data/media data/reports data/exports data/tmp data/warehouse.duckdb* data/audit_head.json

@@ -1,0 +1,105 @@
+"""Where things live and what "today" is: the contract's environment variables, read in one place."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_POLICY_FILE = PACKAGE_DIR / "policy" / "default_policy.yaml"
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+@dataclass(frozen=True)
+class DataLayout:
+    """The folders under O3_DATA_DIR. Every store that can hold personal data is listed here,
+    so that retention and erasure can reach each of them."""
+
+    root: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def raw(self) -> Path:  # raw archives kept after ingest (only while configured)
+        return self.root / "raw"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def lake(self) -> Path:
+        return self.root / "lake"
+
+    @property
+    def lake_messages(self) -> Path:  # hive layout: chat_id=<id>/month=<YYYY-MM>/part-*.parquet
+        return self.lake / "messages"
+
+    @property
+    def media(self) -> Path:  # content-addressed: <sha[:2]>/<sha256><ext>
+        return self.root / "media"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def work(self) -> Path:  # scratch space for extraction and rewrites; always inside the data folder
+        return self.root / "tmp"
+
+    def ensure(self) -> "DataLayout":
+        for p in (self.root, self.inbox, self.raw, self.quarantine, self.lake_messages, self.media,
+                  self.reports, self.exports, self.work):
+            p.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("O3_DATA_DIR") or (Path.cwd() / "data")).resolve()
+
+
+def layout() -> DataLayout:
+    return DataLayout(data_dir())
+
+
+def policy_file() -> Path:
+    value = os.environ.get("O3_POLICY_FILE")
+    return Path(value).resolve() if value else DEFAULT_POLICY_FILE
+
+
+def as_of() -> date:
+    """O3_AS_OF stands in for today (audits, tests); otherwise today's date in Brussels."""
+    value = os.environ.get("O3_AS_OF")
+    if value:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"O3_AS_OF must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
+    return datetime.now(BRUSSELS).date()
+
+
+def raw_retention_days() -> int:
+    """How long raw archives are kept after ingest; 0 (default) removes them once ingested."""
+    return int(os.environ.get("O3_RAW_RETENTION_DAYS", "0"))
+
+
+def dagster_home() -> Path:
+    """DAGSTER_HOME, defaulting to the checkout's ``dagster_home/`` (and exported so Dagster sees it)."""
+    value = os.environ.get("DAGSTER_HOME")
+    home = Path(value).resolve() if value else PROJECT_ROOT / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home

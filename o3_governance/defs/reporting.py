@@ -1,0 +1,4 @@
+"""Dagster definitions for the reporting domain."""
+import dagster as dg
+
+defs = dg.Definitions()

@@ -1,0 +1,372 @@
+"""Ingest: inbox files → archive registry, Parquet lake, DuckDB ``messages`` and content-addressed media.
+
+Streaming throughout: messages go from the parser into Arrow batches and a DuckDB staging table, so
+memory stays flat in the size of an archive. A file that cannot be read is quarantined with a
+one-line reason and the run goes on. Re-exports of a chat add no duplicate messages because
+``message_id`` depends only on (chat, local time, author, body, occurrence).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pyarrow as pa
+
+from o3_governance import audit, lake, warehouse
+from o3_governance.config import BRUSSELS, DataLayout, raw_retention_days
+from o3_governance.parsing import NotAnExport, ParsedExport, ParsedMessage, open_archive
+
+BATCH_ROWS = 50_000
+# Browsers and sync tools leave these while a download is still being written.
+PARTIAL_SUFFIXES = (".crdownload", ".part", ".partial", ".tmp", ".download")
+
+ARROW_SCHEMA = pa.schema([
+    ("message_id", pa.string()),
+    ("archive_id", pa.string()),
+    ("chat_id", pa.string()),
+    ("chat_name", pa.string()),
+    ("source_format", pa.string()),
+    ("sent_at", pa.timestamp("us", tz="UTC")),
+    ("sent_local", pa.timestamp("us")),
+    ("local_date", pa.date32()),
+    ("month", pa.string()),
+    ("author", pa.string()),
+    ("author_phone", pa.string()),
+    ("message_type", pa.string()),
+    ("body", pa.string()),
+    ("attachment", pa.string()),
+    ("media_sha256", pa.string()),
+    ("edited", pa.bool_()),
+    ("language", pa.string()),
+    ("line_no", pa.int32()),
+])
+assert [f.name for f in ARROW_SCHEMA] == [c for c, _ in warehouse.MESSAGE_COLUMNS]
+
+
+@dataclass
+class ArchiveResult:
+    archive_id: str
+    file_name: str
+    status: str  # ingested / duplicate / quarantined
+    reason: str | None = None
+    message_count: int = 0
+    new_message_count: int = 0
+    media_count: int = 0
+
+
+@dataclass
+class IngestSummary:
+    archives: list[ArchiveResult] = field(default_factory=list)
+    inbox_files: list[tuple[str, str]] = field(default_factory=list)  # (file name, sha256) seen this run
+    raw_removed: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for a in self.archives if a.status == status)
+
+    @property
+    def new_messages(self) -> int:
+        return sum(a.new_message_count for a in self.archives)
+
+    @property
+    def messages_read(self) -> int:
+        return sum(a.message_count for a in self.archives)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Files waiting in the inbox, oldest name first; hidden files and partial downloads are left."""
+    if not inbox.exists():
+        return []
+    return sorted(p for p in inbox.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and not p.name.endswith(PARTIAL_SUFFIXES))
+
+
+class LocalTimeConverter:
+    """Wall-clock Brussels time → UTC instant. Offsets change only on whole hours, so one zoneinfo
+    lookup per hour serves every message in it. Ambiguous autumn times take the first (summer)
+    reading; spring-gap times are read with the offset before the gap (02:30 → 03:30 CEST)."""
+
+    def __init__(self) -> None:
+        self._offsets: dict[datetime, timedelta] = {}
+
+    def to_utc(self, local: datetime) -> datetime:
+        hour = local.replace(minute=0, second=0, microsecond=0)
+        offset = self._offsets.get(hour)
+        if offset is None:
+            offset = hour.replace(tzinfo=BRUSSELS).utcoffset()
+            self._offsets[hour] = offset
+        return (local - offset).replace(tzinfo=timezone.utc)
+
+
+class OccurrenceCounter:
+    """How many times (time, author, body) has been seen so far in this export. Identical messages
+    share a timestamp, so only recent timestamps need remembering: bounded, so memory stays flat."""
+
+    def __init__(self, max_times: int = 4096) -> None:
+        self._by_time: OrderedDict[datetime, dict[tuple, int]] = OrderedDict()
+        self._max = max_times
+
+    def next(self, sent_local: datetime, author: str | None, body: str) -> int:
+        seen = self._by_time.get(sent_local)
+        if seen is None:
+            seen = self._by_time[sent_local] = {}
+            if len(self._by_time) > self._max:
+                self._by_time.popitem(last=False)
+        key = (author, body)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        return n
+
+
+def message_id_for(chat_name: str, sent_local: datetime, author: str | None, body: str, occurrence: int) -> str:
+    key = "\x1f".join((chat_name, sent_local.isoformat(), author or "", body, str(occurrence)))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+class MediaStore:
+    """Content-addressed media: ``media/<sha[:2]>/<sha256><ext>``; identical files are stored once."""
+
+    def __init__(self, root: Path, work: Path) -> None:
+        self.root = root
+        self.work = work
+
+    def path_for(self, sha: str, ext: str) -> Path:
+        return self.root / sha[:2] / f"{sha}{ext}"
+
+    def put(self, ref) -> str:
+        ext = Path(ref.name).suffix.lower()[:10]
+        self.work.mkdir(parents=True, exist_ok=True)
+        tmp = self.work / f"media-{os.getpid()}.part"
+        h = hashlib.sha256()
+        with ref.open() as src, open(tmp, "wb") as dst:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                h.update(chunk)
+                dst.write(chunk)
+        sha = h.hexdigest()
+        dest = self.path_for(sha, ext)
+        if dest.exists():
+            tmp.unlink()
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, dest)
+        return sha
+
+
+def _rows(export: ParsedExport, archive_id: str, media: MediaStore, stored_media: dict[str, str]) -> Iterator[tuple]:
+    to_utc = LocalTimeConverter().to_utc
+    occurrences = OccurrenceCounter()
+    chat_ids: dict[str, str] = {}
+    months: dict[tuple[int, int], str] = {}
+    for m in export.messages:
+        chat_name = m.chat_name or export.chat_name
+        chat_id = chat_ids.get(chat_name)
+        if chat_id is None:
+            chat_id = chat_ids[chat_name] = lake.chat_id_for(chat_name)
+        local = m.sent_local
+        month = months.get((local.year, local.month))
+        if month is None:
+            month = months[(local.year, local.month)] = f"{local.year:04d}-{local.month:02d}"
+        media_sha = None
+        if m.attachment:
+            media_sha = stored_media.get(m.attachment)
+            if media_sha is None:
+                ref = export.media.get(m.attachment)
+                if ref is not None:
+                    media_sha = stored_media[m.attachment] = media.put(ref)
+        occurrence = occurrences.next(local, m.author, m.body)
+        yield (
+            message_id_for(chat_name, local, m.author, m.body, occurrence), archive_id, chat_id, chat_name,
+            export.source_format, to_utc(local), local, local.date(), month, m.author, m.author_phone,
+            m.message_type, m.body, m.attachment, media_sha, m.edited, export.export_language, m.line_no,
+        )
+
+
+def _batches(rows: Iterable[tuple], size: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    names = ARROW_SCHEMA.names
+    buffer: list[tuple] = []
+    for row in rows:
+        buffer.append(row)
+        if len(buffer) >= size:
+            yield pa.RecordBatch.from_arrays([pa.array(col, type=t) for col, t in zip(zip(*buffer), ARROW_SCHEMA.types)], names=names)
+            buffer = []
+    if buffer:
+        yield pa.RecordBatch.from_arrays([pa.array(col, type=t) for col, t in zip(zip(*buffer), ARROW_SCHEMA.types)], names=names)
+
+
+def _archive_id(sha: str, con) -> str:
+    """The first registration of some bytes is named by their hash; a later byte-identical copy
+    gets a name of its own (same hash, counted), so every file seen has its own row."""
+    seen = con.execute("SELECT count(*) FROM archives WHERE sha256 = ?", [sha]).fetchone()[0]
+    return sha[:20] if seen == 0 else hashlib.sha256(f"{sha}:{seen}".encode()).hexdigest()[:20]
+
+
+def _register(con, result: ArchiveResult, sha: str, size: int, received_at: datetime, *, source_format=None,
+              chat_id=None, chat_name=None, raw_path=None) -> None:
+    con.execute(
+        "INSERT INTO archives (archive_id, file_name, sha256, status, reason, message_count, new_message_count, "
+        "media_count, source_format, chat_id, chat_name, size_bytes, received_at, raw_path) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [result.archive_id, result.file_name, sha, result.status, result.reason, result.message_count,
+         result.new_message_count, result.media_count, source_format, chat_id, chat_name, size, received_at, raw_path])
+
+
+def _quarantine(layout: DataLayout, path: Path, archive_id: str, reason: str) -> None:
+    """Move the file aside, unchanged, with its reason beside it: nothing is lost."""
+    layout.quarantine.mkdir(parents=True, exist_ok=True)
+    dest = layout.quarantine / f"{archive_id}{''.join(path.suffixes[-1:]).lower()}"
+    shutil.move(str(path), dest)
+    dest.with_name(dest.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+
+
+def _forget_unreferenced_media(con, layout: DataLayout, shas: Iterable[str]) -> None:
+    """Media copied from an archive that then failed must not stay behind as an orphan copy."""
+    for sha in set(shas):
+        if not con.execute("SELECT count(*) FROM messages WHERE media_sha256 = ?", [sha]).fetchone()[0]:
+            for f in (layout.media / sha[:2]).glob(f"{sha}*"):
+                f.unlink()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = None,
+                received_at: datetime | None = None, sha: str | None = None) -> ArchiveResult:
+    received_at = received_at or datetime.now(timezone.utc)
+    sha = sha or sha256_file(path)
+    size = path.stat().st_size
+    archive_id = _archive_id(sha, con)
+    result = ArchiveResult(archive_id=archive_id, file_name=path.name, status="ingested")
+
+    if con.execute("SELECT count(*) FROM archives WHERE sha256 = ?", [sha]).fetchone()[0]:
+        result.status, result.reason = "duplicate", "byte-identical to an archive already registered"
+        _register(con, result, sha, size, received_at)
+        path.unlink()
+        audit.append(con, "archive_duplicate", {"archive_id": archive_id, "sha256": sha}, run_id=run_id)
+        return result
+
+    staging = f"staging_{archive_id}"
+    stored_media: dict[str, str] = {}
+    export: ParsedExport | None = None
+    try:
+        export = open_archive(path, work_dir=layout.work)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM messages LIMIT 0")
+        for batch in _batches(_rows(export, archive_id, MediaStore(layout.media, layout.work), stored_media)):
+            con.register("incoming_batch", batch)
+            con.execute(f"INSERT INTO {staging} SELECT * FROM incoming_batch")
+            con.unregister("incoming_batch")
+        source_format, chat_name = export.source_format, export.chat_name
+    except Exception as exc:  # noqa: BLE001 - any failure to read a file quarantines that file, never the run
+        reason = _one_line(exc) if isinstance(exc, NotAnExport) else f"could not be read ({type(exc).__name__})"
+        con.execute(f"DROP TABLE IF EXISTS {staging}")
+        if export is not None:
+            export.close()
+        _forget_unreferenced_media(con, layout, stored_media.values())
+        result.status, result.reason = "quarantined", reason
+        _quarantine(layout, path, archive_id, reason)
+        _register(con, result, sha, size, received_at)
+        audit.append(con, "archive_quarantined", {"archive_id": archive_id, "sha256": sha, "reason": reason},
+                     run_id=run_id)
+        return result
+    finally:
+        if export is not None:
+            export.close()
+
+    result.message_count = con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
+    if result.message_count == 0:
+        con.execute(f"DROP TABLE {staging}")
+        reason = "no messages found in the export"
+        result.status, result.reason = "quarantined", reason
+        _quarantine(layout, path, archive_id, reason)
+        _register(con, result, sha, size, received_at)
+        audit.append(con, "archive_quarantined", {"archive_id": archive_id, "sha256": sha, "reason": reason},
+                     run_id=run_id)
+        return result
+
+    # Only messages the warehouse does not hold yet: an older export is a prefix of a newer one.
+    new_rows = (f"SELECT s.* FROM {staging} s WHERE NOT EXISTS "
+                f"(SELECT 1 FROM messages m WHERE m.message_id = s.message_id) "
+                f"QUALIFY row_number() OVER (PARTITION BY s.message_id ORDER BY s.line_no) = 1")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE new_{staging} AS {new_rows}")
+    result.new_message_count = con.execute(f"SELECT count(*) FROM new_{staging}").fetchone()[0]
+    result.media_count = len(stored_media)
+    chat_id = lake.chat_id_for(chat_name)
+
+    # Lake first (idempotent file names), then one warehouse transaction: a crash in between is
+    # repaired by the next run, which parses the still-present inbox file again.
+    if result.new_message_count:
+        lake.write_archive_rows(con, f"SELECT * FROM new_{staging}", layout.lake_messages,
+                                layout.work / f"lake-{archive_id}", archive_id)
+    keep_days = raw_retention_days()
+    raw_rel = None
+    if keep_days > 0:
+        layout.raw.mkdir(parents=True, exist_ok=True)
+        raw_rel = str(Path("raw") / f"{archive_id}{path.suffix.lower()}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"INSERT INTO messages SELECT * FROM new_{staging}")
+        _register(con, result, sha, size, received_at, source_format=source_format, chat_id=chat_id,
+                  chat_name=chat_name, raw_path=raw_rel)
+        audit.append(con, "archive_ingested", {
+            "archive_id": archive_id, "sha256": sha, "messages": result.message_count,
+            "new_messages": result.new_message_count, "media": result.media_count}, run_id=run_id)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {staging}")
+        con.execute(f"DROP TABLE IF EXISTS new_{staging}")
+    if raw_rel:
+        shutil.move(str(path), layout.root / raw_rel)
+    else:
+        path.unlink()
+    return result
+
+
+def remove_expired_raw_archives(con, layout: DataLayout, now: datetime | None = None, *,
+                                run_id: str | None = None) -> int:
+    """Raw archives are kept only as long as configured; their sha256 stays in the registry."""
+    now = now or datetime.now(timezone.utc)
+    keep = timedelta(days=raw_retention_days())
+    rows = con.execute("SELECT archive_id, raw_path, received_at FROM archives WHERE raw_path IS NOT NULL").fetchall()
+    removed = 0
+    for archive_id, raw_path, received_at in rows:
+        if received_at + keep <= now:
+            (layout.root / raw_path).unlink(missing_ok=True)
+            con.execute("UPDATE archives SET raw_path = NULL, raw_removed_at = ? WHERE archive_id = ?", [now, archive_id])
+            removed += 1
+    if removed:
+        audit.append(con, "raw_archives_removed", {"count": removed}, run_id=run_id)
+    return removed
+
+
+def ingest_inbox(layout: DataLayout, *, run_id: str | None = None) -> IngestSummary:
+    """Ingest every file waiting in the inbox. Never raises for a bad file."""
+    layout.ensure()
+    summary = IngestSummary()
+    con = warehouse.connect(layout.warehouse)
+    try:
+        for path in inbox_files(layout.inbox):
+            sha = sha256_file(path)
+            summary.inbox_files.append((path.name, sha))
+            summary.archives.append(ingest_file(con, layout, path, run_id=run_id, sha=sha))
+        summary.raw_removed = remove_expired_raw_archives(con, layout, run_id=run_id)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return summary

@@ -1,0 +1,1 @@
+"""rights domain: plain Python, no Dagster."""

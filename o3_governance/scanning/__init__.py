@@ -1,0 +1,1 @@
+"""scanning domain: plain Python, no Dagster."""

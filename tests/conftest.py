@@ -1,0 +1,33 @@
+import os
+import socket
+
+import pytest
+
+from o3_governance.config import DataLayout
+
+
+@pytest.fixture
+def data_layout(tmp_path, monkeypatch) -> DataLayout:
+    """A fresh data folder, set as O3_DATA_DIR for the test."""
+    root = tmp_path / "data"
+    monkeypatch.setenv("O3_DATA_DIR", str(root))
+    monkeypatch.delenv("O3_AS_OF", raising=False)
+    monkeypatch.delenv("O3_POLICY_FILE", raising=False)
+    return DataLayout(root).ensure()
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fails the test on any attempt to open a non-loopback network connection."""
+    real_connect = socket.socket.connect
+    attempts: list = []
+
+    def guarded(self, address, *a, **k):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+            return real_connect(self, address, *a, **k)
+        attempts.append(address)
+        raise OSError(f"network access attempted in a test: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield attempts
