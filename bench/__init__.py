@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``). Figures go into the README, not into tests."""
