@@ -42,7 +42,7 @@ def one(n: int, workdir: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="*", default=[250_000, 1_000_000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[250_000, 1_000_000, 2_000_000])
     ap.add_argument("--child", type=int, default=None)
     args = ap.parse_args()
     if args.child:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,23 +18,17 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 
 from o3_governance import audit, lake, warehouse
-from o3_governance.config import BRUSSELS, DataLayout, raw_retention_days
-from o3_governance.parsing import NotAnExport, ParsedExport, ParsedMessage, open_archive
+from o3_governance.config import DataLayout, raw_retention_days
+from o3_governance.parsing import NotAnExport, ParsedExport, open_archive
 
 BATCH_ROWS = 50_000
 # Browsers and sync tools leave these while a download is still being written.
 PARTIAL_SUFFIXES = (".crdownload", ".part", ".partial", ".tmp", ".download")
 
-ARROW_SCHEMA = pa.schema([
-    ("message_id", pa.string()),
-    ("archive_id", pa.string()),
-    ("chat_id", pa.string()),
+# What Python hands to DuckDB per message; ids, instants and partitions are computed there, vectorised.
+PARSED_SCHEMA = pa.schema([
     ("chat_name", pa.string()),
-    ("source_format", pa.string()),
-    ("sent_at", pa.timestamp("us", tz="UTC")),
     ("sent_local", pa.timestamp("us")),
-    ("local_date", pa.date32()),
-    ("month", pa.string()),
     ("author", pa.string()),
     ("author_phone", pa.string()),
     ("message_type", pa.string()),
@@ -43,10 +36,16 @@ ARROW_SCHEMA = pa.schema([
     ("attachment", pa.string()),
     ("media_sha256", pa.string()),
     ("edited", pa.bool_()),
-    ("language", pa.string()),
     ("line_no", pa.int32()),
 ])
-assert [f.name for f in ARROW_SCHEMA] == [c for c, _ in warehouse.MESSAGE_COLUMNS]
+
+# message_id = hash of (chat, local time as written, author, body, occurrence): the same message in a
+# later or overlapping export of the chat gets the same id. Occurrence tells identical messages apart.
+MESSAGE_ID_SQL = ("substr(sha256(concat_ws(chr(31), chat_name, strftime(sent_local, '%Y-%m-%dT%H:%M:%S'), "
+                  "coalesce(author, ''), body, occurrence::VARCHAR)), 1, 32)")
+# Wall-clock Brussels time → instant (ICU): a spring-gap time moves forward an hour; a time in the
+# repeated autumn hour is read as standard time.
+SENT_AT_SQL = "timezone('Europe/Brussels', sent_local)"
 
 
 @dataclass
@@ -94,48 +93,6 @@ def inbox_files(inbox: Path) -> list[Path]:
                   if p.is_file() and not p.name.startswith(".") and not p.name.endswith(PARTIAL_SUFFIXES))
 
 
-class LocalTimeConverter:
-    """Wall-clock Brussels time → UTC instant. Offsets change only on whole hours, so one zoneinfo
-    lookup per hour serves every message in it. Ambiguous autumn times take the first (summer)
-    reading; spring-gap times are read with the offset before the gap (02:30 → 03:30 CEST)."""
-
-    def __init__(self) -> None:
-        self._offsets: dict[datetime, timedelta] = {}
-
-    def to_utc(self, local: datetime) -> datetime:
-        hour = local.replace(minute=0, second=0, microsecond=0)
-        offset = self._offsets.get(hour)
-        if offset is None:
-            offset = hour.replace(tzinfo=BRUSSELS).utcoffset()
-            self._offsets[hour] = offset
-        return (local - offset).replace(tzinfo=timezone.utc)
-
-
-class OccurrenceCounter:
-    """How many times (time, author, body) has been seen so far in this export. Identical messages
-    share a timestamp, so only recent timestamps need remembering: bounded, so memory stays flat."""
-
-    def __init__(self, max_times: int = 4096) -> None:
-        self._by_time: OrderedDict[datetime, dict[tuple, int]] = OrderedDict()
-        self._max = max_times
-
-    def next(self, sent_local: datetime, author: str | None, body: str) -> int:
-        seen = self._by_time.get(sent_local)
-        if seen is None:
-            seen = self._by_time[sent_local] = {}
-            if len(self._by_time) > self._max:
-                self._by_time.popitem(last=False)
-        key = (author, body)
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        return n
-
-
-def message_id_for(chat_name: str, sent_local: datetime, author: str | None, body: str, occurrence: int) -> str:
-    key = "\x1f".join((chat_name, sent_local.isoformat(), author or "", body, str(occurrence)))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
 class MediaStore:
     """Content-addressed media: ``media/<sha[:2]>/<sha256><ext>``; identical files are stored once."""
 
@@ -165,20 +122,9 @@ class MediaStore:
         return sha
 
 
-def _rows(export: ParsedExport, archive_id: str, media: MediaStore, stored_media: dict[str, str]) -> Iterator[tuple]:
-    to_utc = LocalTimeConverter().to_utc
-    occurrences = OccurrenceCounter()
-    chat_ids: dict[str, str] = {}
-    months: dict[tuple[int, int], str] = {}
+def _rows(export: ParsedExport, media: MediaStore, stored_media: dict[str, str]) -> Iterator[tuple]:
+    default_chat = export.chat_name
     for m in export.messages:
-        chat_name = m.chat_name or export.chat_name
-        chat_id = chat_ids.get(chat_name)
-        if chat_id is None:
-            chat_id = chat_ids[chat_name] = lake.chat_id_for(chat_name)
-        local = m.sent_local
-        month = months.get((local.year, local.month))
-        if month is None:
-            month = months[(local.year, local.month)] = f"{local.year:04d}-{local.month:02d}"
         media_sha = None
         if m.attachment:
             media_sha = stored_media.get(m.attachment)
@@ -186,24 +132,39 @@ def _rows(export: ParsedExport, archive_id: str, media: MediaStore, stored_media
                 ref = export.media.get(m.attachment)
                 if ref is not None:
                     media_sha = stored_media[m.attachment] = media.put(ref)
-        occurrence = occurrences.next(local, m.author, m.body)
-        yield (
-            message_id_for(chat_name, local, m.author, m.body, occurrence), archive_id, chat_id, chat_name,
-            export.source_format, to_utc(local), local, local.date(), month, m.author, m.author_phone,
-            m.message_type, m.body, m.attachment, media_sha, m.edited, export.export_language, m.line_no,
-        )
+        yield (m.chat_name or default_chat, m.sent_local, m.author, m.author_phone, m.message_type, m.body,
+               m.attachment, media_sha, m.edited, m.line_no)
 
 
 def _batches(rows: Iterable[tuple], size: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    names = ARROW_SCHEMA.names
+    def batch(buffer: list[tuple]) -> pa.RecordBatch:
+        columns = zip(*buffer)
+        return pa.RecordBatch.from_arrays([pa.array(c, type=t) for c, t in zip(columns, PARSED_SCHEMA.types)],
+                                          schema=PARSED_SCHEMA)
+
     buffer: list[tuple] = []
     for row in rows:
         buffer.append(row)
         if len(buffer) >= size:
-            yield pa.RecordBatch.from_arrays([pa.array(col, type=t) for col, t in zip(zip(*buffer), ARROW_SCHEMA.types)], names=names)
+            yield batch(buffer)
             buffer = []
     if buffer:
-        yield pa.RecordBatch.from_arrays([pa.array(col, type=t) for col, t in zip(zip(*buffer), ARROW_SCHEMA.types)], names=names)
+        yield batch(buffer)
+
+
+def _staged_messages_sql(staging: str, archive_id: str, source_format: str, language: str | None) -> str:
+    """The staged rows as ``messages`` rows, in the warehouse's column order."""
+    lang = "NULL" if language is None else f"'{language}'"
+    return f"""
+        WITH counted AS (
+            SELECT *, row_number() OVER (PARTITION BY chat_name, sent_local, author, body ORDER BY line_no) - 1
+                   AS occurrence
+            FROM {staging})
+        SELECT {MESSAGE_ID_SQL} AS message_id, '{archive_id}' AS archive_id, {lake.CHAT_ID_SQL} AS chat_id,
+               chat_name, '{source_format}' AS source_format, {SENT_AT_SQL} AS sent_at, sent_local,
+               sent_local::DATE AS local_date, strftime(sent_local, '%Y-%m') AS month, author, author_phone,
+               message_type, body, attachment, media_sha256, edited, {lang}::VARCHAR AS language, line_no
+        FROM counted"""
 
 
 def _archive_id(sha: str, con) -> str:
@@ -264,12 +225,13 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
     export: ParsedExport | None = None
     try:
         export = open_archive(path, work_dir=layout.work)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM messages LIMIT 0")
-        for batch in _batches(_rows(export, archive_id, MediaStore(layout.media, layout.work), stored_media)):
-            con.register("incoming_batch", batch)
+        # Arrow objects are read through DuckDB's replacement scan of local variables: unlike
+        # register(), it does not trip over an earlier, partly fetched result on the connection.
+        parsed_empty = PARSED_SCHEMA.empty_table()  # noqa: F841 - read by name in the SQL below
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM parsed_empty")
+        for incoming_batch in _batches(_rows(export, MediaStore(layout.media, layout.work), stored_media)):
             con.execute(f"INSERT INTO {staging} SELECT * FROM incoming_batch")
-            con.unregister("incoming_batch")
-        source_format, chat_name = export.source_format, export.chat_name
+        source_format, chat_name, language = export.source_format, export.chat_name, export.export_language
     except Exception as exc:  # noqa: BLE001 - any failure to read a file quarantines that file, never the run
         reason = _one_line(exc) if isinstance(exc, NotAnExport) else f"could not be read ({type(exc).__name__})"
         con.execute(f"DROP TABLE IF EXISTS {staging}")
@@ -298,9 +260,9 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
         return result
 
     # Only messages the warehouse does not hold yet: an older export is a prefix of a newer one.
-    new_rows = (f"SELECT s.* FROM {staging} s WHERE NOT EXISTS "
-                f"(SELECT 1 FROM messages m WHERE m.message_id = s.message_id) "
-                f"QUALIFY row_number() OVER (PARTITION BY s.message_id ORDER BY s.line_no) = 1")
+    staged = _staged_messages_sql(staging, archive_id, source_format, language)
+    new_rows = (f"SELECT s.* FROM ({staged}) s WHERE NOT EXISTS "
+                f"(SELECT 1 FROM messages m WHERE m.message_id = s.message_id)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE new_{staging} AS {new_rows}")
     result.new_message_count = con.execute(f"SELECT count(*) FROM new_{staging}").fetchone()[0]
     result.media_count = len(stored_media)

@@ -15,6 +15,9 @@ def chat_id_for(chat_name: str) -> str:
     return hashlib.sha256(chat_name.encode("utf-8")).hexdigest()[:16]
 
 
+CHAT_ID_SQL = "substr(sha256(chat_name), 1, 16)"  # chat_id_for(), vectorised in DuckDB
+
+
 def partition_dir(lake_messages: Path, chat_id: str, month: str) -> Path:
     return lake_messages / f"chat_id={chat_id}" / f"month={month}"
 

@@ -65,7 +65,13 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False,
                                                                   "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
+    # Bounded memory: big archives spill to a temp folder inside the data folder instead of growing RSS.
+    con.execute(f"SET memory_limit = '{os.environ.get('O3_DUCKDB_MEMORY', '512MB')}'")
     if not read_only:
+        spill = path.parent / "tmp" / "duckdb"
+        spill.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{_sql_path(spill)}'")
+        con.execute("SET preserve_insertion_order = false")
         ensure_core_schema(con)
     return con
 

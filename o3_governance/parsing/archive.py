@@ -1,0 +1,159 @@
+"""The single entry point for ingest: ``open_archive(path)`` → ParsedExport, whatever the file is.
+
+Detected by content, not only by extension: a zip (``PK`` signature), a Cloud API webhook capture
+(JSON / JSON Lines) or an exported chat text. Zips are read in place — members are streamed from
+the archive, never extracted to disk — after every entry has been checked (unsafe paths, links,
+decompression bombs refuse the whole zip).
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import stat
+import zipfile
+import zlib
+from pathlib import Path
+
+from o3_governance.parsing.model import MediaRef, NotAnExport, ParsedExport
+from o3_governance.parsing import cloud_api, whatsapp_txt
+
+MAX_ENTRIES = 10_000
+MAX_TOTAL_UNCOMPRESSED = 2 * 1024**3
+MAX_RATIO = 100                    # uncompressed / compressed, checked for members over LARGE_MEMBER
+LARGE_MEMBER = 1024**2
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_DRIVE_RE = re.compile(r"^[A-Za-z]:")
+_CHAT_MEMBER_RE = re.compile(r"^(?:_chat|WhatsApp.*|Discussion WhatsApp.*)\.txt$", re.IGNORECASE)
+_CORRUPT = "zip is truncated or corrupt"
+
+
+def open_archive(path, work_dir=None) -> ParsedExport:
+    """Open one inbox file. ``work_dir`` is accepted for ingest's sake; nothing is written there
+    (zip members are streamed). Raises NotAnExport with a one-line reason."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except IsADirectoryError:
+        raise NotAnExport("not a file") from None
+    if not head:
+        raise NotAnExport("file is empty")
+    ext = path.suffix.lower()
+    if head.startswith(_ZIP_MAGIC):
+        return _open_zip(path)
+    if ext == ".zip":
+        raise NotAnExport(f"{_CORRUPT} (no zip signature)")
+    if ext in (".json", ".jsonl") or _looks_like_json(head):
+        return cloud_api.parse_capture(path)
+    return whatsapp_txt.parse_text(lambda: open(path, "rb"), path.name)
+
+
+def _looks_like_json(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"{"):
+        return True
+    # An iOS export also starts with "[" — but with a date right after it.
+    return text.startswith(b"[") and text[1:].lstrip()[:1] in (b"{", b"]", b"")
+
+
+class _SafeStream(io.RawIOBase):
+    """A zip member stream whose data errors (CRC, inflate) come out as NotAnExport, with no names."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        try:
+            data = self._inner.read(len(b))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+            raise NotAnExport("zip member is corrupt (CRC or data error)") from None
+        n = len(data)
+        b[:n] = data
+        return n
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            super().close()
+
+
+def _member_opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    def open_member():
+        try:
+            inner = zf.open(info)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+            raise NotAnExport(_CORRUPT) from None
+        return io.BufferedReader(_SafeStream(inner), buffer_size=1 << 16)
+    return open_member
+
+
+def _unsafe(info: zipfile.ZipInfo) -> bool:
+    name = info.filename
+    if not name or "\x00" in name or name.startswith(("/", "\\")) or _DRIVE_RE.match(name):
+        return True
+    if ".." in re.split(r"[\\/]", name):
+        return True
+    mode = info.external_attr >> 16
+    return stat.S_ISLNK(mode)
+
+
+def _ignored(name: str) -> bool:
+    base = posixpath.basename(name)
+    return name.startswith("__MACOSX/") or "/__MACOSX/" in name or base.startswith("._") or not base
+
+
+def check_zip_entries(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse the whole zip on any unsafe entry or bomb sign. Declared sizes bound what zipfile will
+    ever inflate (it stops at file_size), so checking them is enough."""
+    if len(infos) > MAX_ENTRIES:
+        raise NotAnExport("zip has too many entries")
+    total = 0
+    for info in infos:
+        if _unsafe(info):
+            raise NotAnExport("zip contains unsafe entries (absolute path, '..', drive letter or link)")
+        total += info.file_size
+        if info.file_size > LARGE_MEMBER and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise NotAnExport("zip looks like a decompression bomb (compression ratio too high)")
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        raise NotAnExport("zip is too large once uncompressed")
+
+
+def _pick_chat_member(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+    texts = [i for i in infos if not i.is_dir() and not _ignored(i.filename)
+             and i.filename.lower().endswith(".txt")]
+    for pred in (lambda b: b.lower() == "_chat.txt", lambda b: bool(_CHAT_MEMBER_RE.match(b))):
+        hits = [i for i in texts if pred(posixpath.basename(i.filename))]
+        if hits:
+            return min(hits, key=lambda i: i.filename.count("/"))
+    return texts[0] if len(texts) == 1 else None
+
+
+def _open_zip(path: Path) -> ParsedExport:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        raise NotAnExport(_CORRUPT) from None
+    try:
+        infos = zf.infolist()
+        check_zip_entries(infos)
+        chat = _pick_chat_member(infos)
+        if chat is None:
+            raise NotAnExport("zip holds no WhatsApp chat text")
+        media: dict[str, MediaRef] = {}
+        for info in infos:
+            if info is chat or info.is_dir() or _ignored(info.filename):
+                continue
+            base = posixpath.basename(info.filename)
+            if base not in media:
+                media[base] = MediaRef(name=base, size=info.file_size, open=_member_opener(zf, info))
+        return whatsapp_txt.parse_text(_member_opener(zf, chat), path.name, member_name=chat.filename,
+                                       media=media, close=zf.close)
+    except BaseException:
+        zf.close()
+        raise

@@ -1,0 +1,416 @@
+"""WhatsApp "Export chat" text (Android and iOS; English, Dutch, French).
+
+Two streaming passes over the text, so memory stays flat whatever the file size:
+1. ``scan``: header lines only — day/month order, CRLF convention, Android vs iOS, language, the iOS
+   first-line author; stops as soon as all is known (then only checks that the rest decodes).
+2. ``iter_messages``: one compiled regex per line, continuation lines joined with "\\n".
+
+System lines: Android writes them without an author. iOS writes most of them with an author (the
+chat's name, or the actor) and U+200E before the text; we recognise the text and set author None on
+both platforms: WhatsApp wrote the line, and a chat's name is not a person. Whoever the line is about
+is still named in its body, where the scanner finds them.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePath
+from typing import BinaryIO, Callable, Iterator
+
+from o3_governance.parsing import phrases as P
+from o3_governance.parsing.model import NotAnExport, ParsedExport, ParsedMessage
+from o3_governance.parsing.phones import to_e164
+
+Opener = Callable[[], BinaryIO]
+
+# One header regex for both platforms. Group 1 is "[" on iOS; the closing part depends on it.
+#   Android: 23/03/2022, 13:31 -   1/29/18, 7:02 PM -   18-03-2022 15:10 -   2019/01/30, 20:49 -
+#            23/03/2022 à 13:31 - (French)
+#   iOS:     [31/12/2022 11:40:26]   [3/18/22, 14:56:01]   [27-11-18 18:43:20]   [1/29/18, 12:24:03 PM]
+HEADER_RE = re.compile(
+    r"[\ufeff\u200e\u200f]*(\[)?"
+    r"(\d{1,4})([./-])(\d{1,2})\3(\d{2,4})(?:,|[ \u00a0]\u00e0)?[ \u00a0\u202f]"
+    r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?"
+    r"(?:[ \u00a0\u202f]?([AaPp])\.?[ \u00a0\u202f]?[Mm]\.?)?"
+    r"(?(1)\][ \u00a0]?|[ \u00a0\u202f][-\u2013][ \u00a0\u202f])"
+)
+_match_header = HEADER_RE.match
+
+MAX_LINES_BEFORE_HEADER = 50     # a real export starts with a header; allow a little junk first
+SNIFF_HEADERS = 2000             # language / format are taken from the first lines only
+MIN_HEADERS_FOR_EOL_VOTE = 200
+
+_FILENAME_RE = re.compile(
+    r"^(?:WhatsApp Chat with |WhatsApp Chat - |WhatsApp-chat met |WhatsApp-Chat met |Discussion WhatsApp avec "
+    r"|WhatsApp Chat met |Discussion WhatsApp - |WhatsApp-Chat mit )(?P<name>.+)$", re.IGNORECASE)
+_COPY_SUFFIX_RE = re.compile(r"(?: \(\d{1,3}\))+$")
+_EXTENSIONS = (".txt", ".zip")
+
+
+def chat_name_from_filename(file_name: str) -> str | None:
+    """The chat's name as the export's file name tells it, in English, Dutch or French; a browser's
+    " (1)" copy suffix is dropped. None for a generic name such as ``_chat.txt``."""
+    stem = PurePath(file_name.replace("\\", "/")).name
+    low = stem.lower()
+    for ext in _EXTENSIONS:
+        if low.endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    stem = _COPY_SUFFIX_RE.sub("", stem).strip()
+    m = _FILENAME_RE.match(stem)
+    if not m:
+        return None
+    name = _COPY_SUFFIX_RE.sub("", m.group("name")).strip()
+    return name or None
+
+
+def fallback_chat_name(file_name: str) -> str:
+    stem = PurePath(file_name.replace("\\", "/")).name
+    for ext in _EXTENSIONS:
+        if stem.lower().endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    return _COPY_SUFFIX_RE.sub("", stem).strip() or "chat"
+
+
+def clean_author(raw: str) -> str:
+    if P.INVISIBLE_RE.search(raw):
+        raw = P.INVISIBLE_RE.sub("", raw)
+    return raw.replace("\u00a0", " ").replace("\u202f", " ").strip()
+
+
+def detect_encoding(opener: Opener) -> str:
+    with opener() as f:
+        head = f.read(4)
+    if not head:
+        raise NotAnExport("file is empty")
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8"
+
+
+def _split_author(rest: str) -> tuple[str | None, str]:
+    """"Name: text" → (Name, text); a line without ": " has no author (Android system line)."""
+    idx = rest.find(": ")
+    if idx > 0:
+        nl = rest.find("\n", 0, idx)
+        if nl < 0:
+            return rest[:idx], rest[idx + 2:]
+        return None, rest
+    if rest.endswith(":") and "\n" not in rest:
+        return rest[:-1], ""          # e.g. a view-once photo: the author and nothing else
+    return None, rest
+
+
+def _looks_like_system_with_colon(author: str) -> bool:
+    """'X changed the subject from "a: b" to ...' — the ": " sits inside an open quote, so what looks
+    like an author is the start of a system line."""
+    return (len(author) > 60 or author.count('"') % 2 == 1 or author.count("\u201c") > author.count("\u201d")
+            or author.count("\u00ab") > author.count("\u00bb"))
+
+
+@dataclass
+class Scan:
+    encoding: str
+    crlf: bool = False
+    order: str = "dmy"                     # dmy / mdy / ymd
+    order_decided_by: str = "default"      # value>12 / year-first / backwards / default
+    source_format: str = "android"
+    language: str | None = None
+    first_author: str | None = None        # iOS: author of a system text on the first line = the chat's name
+    headers_seen: int = 0
+    lang_votes: dict = field(default_factory=dict)
+
+
+def _year(v: int) -> int:
+    return v + 2000 if v < 100 else v
+
+
+def _first_line_language(author: str | None, body_raw: str) -> str | None:
+    body = P.INVISIBLE_RE.sub("", body_raw) if P.INVISIBLE_RE.search(body_raw) else body_raw
+    body = body.strip()
+    if author is None:
+        m = P.SYSTEM_RE.search(body)
+        return m.lastgroup if m else None
+    if body.endswith(P.EDITED_SUFFIXES):
+        for k, lang in P.EDITED.items():
+            if body.endswith(k):
+                return lang
+    low = body.rstrip(".").casefold()
+    if low in P.DELETED:
+        return P.DELETED[low]
+    if body.casefold() in P.OMITTED:
+        return P.OMITTED[body.casefold()]
+    if body_raw.endswith(P.OMITTED_MARKED_SUFFIXES):
+        for w, lang in P.OMITTED.items():
+            if body.casefold().endswith(w):
+                return lang
+    m = P.IOS_ATTACHED_RE.search(body)
+    if m:
+        return P.IOS_ATTACHED_LANG[m.group("w")]
+    m = P.ANDROID_ATTACHED_RE.fullmatch(body)
+    if m:
+        return P.ANDROID_ATTACHED_LANG[m.group("w")]
+    if body_raw.startswith("\u200e"):
+        m = P.SYSTEM_RE.search(body)
+        if m:
+            return m.lastgroup
+    return None
+
+
+def scan(opener: Opener) -> Scan:
+    """First pass: header lines only. Raises NotAnExport for undecodable or non-export text."""
+    sc = Scan(encoding=detect_encoding(opener))
+    try:
+        with opener() as raw:
+            text = io.TextIOWrapper(raw, encoding=sc.encoding, errors="strict", newline="\n")
+            _scan_lines(text, sc)
+            # Stopped early: the rest must still decode, checked in large chunks without line work.
+            while text.read(1 << 20):
+                pass
+    except UnicodeError:
+        raise NotAnExport("file is not UTF-8 or UTF-16 text") from None
+    if sc.headers_seen == 0:
+        raise NotAnExport("not a WhatsApp export: no message header lines found")
+    if sc.lang_votes:
+        sc.language = max(sc.lang_votes.items(), key=lambda kv: kv[1])[0]
+    return sc
+
+
+def _scan_lines(text, sc: Scan) -> None:
+    n = headers = 0
+    prev_crlf = first_crlf = saw_crlf = False
+    crlf_votes = 0
+    decided: str | None = None
+    back_dmy = back_mdy = 0
+    prev_dmy = prev_mdy = None
+    votes = sc.lang_votes
+    for line in text:
+        n += 1
+        m = _match_header(line)
+        if m is None:
+            if headers == 0 and n >= MAX_LINES_BEFORE_HEADER:
+                raise NotAnExport("not a WhatsApp export: no message header lines found")
+            prev_crlf = line.endswith("\r\n")
+            saw_crlf = saw_crlf or prev_crlf
+            continue
+        headers += 1
+        if headers > 1:
+            crlf_votes += 1 if prev_crlf else -1
+        prev_crlf = line.endswith("\r\n")
+        saw_crlf = saw_crlf or prev_crlf
+        if headers == 1:
+            first_crlf = prev_crlf
+        if decided is None:
+            g = m.groups()
+            a_s, b_s, c_s = g[1], g[3], g[4]
+            if len(a_s) == 4:
+                decided, sc.order_decided_by = "ymd", "year-first"
+            else:
+                a, b = int(a_s), int(b_s)
+                if 12 < a <= 31 and b <= 12:
+                    decided, sc.order_decided_by = "dmy", "value>12"
+                elif 12 < b <= 31 and a <= 12:
+                    decided, sc.order_decided_by = "mdy", "value>12"
+                else:
+                    y = _year(int(c_s))
+                    k1, k2 = (y, b, a), (y, a, b)
+                    if prev_dmy is not None:
+                        back_dmy += k1 < prev_dmy
+                        back_mdy += k2 < prev_mdy
+                    prev_dmy, prev_mdy = k1, k2
+        if headers <= SNIFF_HEADERS:
+            rest = line[m.end():].rstrip("\r\n")
+            author, body = _split_author(rest)
+            if author is not None and _looks_like_system_with_colon(author) and P.SYSTEM_RE.search(rest):
+                author, body = None, rest
+            if headers == 1:
+                sc.source_format = "ios" if m.group(1) else "android"
+                text_only = P.INVISIBLE_RE.sub("", body)
+                if m.group(1) and author is not None and (
+                        (body.startswith("\u200e") and P.SYSTEM_RE.search(text_only)) or P.E2E_RE.match(text_only)):
+                    sc.first_author = clean_author(author) or None
+            lang = _first_line_language(author, body)
+            if lang:
+                votes[lang] = votes.get(lang, 0) + 1
+        if decided is not None and headers >= MIN_HEADERS_FOR_EOL_VOTE and (votes or headers >= SNIFF_HEADERS):
+            break
+    sc.headers_seen = headers
+    # iOS ends messages with CRLF and breaks lines inside them with a bare LF: when the lines before
+    # headers mostly end in CRLF (ties: when any line does), only CRLF ends a message.
+    sc.crlf = crlf_votes > 0 if crlf_votes else (saw_crlf or first_crlf)
+    if decided is not None:
+        sc.order = decided
+    elif back_mdy < back_dmy:
+        sc.order, sc.order_decided_by = "mdy", "backwards"
+    elif back_dmy < back_mdy:
+        sc.order, sc.order_decided_by = "dmy", "backwards"
+    else:
+        sc.order, sc.order_decided_by = "dmy", "default"
+
+
+def iter_messages(opener: Opener, sc: Scan) -> Iterator[ParsedMessage]:
+    """Second pass: the messages, in file order, one at a time."""
+    try:
+        with opener() as raw:
+            text = io.TextIOWrapper(raw, encoding=sc.encoding, errors="strict",
+                                    newline="\r\n" if sc.crlf else "\n")
+            yield from _messages(text, sc)
+    except UnicodeError:
+        raise NotAnExport("file is not UTF-8 or UTF-16 text") from None
+
+
+def _messages(text, sc: Scan) -> Iterator[ParsedMessage]:
+    # Hot loop: everything bound to locals, one regex match per line, caches for dates and authors.
+    order = sc.order
+    crlf = sc.crlf
+    match = _match_header
+    system_search = P.SYSTEM_RE.search
+    date_cache: dict = {}
+    authors: dict = {}
+    classify = _classify
+    Msg = ParsedMessage
+    cur_sent = cur_author = cur_body = None
+    cur_line = 0
+    parts: list[str] | None = None
+    line_no = 0
+    for line in text:
+        start = line_no + 1
+        if crlf:
+            line_no += line.count("\n") or 1
+            if line[-2:] == "\r\n":
+                line = line[:-2]
+        else:
+            line_no = start
+            if line[-1:] == "\n":
+                line = line[:-2] if line[-2:] == "\r\n" else line[:-1]
+        m = match(line)
+        if m is not None:
+            _, a_s, _, b_s, c_s, h_s, mi_s, s_s, ap = m.groups()
+            ymd = date_cache.get((a_s, b_s, c_s))
+            if ymd is None:
+                a, b, c = int(a_s), int(b_s), int(c_s)
+                ymd = (_year(c), b, a) if order == "dmy" else (_year(c), a, b) if order == "mdy" else (a, b, c)
+                date_cache[(a_s, b_s, c_s)] = ymd
+            h = int(h_s)
+            if ap is not None:
+                h = h % 12 + (12 if ap in "Pp" else 0)
+            try:
+                sent = datetime(ymd[0], ymd[1], ymd[2], h, int(mi_s), int(s_s) if s_s else 0)
+            except ValueError:
+                sent = None     # not a real date under this file's order: an ordinary text line
+            if sent is not None:
+                if cur_sent is not None:
+                    yield classify(cur_sent, cur_author, cur_body, parts, cur_line, authors)
+                rest = line[m.end():]
+                # "Name: text"; a line without ": " has no author (Android system line).
+                idx = rest.find(": ")
+                if idx > 0 and rest.find("\n", 0, idx) < 0:
+                    author, body = rest[:idx], rest[idx + 2:]
+                    if (('"' in author or "\u201c" in author or "\u00ab" in author or len(author) > 60)
+                            and _looks_like_system_with_colon(author) and system_search(rest)):
+                        author, body = None, rest   # a system line whose text holds ": "
+                elif idx < 0 and rest[-1:] == ":" and "\n" not in rest:
+                    author, body = rest[:-1], ""    # e.g. a view-once photo: the author and nothing else
+                else:
+                    author, body = None, rest
+                cur_sent, cur_author, cur_body, cur_line = sent, author, body, start
+                parts = None
+                continue
+        if cur_sent is not None:
+            if parts is None:
+                parts = [line]
+            else:
+                parts.append(line)
+    if cur_sent is not None:
+        yield classify(cur_sent, cur_author, cur_body, parts, cur_line, authors)
+
+
+_invisible_search = P.INVISIBLE_RE.search
+_invisible_sub = P.INVISIBLE_RE.sub
+_system_search = P.SYSTEM_RE.search
+_e2e_match = P.E2E_RE.match
+_ios_attached = P.IOS_ATTACHED_RE.search
+_android_attached = P.ANDROID_ATTACHED_RE.fullmatch
+_SHORT_MAX = max(P.DELETED_MAX_LEN, P.OMITTED_MAX_LEN)
+
+
+def _classify(sent, author_raw, body, parts, line_no, authors) -> ParsedMessage:
+    """A header line plus its continuation lines → ParsedMessage (type, attachment, edited)."""
+    if parts:
+        body = body + "\n" + "\n".join(parts)
+        if body[-1:] == "\n":
+            body = body.rstrip("\n")
+    raw_body = body
+    has_marks = not body.isascii() and _invisible_search(body) is not None   # isascii() is O(1)
+    if has_marks:
+        body = _invisible_sub("", body)
+    edited = False
+    if body[-1:] == ">" and body.endswith(P.EDITED_SUFFIXES):
+        for marker in P.EDITED_SUFFIXES:
+            if body.endswith(marker):
+                body = body[: -len(marker)].rstrip()
+                edited = True
+                break
+    if author_raw is None:
+        return ParsedMessage(sent, None, "system", body, None, edited, None, line_no)
+
+    info = authors.get(author_raw)
+    if info is None:
+        clean = clean_author(author_raw)
+        info = authors[author_raw] = (clean, to_e164(clean))
+    author, phone = info
+
+    nl = body.find("\n")
+    first = body if nl < 0 else body[:nl]
+    kind = "text"
+    attachment = None
+    last = first[-1:]
+    n = len(first)
+    if last == ">":
+        m = _ios_attached(first)
+        if m:
+            kind, attachment = "media", m.group("name").strip()
+        elif first.casefold() in P.OMITTED:
+            kind = "media"
+    elif last == ")":
+        m = _android_attached(first)
+        if m:
+            kind, attachment = "media", m.group("name").strip()
+    elif n <= _SHORT_MAX:
+        if nl < 0 and first.rstrip(".").casefold() in P.DELETED:
+            kind = "deleted"
+        elif first.casefold() in P.OMITTED:
+            kind = "media"
+    if kind == "text" and has_marks:
+        raw_nl = raw_body.find("\n")
+        raw_first = raw_body if raw_nl < 0 else raw_body[:raw_nl]
+        if raw_first.endswith(P.OMITTED_MARKED_SUFFIXES):
+            kind = "media"
+        elif raw_body[:1] == "\u200e" and _system_search(first):
+            kind = "system"
+    if kind == "text" and _e2e_match(first):
+        kind = "system"
+    if kind == "system":
+        # Written by WhatsApp, not by the chat name / actor iOS puts in front: no author, as on Android.
+        return ParsedMessage(sent, None, kind, body, None, edited, None, line_no)
+    return ParsedMessage(sent, author, kind, body, attachment, edited, phone, line_no)
+
+
+def parse_text(opener: Opener, file_name: str, member_name: str | None = None,
+               media: dict | None = None, close: Callable[[], None] | None = None) -> ParsedExport:
+    """A ParsedExport over the text that ``opener`` gives (a .txt file or a zip member)."""
+    sc = scan(opener)
+    chat_name = (chat_name_from_filename(file_name)
+                 or (chat_name_from_filename(member_name) if member_name else None)
+                 or sc.first_author
+                 or fallback_chat_name(file_name))
+    export = ParsedExport(chat_name=chat_name, source_format=sc.source_format, export_language=sc.language,
+                          messages=iter_messages(opener, sc), media=media or {}, _close=close)
+    export.scan = sc  # for tools/check_peer_fixtures.py (date order); not part of the interface
+    return export

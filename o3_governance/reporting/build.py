@@ -1,0 +1,179 @@
+"""The nightly audit report: one self-contained HTML file, CSV extracts, the Art. 30 record, a
+sha256 manifest, in ``reports/<as-of date>/``; then the index and report retention."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+
+from o3_governance import audit, config, warehouse
+from o3_governance.reporting import art30, charts, history, policyview
+from o3_governance.reporting.data import SPECIAL_CATEGORIES, ReportData, chat_label, collect, deletion_list_rows
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPORT_FILE = "report.html"
+
+CSV_EXTRACTS = {
+    "deletion_list.csv": ["message_id", "rule", "action", "retain_until"],
+    "findings_summary.csv": ["entity_type", "special_category", "language", "month", "findings", "messages"],
+    "archive_registry.csv": ["archive_id", "sha256", "status", "reason", "source_format", "file_type",
+                             "message_count", "new_message_count", "media_count", "size_bytes", "received_at",
+                             "chat_id"],
+    "messages_per_chat_month.csv": ["chat_id", "month", "messages"],
+}
+
+
+@dataclass
+class ReportResult:
+    folder: Path
+    report_date: date
+    files: dict[str, str]                  # name -> sha256
+    counts: dict[str, int]
+    summary_markdown: str
+    manifest_sha256: str
+    pruned: list[str] = field(default_factory=list)
+
+    @property
+    def html(self) -> Path:
+        return self.folder / REPORT_FILE
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = lambda n: "–" if n is None else f"{int(n):,}".replace(",", " ")
+    env.filters["chat"] = chat_label
+    return env
+
+
+def _write_csv(path: Path, header: list[str], rows: Iterable[dict[str, Any]]) -> int:
+    n = 0
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, extrasaction="ignore")
+        w.writeheader()
+        for row in rows:
+            w.writerow({k: art30.csv_safe("" if row.get(k) is None else row.get(k)) for k in header})
+            n += 1
+    return n
+
+
+def _charts(d: ReportData) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if d.archives.available:
+        out["archives"] = charts.hbar_chart(sorted(d.archives.data["by_status"].items()), "Archives by status",
+                                            width=520, label_width=120)
+    if d.messages.available:
+        out["messages_month"] = charts.column_chart(d.messages.data["per_month"], "Messages per month")
+        out["messages_chat"] = charts.hbar_chart([(c["label"], c["total"]) for c in d.messages.data["per_chat"][:25]],
+                                                 "Messages per chat (top 25)")
+    if d.findings.available:
+        out["findings_type"] = charts.hbar_chart(
+            d.findings.data["per_type"], "Findings per category", color=charts.PALETTE[1])
+        months = list(d.findings.data["per_month_type"])
+        series: dict[str, dict[str, float]] = {}
+        for month, per in d.findings.data["per_month_type"].items():
+            for entity, n in per.items():
+                series.setdefault(entity, {})[month] = n
+        out["findings_month"] = charts.stacked_columns(months, series, "Findings per month and category")
+    if d.special.available:
+        out["special_chat"] = charts.hbar_chart([(c["label"], c["findings"]) for c in d.special.data["per_chat"][:25]],
+                                                "Special-category findings per chat", color=charts.PALETTE[5])
+    if d.retention.available:
+        out["due"] = charts.column_chart(d.retention.data["due_by_month"], "Messages falling due per month",
+                                         width=640, color=charts.PALETTE[2])
+    return out
+
+
+def summary_markdown(d: ReportData, counts: dict[str, int], folder: Path) -> str:
+    lines = [f"**Audit report {d.as_of.isoformat()}**", "", "| measure | count |", "|---|---:|"]
+    lines += [f"| {k.replace('_', ' ')} | {v} |" for k, v in counts.items()]
+    missing = [name for name, s in (("archives", d.archives), ("findings", d.findings), ("retention", d.retention),
+                                    ("deletion lists", d.deletion_lists), ("deletions", d.deletions),
+                                    ("data-subject requests", d.dsr)) if not s.available]
+    if missing:
+        lines += ["", "Not available yet: " + ", ".join(missing)]
+    if d.audit.available:
+        lines += ["", f"Audit log chain: {'intact' if d.audit.data['ok'] else 'BROKEN'} ({d.audit.data['rows']} rows)"]
+    lines += ["", f"Folder: `{folder}`"]
+    return "\n".join(lines)
+
+
+def build_report(layout: config.DataLayout | None = None, as_of: date | None = None,
+                 policy_path: Path | None = None, *, run_id: str | None = None,
+                 activity_file: Path | None = None, keep_days: int | None = None) -> ReportResult:
+    layout = (layout or config.layout()).ensure()
+    as_of = as_of or config.as_of()
+    keep_days = art30.report_retention_days() if keep_days is None else keep_days
+    generated_at = datetime.now(config.BRUSSELS).replace(microsecond=0)
+    policy = policyview.load(Path(policy_path) if policy_path else config.policy_file())
+    activity = art30.load_activity(activity_file)
+    reports = layout.reports
+    history.clean_leftovers(reports)
+    staging = reports / f".building-{as_of.isoformat()}-{os.getpid()}-{time.time_ns()}"
+    staging.mkdir(parents=True)
+    try:
+        with warehouse.open_warehouse(layout.warehouse) as con:
+            d = collect(con, as_of, policy, generated_at)
+            record = art30.build_record(con, policy, as_of, activity, generated_at)
+            deletion_rows = deletion_list_rows(con)
+            counts = d.summary_counts()
+            csv_counts = _write_extracts(staging, d, deletion_rows)
+            art30.write_record(record, staging)
+            (staging / "summary.json").write_text(json.dumps(
+                {"report_date": as_of.isoformat(), "generated_at": generated_at.isoformat(), "counts": counts,
+                 "extract_rows": csv_counts}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            html = environment().get_template("report.html.j2").render(
+                d=d, charts=_charts(d), counts=counts, record=record, csv_counts=csv_counts,
+                special_categories=SPECIAL_CATEGORIES, keep_days=keep_days,
+                extracts=sorted(CSV_EXTRACTS) + ["record_of_processing.csv", "record_of_processing.json",
+                                                 "summary.json"])
+            (staging / REPORT_FILE).write_text(html, encoding="utf-8")
+            manifest = history.write_manifest(staging, as_of, generated_at.isoformat())
+            manifest_sha = history.sha256_file(staging / history.MANIFEST)
+            folder = history.install(staging, reports, as_of)
+            pruned = history.prune(reports, as_of, keep_days)
+            write_index(reports)
+            audit.append(con, "report_written", {"report_date": as_of.isoformat(), "files": len(manifest["files"]),
+                                                 "manifest_sha256": manifest_sha, "reports_pruned": len(pruned)},
+                         run_id=run_id)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return ReportResult(folder=folder, report_date=as_of,
+                        files={k: v["sha256"] for k, v in manifest["files"].items()}, counts=counts,
+                        summary_markdown=summary_markdown(d, counts, folder), manifest_sha256=manifest_sha,
+                        pruned=pruned)
+
+
+def _write_extracts(folder: Path, d: ReportData, deletion_rows: list[dict[str, Any]]) -> dict[str, int]:
+    out = {}
+    out["deletion_list.csv"] = _write_csv(folder / "deletion_list.csv", CSV_EXTRACTS["deletion_list.csv"], deletion_rows)
+    out["findings_summary.csv"] = _write_csv(folder / "findings_summary.csv", CSV_EXTRACTS["findings_summary.csv"],
+                                             d.findings.data.get("summary", []) if d.findings.available else [])
+    out["archive_registry.csv"] = _write_csv(folder / "archive_registry.csv", CSV_EXTRACTS["archive_registry.csv"],
+                                             d.archives.data.get("rows", []) if d.archives.available else [])
+    out["messages_per_chat_month.csv"] = _write_csv(
+        folder / "messages_per_chat_month.csv", CSV_EXTRACTS["messages_per_chat_month.csv"],
+        ({"chat_id": c, "month": m, "messages": n} for c, m, n in d.messages.data.get("per_chat_month", []))
+        if d.messages.available else [])
+    return out
+
+
+def write_index(reports: Path) -> Path:
+    """``reports/index.html``: every dated report with its files and whether its manifest verifies.
+    Links are relative so the folder can be copied and opened from disk."""
+    html = environment().get_template("index.html.j2").render(
+        entries=history.index_entries(reports), prefix="", title="O3 Governance — audit reports")
+    path = reports / history.INDEX
+    tmp = path.with_name(".index.html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,132 @@
+"""Dated report folders: manifests of sha256 sums, the index that lists them, and report retention."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_manifest(folder: Path, report_date: date, generated_at: str) -> dict:
+    files = {}
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.name != MANIFEST:
+            files[p.name] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+    manifest = {"report_date": report_date.isoformat(), "generated_at": generated_at, "algorithm": "sha256",
+                "files": files}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return manifest
+
+
+def read_manifest(folder: Path) -> dict | None:
+    try:
+        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and isinstance(doc.get("files"), dict) else None
+
+
+def verify_folder(folder: Path) -> list[str]:
+    """Problems found (one line each): missing manifest, missing, changed or unlisted files."""
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return ["manifest.json missing or unreadable"]
+    problems = []
+    listed = manifest["files"]
+    for name, entry in sorted(listed.items()):
+        p = folder / name
+        if not FILE_NAME.match(name) or not p.is_file():
+            problems.append(f"{name}: missing")
+        elif sha256_file(p) != entry.get("sha256"):
+            problems.append(f"{name}: sha256 differs from the manifest")
+    for p in sorted(folder.iterdir()):
+        if p.name != MANIFEST and p.name not in listed:
+            problems.append(f"{p.name}: not in the manifest")
+    return problems
+
+
+def dated_folders(reports: Path) -> list[Path]:
+    """Report folders, newest first."""
+    if not reports.exists():
+        return []
+    return sorted((p for p in reports.iterdir() if p.is_dir() and DATE_DIR.match(p.name) and _valid_date(p.name)),
+                  key=lambda p: p.name, reverse=True)
+
+
+def _valid_date(name: str) -> bool:
+    try:
+        date.fromisoformat(name)
+        return True
+    except ValueError:
+        return False
+
+
+def install(staging: Path, reports: Path, report_date: date) -> Path:
+    """Put a finished report folder in place; a second report of the same date replaces the first
+    (the old one is moved aside first, so a crash never leaves a half-written dated folder)."""
+    final = reports / report_date.isoformat()
+    old = None
+    if final.exists():
+        old = reports / f".old-{report_date.isoformat()}-{os.getpid()}-{time.time_ns()}"
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def clean_leftovers(reports: Path, max_age_seconds: float = 3600) -> None:
+    """Staging or replaced folders left by a crashed run."""
+    if not reports.exists():
+        return
+    now = time.time()
+    for p in reports.iterdir():
+        if p.is_dir() and p.name.startswith((".building-", ".old-")) and now - p.stat().st_mtime > max_age_seconds:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def prune(reports: Path, as_of: date, keep_days: int) -> list[str]:
+    """Dated folders older than ``keep_days`` before ``as_of`` are removed; returns their names."""
+    limit = as_of - timedelta(days=keep_days)
+    removed = []
+    for folder in dated_folders(reports):
+        if date.fromisoformat(folder.name) < limit:
+            shutil.rmtree(folder)
+            removed.append(folder.name)
+    return sorted(removed)
+
+
+@dataclass
+class IndexEntry:
+    date: str
+    files: list[tuple[str, int]]   # (name, bytes)
+    verified: bool
+    problems: list[str]
+
+
+def index_entries(reports: Path, verify: bool = True) -> list[IndexEntry]:
+    entries = []
+    for folder in dated_folders(reports):
+        problems = verify_folder(folder) if verify else []
+        files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file() and FILE_NAME.match(p.name))
+        files.sort(key=lambda f: (f[0] != "report.html", f[0]))
+        entries.append(IndexEntry(folder.name, files, not problems, problems))
+    return entries

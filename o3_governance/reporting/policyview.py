@@ -1,0 +1,137 @@
+"""The parts of the retention policy that reports show: rule names, periods, actions, and the
+holds' names, reasons and end dates. The chats and subjects a hold names are identifiers and are
+only ever counted, never shown."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class RuleView:
+    name: str
+    match: str            # a readable description of what the rule matches
+    retain_days: int | None
+    action: str
+
+
+@dataclass(frozen=True)
+class HoldView:
+    name: str
+    reason: str
+    until: str            # ISO date, or "" for open-ended
+    chats: int            # how many chats the hold names
+    subjects: int         # how many people the hold names
+
+
+@dataclass
+class PolicyView:
+    path: str = ""
+    sha256: str = ""
+    timezone: str = ""
+    rules: list[RuleView] = field(default_factory=list)
+    holds: list[HoldView] = field(default_factory=list)
+    error: str = ""       # why the policy could not be read: then rules and holds are empty
+
+    @property
+    def available(self) -> bool:
+        return not self.error
+
+    def hold(self, name: str | None) -> HoldView | None:
+        return next((h for h in self.holds if h.name == name), None)
+
+    def rule_days(self, name: str | None) -> int | None:
+        rule = next((r for r in self.rules if r.name == name), None)
+        return rule.retain_days if rule else None
+
+
+def _describe_match(match: Any) -> str:
+    if not match:
+        return "every message not matched above"
+    if not isinstance(match, dict):
+        return "(unreadable match)"
+    parts = []
+    for key, value in match.items():
+        if key == "special_category":
+            parts.append("a special-category (Art. 9 / Art. 10) finding" if value else "no special-category finding")
+        elif key in ("chats", "chat", "chat_name", "chat_names", "subjects", "authors", "author"):
+            n = len(value) if isinstance(value, (list, tuple)) else 1
+            parts.append(f"{key}: {n} named")  # names of chats and people are not reported
+        elif isinstance(value, (list, tuple)):
+            parts.append(f"{key} in {', '.join(str(v) for v in value)}")
+        else:
+            parts.append(f"{key} = {value}")
+    return "; ".join(parts)
+
+
+def _count(value: Any) -> int:
+    if value is None:
+        return 0
+    return len(value) if isinstance(value, (list, tuple)) else 1
+
+
+def load(path: Path) -> PolicyView:
+    """Never raises: a policy that cannot be read gives a view that says why (one line, no content).
+    The retention domain's validating loader decides when it is there, so the report refuses exactly
+    the policies retention refuses."""
+    try:
+        from o3_governance.retention.policy import PolicyError, load_policy
+    except ImportError:
+        return _load_plain(Path(path))
+    view = PolicyView(path=str(path))
+    try:
+        policy = load_policy(Path(path))
+    except PolicyError as exc:
+        from o3_governance.reporting.data import safe_reason
+
+        view.error = safe_reason(str(exc)) or "policy file refused"
+        try:
+            view.sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            pass
+        return view
+    view.sha256, view.timezone = policy.sha256, policy.timezone
+    view.rules = [RuleView(name=r.name, match=_describe_match(r.match), retain_days=r.retain_days, action=r.action)
+                  for r in policy.rules]
+    view.holds = [HoldView(name=h.name, reason=h.reason or "", until=h.until.isoformat() if h.until else "",
+                           chats=len(h.chats), subjects=len(h.subjects)) for h in policy.holds]
+    return view
+
+
+def _load_plain(path: Path) -> PolicyView:
+    view = PolicyView(path=str(path))
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        view.error = f"policy file cannot be read ({type(exc).__name__})"
+        return view
+    view.sha256 = hashlib.sha256(raw).hexdigest()
+    try:
+        doc = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        view.error = "policy file is not valid YAML" + (f" (line {line + 1})" if line is not None else "")
+        return view
+    if not isinstance(doc, dict):
+        view.error = "policy file is not a mapping"
+        return view
+    view.timezone = str(doc.get("timezone") or "")
+    try:
+        for rule in doc.get("rules") or []:
+            days = rule.get("retain_days")
+            view.rules.append(RuleView(name=str(rule.get("name", "")), match=_describe_match(rule.get("match")),
+                                       retain_days=int(days) if days is not None else None,
+                                       action=str(rule.get("action") or "delete")))
+        for hold in doc.get("legal_holds") or []:
+            until = hold.get("until")
+            view.holds.append(HoldView(name=str(hold.get("name", "")), reason=str(hold.get("reason") or ""),
+                                       until=str(until) if until else "", chats=_count(hold.get("chats")),
+                                       subjects=_count(hold.get("subjects"))))
+    except (AttributeError, TypeError, ValueError):
+        view.rules, view.holds = [], []
+        view.error = "policy file does not follow the policy schema"
+    return view

@@ -1,0 +1,346 @@
+"""Retention decisions and the nightly deletion list.
+
+Every message gets exactly one row in ``retention``: the first rule (top-down) that matches it,
+``retain_until`` = its local date + the rule's days, the legal hold that covers it (first active
+hold in file order), and ``eligible`` = due (``retain_until <= as-of``), not held, not restricted
+(Art. 18), and not already anonymised when the action is to anonymise.
+
+The eligible rows form the deletion list. A list is named by the hash of its content
+(message ids, rules, actions, dates), registered in ``deletion_lists`` with a status
+(``awaiting_approval`` / ``executing`` / ``applied`` / ``superseded``), and its rows kept in
+``deletion_list_items``. The same content night after night stays the same list, so the time a list
+has waited for approval is measured from when it first appeared. The view ``deletion_list`` shows
+the rows of the current list. Nothing here deletes anything.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from o3_governance import audit, warehouse
+from o3_governance.retention.policy import Policy, Rule
+
+FALLBACK_SPECIAL_CATEGORY_TYPES = frozenset({
+    "HEALTH_DATA", "POLITICAL_OPINION", "RELIGIOUS_BELIEF", "TRADE_UNION_MEMBERSHIP", "SEXUAL_ORIENTATION",
+    "ETHNIC_ORIGIN", "BIOMETRIC_DATA", "GENETIC_DATA", "CRIMINAL_OFFENCE"})
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS deletion_lists (
+        list_id           VARCHAR NOT NULL,   -- first 16 hex of list_hash
+        list_hash         VARCHAR NOT NULL,   -- sha256 over the sorted rows (id|rule|action|retain_until)
+        created_at        TIMESTAMPTZ NOT NULL,
+        as_of             DATE NOT NULL,      -- the as-of date of the night that first listed it
+        policy_sha256     VARCHAR,
+        status            VARCHAR NOT NULL,   -- awaiting_approval / executing / applied / superseded
+        item_count        BIGINT NOT NULL,
+        delete_count      BIGINT NOT NULL,
+        anonymise_count   BIGINT NOT NULL,
+        chat_count        BIGINT NOT NULL,
+        confirmed_at      TIMESTAMPTZ,        -- last night that computed the same list
+        status_changed_at TIMESTAMPTZ,
+        approved_by       VARCHAR,
+        approved_at       TIMESTAMPTZ,
+        applied_at        TIMESTAMPTZ,
+        run_id            VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS deletion_list_items (
+        list_id       VARCHAR NOT NULL,
+        message_id    VARCHAR NOT NULL,
+        chat_id       VARCHAR,
+        rule          VARCHAR NOT NULL,
+        action        VARCHAR NOT NULL,
+        retain_until  DATE NOT NULL,
+        local_date    DATE
+    )""",
+    """CREATE TABLE IF NOT EXISTS retention_anonymised (
+        message_id     VARCHAR NOT NULL,
+        list_id        VARCHAR,
+        anonymised_at  TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS deletion_certificates (
+        list_id             VARCHAR NOT NULL,
+        list_hash           VARCHAR NOT NULL,
+        status              VARCHAR NOT NULL,   -- executing / complete
+        approved_by         VARCHAR NOT NULL,
+        approved_at         TIMESTAMPTZ NOT NULL,
+        started_at          TIMESTAMPTZ NOT NULL,
+        completed_at        TIMESTAMPTZ,
+        as_of               DATE NOT NULL,
+        policy_sha256       VARCHAR,
+        purge_id            VARCHAR NOT NULL,
+        counts              VARCHAR NOT NULL,   -- JSON: per action, rule, chat_id; skipped; per store
+        certificate_sha256  VARCHAR,            -- of the JSON file
+        certificate_path    VARCHAR,            -- relative to the data folder
+        run_id              VARCHAR
+    )""",
+    """CREATE OR REPLACE VIEW deletion_list AS
+        SELECT i.message_id, i.rule, i.action, i.retain_until, i.list_id, i.chat_id, i.local_date,
+               l.created_at AS decided_at, l.status
+        FROM deletion_list_items i JOIN deletion_lists l ON l.list_id = i.list_id
+        WHERE l.status IN ('awaiting_approval', 'executing')""",
+]
+
+RETENTION_DDL_COLUMNS = (
+    "message_id VARCHAR, chat_id VARCHAR, rule VARCHAR, action VARCHAR, retain_days INTEGER, local_date DATE, "
+    "retain_until DATE, legal_hold VARCHAR, restricted BOOLEAN, anonymised BOOLEAN, eligible BOOLEAN, "
+    "as_of DATE, decided_at TIMESTAMPTZ, policy_sha256 VARCHAR")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in SCHEMA:
+        con.execute(ddl)
+    con.execute(f"CREATE TABLE IF NOT EXISTS retention ({RETENTION_DDL_COLUMNS})")
+
+
+def special_category_types() -> frozenset[str]:
+    try:
+        from o3_governance.scanning import SPECIAL_CATEGORY_TYPES  # type: ignore[attr-defined]
+    except ImportError:
+        try:
+            from o3_governance.scanning.special import SPECIAL_CATEGORY_TYPES
+        except ImportError:
+            return FALLBACK_SPECIAL_CATEGORY_TYPES
+    return frozenset(SPECIAL_CATEGORY_TYPES)
+
+
+@dataclass
+class RetentionSummary:
+    as_of: date
+    messages: int = 0
+    eligible: int = 0
+    held: int = 0
+    restricted: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    eligible_by_action: dict[str, int] = field(default_factory=dict)
+    holds_active: int = 0
+    holds_ended: int = 0
+    list_id: str | None = None
+    list_status: str | None = None   # new / unchanged / none
+    list_items: int = 0
+    superseded: int = 0
+
+    def counts(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "messages": self.messages, "eligible": self.eligible,
+                "held": self.held, "restricted": self.restricted, "by_rule": self.by_rule,
+                "eligible_by_action": self.eligible_by_action, "holds_active": self.holds_active,
+                "holds_ended": self.holds_ended, "list_id": self.list_id, "list_status": self.list_status,
+                "list_items": self.list_items, "superseded": self.superseded}
+
+
+# ------------------------------------------------------------------------------------ SQL building
+
+def _lit(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _list(values) -> str:
+    return "[" + ", ".join(_lit(v) for v in values) + "]::VARCHAR[]"
+
+
+def rule_condition(rule: Rule) -> str:
+    """SQL over the columns of the decision input (see ``_input_sql``); TRUE for a catch-all."""
+    parts: list[str] = []
+    for kind, value in rule.match.items():
+        if kind == "special_category":
+            parts.append("special" if value else "NOT special")
+        elif kind == "message_type":
+            parts.append(f"list_contains({_list(value)}, message_type)")
+        elif kind == "chats":
+            parts.append(f"(list_contains({_list(value)}, chat_name) OR list_contains({_list(value)}, chat_id))")
+        elif kind == "source_format":
+            parts.append(f"list_contains({_list(value)}, source_format)")
+        elif kind == "language":
+            parts.append(f"list_contains({_list(value)}, language)")
+        elif kind == "entity_types":
+            parts.append(f"len(list_intersect(entity_types, {_list(value)})) > 0")
+        else:  # the validator refuses unknown kinds; this guards a programming error
+            raise ValueError(f"unknown match kind {kind}")
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def _name_pattern(norm_name: str) -> str:
+    import re
+
+    words = [re.escape(w) for w in norm_name.split()]
+    return r"\b" + r"[\s\-]+".join(words) + r"\b"
+
+
+def hold_condition(hold) -> str:
+    from o3_governance.rights.identity import phone_pattern
+
+    parts: list[str] = []
+    if hold.chats:
+        parts.append(f"(list_contains({_list(hold.chats)}, chat_name) OR list_contains({_list(hold.chats)}, chat_id))")
+    if hold.phones:
+        parts.append(f"list_contains({_list(hold.phones)}, author_phone)")
+        # Mentions too: a hold on a person keeps what others wrote about them (conservative).
+        for phone in hold.phones:
+            parts.append(f"regexp_matches(coalesce(body, ''), {_lit(phone_pattern(phone))})")
+    if hold.names:
+        parts.append(f"list_contains({_list(hold.names)}, author_norm)")
+        for name in hold.names:
+            parts.append(f"regexp_matches(body_norm, {_lit(_name_pattern(name))})")
+    return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
+
+
+def _register_authors(con, policy: Policy) -> bool:
+    """Normalised author names, computed in Python (same folding as the rights module)."""
+    from o3_governance.rights.identity import normalize_name
+
+    if not any(h.names for h in policy.holds):
+        return False
+    authors = [r[0] for r in con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL").fetchall()]
+    con.register("rt_authors", pa.table({"author": pa.array(authors, type=pa.string()),
+                                         "author_norm": pa.array([normalize_name(a) for a in authors],
+                                                                 type=pa.string())}))
+    return True
+
+
+def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool) -> str:
+    has_findings = _table_exists(con, "findings")
+    findings = (f"""SELECT message_id, bool_or(list_contains({_list(sorted(special))}, entity_type)) AS special,
+                        list(DISTINCT entity_type) AS entity_types
+                    FROM findings GROUP BY message_id""" if has_findings else
+                "SELECT NULL::VARCHAR AS message_id, false AS special, []::VARCHAR[] AS entity_types LIMIT 0")
+    restricted = ("SELECT DISTINCT message_id FROM restricted_message_ids" if _table_exists(con, "restricted_message_ids")
+                  else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
+    authors = ("LEFT JOIN rt_authors an ON an.author = m.author" if with_names
+               else "LEFT JOIN (SELECT NULL::VARCHAR AS author, NULL::VARCHAR AS author_norm LIMIT 0) an ON false")
+    body_norm = "strip_accents(lower(coalesce(m.body, '')))" if with_names else "''"
+    return f"""
+        SELECT m.message_id, m.chat_id, m.chat_name, m.source_format, m.message_type, m.language,
+               m.author_phone, m.body, an.author_norm, {body_norm} AS body_norm,
+               coalesce(m.local_date, CAST(m.sent_local AS DATE),
+                        CAST(timezone({_lit(policy.timezone)}, m.sent_at) AS DATE)) AS local_date,
+               coalesce(f.special, false) AS special,
+               coalesce(f.entity_types, []::VARCHAR[]) AS entity_types,
+               r.message_id IS NOT NULL AS restricted,
+               a.message_id IS NOT NULL AS anonymised
+        FROM messages m
+        LEFT JOIN ({findings}) f ON f.message_id = m.message_id
+        LEFT JOIN ({restricted}) r ON r.message_id = m.message_id
+        LEFT JOIN (SELECT DISTINCT message_id FROM retention_anonymised) a ON a.message_id = m.message_id
+        {authors}"""
+
+
+def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime) -> str:
+    """One row per message: the SELECT that fills ``retention``."""
+    special = special_category_types()
+    with_names = _register_authors(con, policy)
+    rule_case = "CASE " + " ".join(f"WHEN {rule_condition(r)} THEN {i}" for i, r in enumerate(policy.rules)) + " END"
+    active = policy.active_holds(as_of)
+    hold_case = ("CASE " + " ".join(f"WHEN {hold_condition(h)} THEN {_lit(h.name)}" for h in active) + " END"
+                 if active else "NULL::VARCHAR")
+    rules_values = ", ".join(f"({i}, {_lit(r.name)}, {_lit(r.action)}, {r.retain_days})"
+                             for i, r in enumerate(policy.rules))
+    return f"""
+        WITH input AS ({_input_sql(con, policy, special, with_names)}),
+        ruled AS (SELECT *, {rule_case} AS rule_idx, {hold_case} AS legal_hold FROM input),
+        rules(rule_idx, rule, action, retain_days) AS (VALUES {rules_values})
+        SELECT d.message_id, d.chat_id, rules.rule, rules.action, rules.retain_days, d.local_date,
+               CAST(d.local_date + rules.retain_days AS DATE) AS retain_until,
+               d.legal_hold, d.restricted, d.anonymised,
+               (CAST(d.local_date + rules.retain_days AS DATE) <= DATE {_lit(as_of.isoformat())}
+                AND d.legal_hold IS NULL AND NOT d.restricted
+                AND NOT (rules.action = 'anonymise' AND d.anonymised)) AS eligible,
+               DATE {_lit(as_of.isoformat())} AS as_of,
+               TIMESTAMPTZ {_lit(decided_at.isoformat())} AS decided_at,
+               {_lit(policy.sha256)} AS policy_sha256
+        FROM ruled d JOIN rules USING (rule_idx)"""
+
+
+# ------------------------------------------------------------------------------------------ nightly
+
+def compute(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: date, *, run_id: str | None = None,
+            now: datetime | None = None) -> RetentionSummary:
+    """Recompute ``retention`` and the deletion list in one transaction, and audit the counts."""
+    now = now or datetime.now(timezone.utc)
+    ensure_schema(con)
+    summary = RetentionSummary(as_of=as_of)
+    summary.holds_active = len(policy.active_holds(as_of))
+    summary.holds_ended = len(policy.holds) - summary.holds_active
+    sql = decisions_sql(con, policy, as_of, now)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM retention")
+        con.execute(f"INSERT INTO retention {sql}")
+        _fill_summary(con, summary)
+        _update_list(con, policy, as_of, now, run_id, summary)
+        audit.append(con, "retention_decided", summary.counts(), run_id=run_id)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return summary
+
+
+def _fill_summary(con, summary: RetentionSummary) -> None:
+    summary.messages, summary.eligible, summary.held, summary.restricted = con.execute(
+        "SELECT count(*), count(*) FILTER (eligible), count(*) FILTER (legal_hold IS NOT NULL), "
+        "count(*) FILTER (restricted) FROM retention").fetchall()[0]
+    summary.by_rule = dict(con.execute("SELECT rule, count(*) FROM retention GROUP BY rule ORDER BY rule").fetchall())
+    summary.eligible_by_action = dict(con.execute(
+        "SELECT action, count(*) FROM retention WHERE eligible GROUP BY action ORDER BY action").fetchall())
+
+
+def _update_list(con, policy: Policy, as_of: date, now: datetime, run_id: str | None,
+                 summary: RetentionSummary) -> None:
+    list_hash, n, n_delete, n_anon, n_chats = con.execute(
+        "SELECT sha256(coalesce(string_agg(message_id || '|' || rule || '|' || action || '|' || "
+        "CAST(retain_until AS VARCHAR), chr(10) ORDER BY message_id), '')), count(*), "
+        "count(*) FILTER (action = 'delete'), count(*) FILTER (action = 'anonymise'), count(DISTINCT chat_id) "
+        "FROM retention WHERE eligible").fetchall()[0]
+    current = con.execute("SELECT list_id, list_hash FROM deletion_lists WHERE status = 'awaiting_approval' "
+                          "ORDER BY created_at DESC").fetchall()
+    summary.list_items = n
+    if n and any(h == list_hash for _, h in current):
+        list_id = next(i for i, h in current if h == list_hash)
+        con.execute("UPDATE deletion_lists SET confirmed_at = ? WHERE list_id = ?", [now, list_id])
+        stale = [i for i, _ in current if i != list_id]
+        summary.list_id, summary.list_status = list_id, "unchanged"
+    else:
+        stale = [i for i, _ in current]
+        if n:
+            list_id = list_hash[:16]
+            if con.execute("SELECT count(*) FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall()[0][0]:
+                # The same content was listed before and then applied or superseded: a new list all the same.
+                list_id = hashlib.sha256(f"{list_hash}:{now.isoformat()}".encode()).hexdigest()[:16]
+            con.execute(
+                "INSERT INTO deletion_lists (list_id, list_hash, created_at, as_of, policy_sha256, status, item_count, "
+                "delete_count, anonymise_count, chat_count, confirmed_at, status_changed_at, run_id) "
+                "VALUES (?, ?, ?, ?, ?, 'awaiting_approval', ?, ?, ?, ?, ?, ?, ?)",
+                [list_id, list_hash, now, as_of, policy.sha256, n, n_delete, n_anon, n_chats, now, now, run_id])
+            con.execute("INSERT INTO deletion_list_items SELECT ?, message_id, chat_id, rule, action, retain_until, "
+                        "local_date FROM retention WHERE eligible", [list_id])
+            summary.list_id, summary.list_status = list_id, "new"
+        else:
+            summary.list_status = "none"
+    if stale:
+        con.execute("UPDATE deletion_lists SET status = 'superseded', status_changed_at = ? "
+                    "WHERE list_id IN (SELECT unnest(?::VARCHAR[]))", [now, stale])
+        # A superseded list can no longer be approved; its rows go, its register row and hash stay.
+        con.execute("DELETE FROM deletion_list_items WHERE list_id IN (SELECT unnest(?::VARCHAR[]))", [stale])
+        summary.superseded = len(stale)
+
+
+def _table_exists(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [name]).fetchall()[0][0])
+
+
+def run(layout, *, policy: Policy | None = None, as_of: date | None = None,
+        run_id: str | None = None) -> RetentionSummary:
+    """The nightly step: load the policy (a refused policy raises before anything is written)."""
+    from o3_governance.retention.policy import as_of_date, load_policy
+
+    policy = policy or load_policy()
+    as_of = as_of or as_of_date(policy)
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        summary = compute(con, policy, as_of, run_id=run_id)
+        con.execute("CHECKPOINT")
+    return summary

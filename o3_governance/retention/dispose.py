@@ -1,0 +1,354 @@
+"""Disposition: carry out an approved deletion list, and leave a certificate behind.
+
+``apply_deletion_list(list_id, approved_by)`` re-checks every listed message against the policy
+in force today (holds, restrictions, rule, due date), then
+
+- ``delete``: removes the message from every store (``purge.apply_changes``);
+- ``anonymise``: replaces every finding span with a placeholder (``<PHONE_NUMBER>``...) and the
+  whole sentence around each special-category finding with ``<HEALTH_DATA>``..., using
+  presidio-anonymizer; the author becomes a role (``staff member`` / ``external contact`` when a
+  staff directory is configured, else ``participant``), ``author_phone`` and the attachment go
+  (a photo cannot be anonymised: its file is removed when nothing else uses it); the row stays, and
+  its findings are replaced by findings on the placeholders, so statistics still count them.
+
+The list moves ``awaiting_approval`` → ``executing`` → ``applied``. A crash at any point leaves the
+list ``executing``; approving it again resumes the pending purge (or plans it again if it had not
+started) and finishes. The certificate (JSON under ``reports/certificates/`` and a row in
+``deletion_certificates``) holds counts per action, rule and chat id, what was skipped and why,
+counts per store, the list hash, the approver and the times, and never any content.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from o3_governance import audit, config, purge, warehouse
+from o3_governance.config import DataLayout
+from o3_governance.retention import decide
+from o3_governance.retention.policy import Policy, as_of_date, load_policy
+
+ROLE_STAFF = "staff member"
+ROLE_EXTERNAL = "external contact"
+ROLE_UNKNOWN = "participant"
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+class DispositionError(RuntimeError):
+    """A list that cannot be applied (one line, no content)."""
+
+
+@dataclass
+class DispositionResult:
+    list_id: str
+    status: str                 # applied / already_applied
+    certificate: dict[str, Any]
+    certificate_path: Path
+
+
+def purge_id_for(list_id: str) -> str:
+    return f"deletion-list-{list_id}"
+
+
+# --------------------------------------------------------------------------------------- anonymise
+
+def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) around [start, end): special-category text is more than the keyword."""
+    s = 0
+    for m in _SENTENCE_END.finditer(text, 0, start):
+        s = m.end()
+    while s < start and text[s].isspace():
+        s += 1
+    m = _SENTENCE_END.search(text, end)
+    e = m.end() if m else len(text)
+    if m and text[m.start()] == "\n":
+        e = m.start()
+    return s, max(e, end)
+
+
+def anonymise_text(body: str | None, findings: list[tuple[str, int, int, float]],
+                   special: frozenset[str]) -> tuple[str | None, list[dict[str, Any]]]:
+    """Placeholders for every finding span (special categories: their whole sentence).
+
+    Returns the new text and findings rows pointing at the placeholders."""
+    if not body:
+        return body, []
+    from presidio_anonymizer import AnonymizerEngine
+    from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+    results = []
+    for entity_type, start, end, score in findings:
+        if start is None or end is None or not (0 <= start < end <= len(body)):
+            continue  # offsets from an older body: never cut text at a wrong place
+        if entity_type in special:
+            start, end = _sentence_span(body, start, end)
+        results.append(RecognizerResult(entity_type=entity_type, start=start, end=end,
+                                        score=float(score if score is not None else 1.0)))
+    if not results:
+        return body, []
+    engine = _engine()
+    out = engine.anonymize(text=body, analyzer_results=results, operators={"DEFAULT": OperatorConfig("replace")})
+    rows = [{"entity_type": item.entity_type, "start": item.start, "end": item.end, "score": 1.0,
+             "recognizer": "anonymised"} for item in sorted(out.items, key=lambda i: i.start)]
+    return out.text, rows
+
+
+_ENGINE = None
+
+
+def _engine():
+    global _ENGINE
+    if _ENGINE is None:
+        from presidio_anonymizer import AnonymizerEngine
+
+        _ENGINE = AnonymizerEngine()
+    return _ENGINE
+
+
+class _Roles:
+    """Author → role, from the staff directory (``O3_DIRECTORY_FILE``) when there is one."""
+
+    def __init__(self) -> None:
+        from o3_governance.rights.identity import load_directory, normalize_name
+
+        self._norm = normalize_name
+        entries = load_directory()
+        self.configured = bool(entries)
+        self.names = {normalize_name(e.name) for e in entries}
+        self.phones = {e.phone for e in entries if e.phone}
+
+    def role(self, author: str | None, phone: str | None) -> str | None:
+        if author is None and phone is None:
+            return None  # system lines have no author to replace
+        if not self.configured:
+            return ROLE_UNKNOWN
+        if (phone and phone in self.phones) or (author and self._norm(author) in self.names):
+            return ROLE_STAFF
+        return ROLE_EXTERNAL
+
+
+# ------------------------------------------------------------------------------------------ planning
+
+def _plan(con, layout: DataLayout, policy: Policy, as_of: date, list_id: str) -> dict[str, Any]:
+    """Which listed messages are still to be deleted / anonymised today, and the new values."""
+    decisions = decide.decisions_sql(con, policy, as_of, datetime.now(timezone.utc))
+    rows = con.execute(f"""
+        SELECT i.message_id, i.chat_id, i.rule, i.action, d.message_id IS NOT NULL AS present,
+               d.legal_hold, d.restricted, d.eligible, d.rule AS rule_now, d.action AS action_now
+        FROM deletion_list_items i
+        LEFT JOIN ({decisions}) d ON d.message_id = i.message_id
+        WHERE i.list_id = ? ORDER BY i.message_id""", [list_id]).fetchall()
+    skipped: Counter[str] = Counter()
+    delete_ids: list[str] = []
+    anonymise_ids: list[str] = []
+    by_rule: dict[str, Counter] = defaultdict(Counter)
+    by_chat: dict[str, Counter] = defaultdict(Counter)
+    for mid, chat_id, rule, action, present, hold, restricted, eligible, rule_now, action_now in rows:
+        if not present:
+            skipped["gone"] += 1
+        elif hold is not None:
+            skipped["held"] += 1
+        elif restricted:
+            skipped["restricted"] += 1
+        elif not eligible or rule_now != rule or action_now != action:
+            skipped["no_longer_due"] += 1
+        else:
+            (delete_ids if action == "delete" else anonymise_ids).append(mid)
+            by_rule[rule][action] += 1
+            by_chat[chat_id or "unknown"][action] += 1
+    updates, new_findings = _anonymisation(con, anonymise_ids)
+    return {
+        "delete_ids": delete_ids, "updates": updates, "new_findings": new_findings,
+        "counts": {
+            "listed": len(rows), "delete": len(delete_ids), "anonymise": len(anonymise_ids),
+            "skipped": {k: skipped.get(k, 0) for k in ("held", "restricted", "no_longer_due", "gone")},
+            "by_rule": {r: dict(c) for r, c in sorted(by_rule.items())},
+            "by_chat": {c: dict(n) for c, n in sorted(by_chat.items())},
+        },
+    }
+
+
+def _anonymisation(con, ids: list[str]) -> tuple[dict[str, dict], dict[str, list[dict]]]:
+    if not ids:
+        return {}, {}
+    special = decide.special_category_types()
+    messages = {r[0]: r[1:] for r in con.execute(
+        "SELECT message_id, body, author, author_phone FROM messages WHERE message_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids]).fetchall()}
+    spans: dict[str, list] = defaultdict(list)
+    if decide._table_exists(con, "findings"):
+        for mid, entity_type, start, end, score in con.execute(
+                'SELECT message_id, entity_type, start, "end", score FROM findings '
+                "WHERE message_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY message_id, start", [ids]).fetchall():
+            spans[mid].append((entity_type, start, end, score))
+    roles = _Roles()
+    updates: dict[str, dict] = {}
+    new_findings: dict[str, list[dict]] = {}
+    for mid in ids:
+        body, author, phone = messages[mid]
+        text, rows = anonymise_text(body, spans.get(mid, []), special)
+        updates[mid] = {"body": text, "author": roles.role(author, phone), "author_phone": None,
+                        "attachment": None, "media_sha256": None}
+        new_findings[mid] = rows
+    return updates, new_findings
+
+
+# --------------------------------------------------------------------------------------- execution
+
+def apply_deletion_list(list_id: str, approved_by: str, *, layout: DataLayout | None = None,
+                        run_id: str | None = None, policy: Policy | None = None,
+                        as_of: date | None = None) -> DispositionResult:
+    """Carry out an approved list. Re-running after a crash finishes it; re-running after success
+    returns the existing certificate."""
+    layout = layout or config.layout()
+    layout.ensure()
+    approved_by = _approver(approved_by)
+    policy = policy or load_policy()  # a refused policy stops here: nothing is deleted on its account
+    as_of = as_of or as_of_date(policy)
+    now = datetime.now(timezone.utc)
+    pid = purge_id_for(list_id)
+
+    purge_done = purge.completed(layout, pid)
+    purge_pending = pid in purge.pending_purges(layout)
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        decide.ensure_schema(con)
+        found = con.execute("SELECT status FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall()
+        if not found:
+            raise DispositionError("no deletion list with this id")
+        status = found[0][0]
+        if status == "applied":
+            cert = json.loads(con.execute(
+                "SELECT counts FROM deletion_certificates WHERE list_id = ? AND status = 'complete'",
+                [list_id]).fetchall()[0][0])
+            return DispositionResult(list_id, "already_applied", cert, _certificate_path(layout, list_id))
+        if status == "superseded":
+            raise DispositionError("this deletion list was superseded by a newer one: approve the current list")
+        if status == "awaiting_approval":
+            other = con.execute("SELECT count(*) FROM deletion_lists WHERE status = 'executing'").fetchall()[0][0]
+            if other:
+                raise DispositionError("another deletion list is being applied: approve that one again to finish it")
+        elif status != "executing":
+            raise DispositionError(f"deletion list has an unknown status {status!r}")
+
+        plan = None
+        if purge_done is None and not purge_pending:
+            # Nothing has been changed yet (first attempt, or a crash before the purge journal).
+            plan = _plan(con, layout, policy, as_of, list_id)
+            _record_start(con, list_id, approved_by, now, as_of, policy, pid, plan, run_id)
+
+    if plan is not None:
+        result = purge.apply_changes(
+            layout, delete_ids=set(plan["delete_ids"]), updates=plan["updates"], new_findings=plan["new_findings"],
+            run_id=run_id, event="deletion_list_purged", details={"list_id": list_id}, purge_id=pid)
+    else:
+        result = purge_done or _resume(layout, pid)
+    return _finish(layout, list_id, result, run_id)
+
+
+def _resume(layout: DataLayout, pid: str) -> purge.PurgeResult:
+    for r in purge.resume_pending(layout):
+        if r.purge_id == pid:
+            return r
+    done = purge.completed(layout, pid)
+    if done is None:
+        raise DispositionError("the purge of this list could not be resumed")
+    return done
+
+
+def _record_start(con, list_id, approved_by, now, as_of, policy, pid, plan, run_id) -> None:
+    counts = plan["counts"]
+    list_hash = con.execute("SELECT list_hash FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall()[0][0]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM deletion_certificates WHERE list_id = ? AND status = 'executing'", [list_id])
+        con.execute(
+            "INSERT INTO deletion_certificates (list_id, list_hash, status, approved_by, approved_at, started_at, "
+            "as_of, policy_sha256, purge_id, counts, run_id) VALUES (?, ?, 'executing', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [list_id, list_hash, approved_by, now, now, as_of, policy.sha256, pid, json.dumps(counts, sort_keys=True),
+             run_id])
+        # Marked now, so that no later night lists them for anonymisation while this list finishes.
+        con.execute("DELETE FROM retention_anonymised WHERE list_id = ?", [list_id])
+        if plan["updates"]:
+            con.execute("INSERT INTO retention_anonymised SELECT unnest(?::VARCHAR[]), ?, ?",
+                        [sorted(plan["updates"]), list_id, now])
+        con.execute("UPDATE deletion_lists SET status = 'executing', status_changed_at = ?, approved_by = ?, "
+                    "approved_at = coalesce(approved_at, ?) WHERE list_id = ?", [now, approved_by, now, list_id])
+        audit.append(con, "deletion_list_approved", {"list_id": list_id, "listed": counts["listed"],
+                                                     "delete": counts["delete"], "anonymise": counts["anonymise"],
+                                                     "skipped": counts["skipped"]}, run_id=run_id)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id: str | None) -> DispositionResult:
+    now = datetime.now(timezone.utc)
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        decide.ensure_schema(con)
+        (list_hash, approved_by, approved_at, started_at, as_of, policy_sha, counts_json) = con.execute(
+            "SELECT list_hash, approved_by, approved_at, started_at, as_of, policy_sha256, counts "
+            "FROM deletion_certificates WHERE list_id = ? ORDER BY started_at DESC LIMIT 1", [list_id]).fetchall()[0]
+        counts = json.loads(counts_json)
+        cert = {
+            "certificate": "deletion",
+            "list_id": list_id,
+            "list_hash": list_hash,
+            "policy_sha256": policy_sha,
+            "as_of": as_of.isoformat(),
+            "approved_by": approved_by,
+            "approved_at": approved_at.astimezone(timezone.utc).isoformat(),
+            "started_at": started_at.astimezone(timezone.utc).isoformat(),
+            "completed_at": now.isoformat(),
+            "listed": counts["listed"],
+            "executed": {"delete": counts["delete"], "anonymise": counts["anonymise"]},
+            "skipped": counts["skipped"],
+            "by_rule": counts["by_rule"],
+            "by_chat_id": counts["by_chat"],
+            "stores": {k: v for k, v in result.counts().items() if k != "purge_id"},
+            "purge_id": result.purge_id,
+        }
+        body = json.dumps(cert, indent=2, sort_keys=True)
+        sha = hashlib.sha256(body.encode()).hexdigest()
+        path = _certificate_path(layout, list_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(body + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("UPDATE retention_anonymised SET anonymised_at = ? WHERE list_id = ?", [now, list_id])
+            con.execute("UPDATE deletion_certificates SET status = 'complete', completed_at = ?, counts = ?, "
+                        "certificate_sha256 = ?, certificate_path = ? WHERE list_id = ? AND status = 'executing'",
+                        [now, json.dumps(cert, sort_keys=True), sha, str(path.relative_to(layout.root)), list_id])
+            con.execute("UPDATE deletion_lists SET status = 'applied', status_changed_at = ?, applied_at = ? "
+                        "WHERE list_id = ?", [now, now, list_id])
+            audit.append(con, "deletion_certificate", {
+                "list_id": list_id, "list_hash": list_hash, "certificate_sha256": sha,
+                "deleted": counts["delete"], "anonymised": counts["anonymise"], "skipped": counts["skipped"]},
+                run_id=run_id)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("CHECKPOINT")
+    return DispositionResult(list_id, "applied", cert, path)
+
+
+def _certificate_path(layout: DataLayout, list_id: str) -> Path:
+    return layout.reports / "certificates" / f"deletion-certificate-{list_id}.json"
+
+
+def _approver(text: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise DispositionError("--approved-by must name who approved the list")
+    if len(text) > 100:
+        raise DispositionError("--approved-by is longer than 100 characters")
+    return text

@@ -1,0 +1,359 @@
+"""The retention policy file: load, validate, refuse with the line and the problem.
+
+Validation walks the YAML node tree (not the loaded dict) so that every complaint can name the line
+it is about. A refused policy raises :class:`PolicyError`; nothing is listed or deleted on its
+account, because every caller loads the policy before doing anything.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from o3_governance import config
+
+ACTIONS = {"delete": "delete", "anonymise": "anonymise", "anonymize": "anonymise"}
+MESSAGE_TYPES = ("text", "media", "system", "deleted")
+SOURCE_FORMATS = ("android", "ios", "cloud_api")
+LANGUAGES = ("nl", "fr", "en")
+ENTITY_TYPES = (
+    "PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER", "PERSON", "LOCATION",
+    "HEALTH_DATA", "POLITICAL_OPINION", "RELIGIOUS_BELIEF", "TRADE_UNION_MEMBERSHIP", "SEXUAL_ORIENTATION",
+    "ETHNIC_ORIGIN", "BIOMETRIC_DATA", "GENETIC_DATA", "CRIMINAL_OFFENCE",
+)
+# Match kinds a rule may use; all the kinds given in one rule must hold (AND).
+MATCH_KINDS = {
+    "special_category": "a boolean",
+    "message_type": f"a list of {', '.join(MESSAGE_TYPES)}",
+    "chats": "a list of chat names (or chat ids)",
+    "source_format": f"a list of {', '.join(SOURCE_FORMATS)}",
+    "language": f"a list of {', '.join(LANGUAGES)}",
+    "entity_types": "a list of entity types",
+}
+TOP_KEYS = ("timezone", "rules", "legal_holds")
+RULE_KEYS = ("name", "match", "retain_days", "action", "description")
+HOLD_KEYS = ("name", "chats", "subjects", "reason", "until")
+MAX_DAYS = 36500  # a hundred years: anything longer is a typo
+
+
+class PolicyError(ValueError):
+    """The policy file is refused: one line naming the file line and the problem, no content."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    retain_days: int
+    action: str  # delete / anonymise
+    match: dict[str, Any] = field(default_factory=dict)  # empty: matches every message
+    line: int = 0
+
+    @property
+    def catch_all(self) -> bool:
+        return not self.match
+
+
+@dataclass(frozen=True)
+class Hold:
+    name: str
+    chats: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()   # as written
+    phones: tuple[str, ...] = ()     # subjects that are phone numbers, as E.164
+    names: tuple[str, ...] = ()      # subjects that are names, normalised
+    reason: str | None = None
+    until: date | None = None        # last day the hold is in force; None: open-ended
+    line: int = 0
+
+    def active(self, as_of: date) -> bool:
+        return self.until is None or self.until >= as_of
+
+
+@dataclass(frozen=True)
+class Policy:
+    timezone: str
+    rules: tuple[Rule, ...]
+    holds: tuple[Hold, ...]
+    source: str = ""
+    sha256: str = ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def active_holds(self, as_of: date) -> list[Hold]:
+        return [h for h in self.holds if h.active(as_of)]
+
+    def rule(self, name: str) -> Rule:
+        return next(r for r in self.rules if r.name == name)
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    """The policy from ``path`` (default: ``O3_POLICY_FILE`` or the shipped default)."""
+    path = Path(path) if path is not None else config.policy_file()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"policy file {path.name}: cannot be read ({type(exc).__name__})") from None
+    return parse_policy(raw, source=path.name)
+
+
+def parse_policy(raw: bytes | str, source: str = "policy") -> Policy:
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PolicyError(f"{source}: line 1: the file is not UTF-8 text") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise PolicyError(f"{source}: line {line}: not valid YAML ({exc.problem or 'syntax error'})") from None
+    except yaml.YAMLError:
+        raise PolicyError(f"{source}: line 1: not valid YAML") from None
+    v = _Validator(source)
+    policy = v.policy(root)
+    return Policy(policy.timezone, policy.rules, policy.holds, source=source,
+                  sha256=hashlib.sha256(data).hexdigest())
+
+
+class _Validator:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, node: Node | None, problem: str) -> PolicyError:
+        line = node.start_mark.line + 1 if node is not None else 1
+        return PolicyError(f"{self.source}: line {line}: {problem}")
+
+    # ---- node helpers
+    def mapping(self, node: Node | None, what: str, allowed: tuple[str, ...]) -> dict[str, tuple[Node, Node]]:
+        if not isinstance(node, MappingNode):
+            raise self.fail(node, f"{what} must be a mapping")
+        out: dict[str, tuple[Node, Node]] = {}
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode):
+                raise self.fail(key, f"{what}: keys must be plain words")
+            name = key.value
+            if name in out:
+                raise self.fail(key, f"{what}: key '{name}' appears twice")
+            if name not in allowed:
+                raise self.fail(key, f"{what}: unknown key '{_short(name)}' (expected one of: {', '.join(allowed)})")
+            out[name] = (key, value)
+        return out
+
+    def string(self, node: Node, what: str, allow_null: bool = False) -> str | None:
+        if isinstance(node, ScalarNode):
+            value = _construct(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+            if value is None and allow_null:
+                return None
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        raise self.fail(node, f"{what} must be a non-empty text" + (" or null" if allow_null else ""))
+
+    def boolean(self, node: Node, what: str) -> bool:
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+            return _construct(node)
+        raise self.fail(node, f"{what} must be true or false")
+
+    def integer(self, node: Node, what: str) -> int:
+        if not (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int"):
+            raise self.fail(node, f"{what} must be a whole number of days")
+        value = _construct(node)
+        if value < 0:
+            raise self.fail(node, f"{what} must not be negative")
+        if value > MAX_DAYS:
+            raise self.fail(node, f"{what} is longer than {MAX_DAYS} days")
+        return value
+
+    def string_list(self, node: Node, what: str, choices: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        items = node.value if isinstance(node, SequenceNode) else [node] if isinstance(node, ScalarNode) else None
+        if items is None:
+            raise self.fail(node, f"{what} must be a list")
+        out: list[str] = []
+        for item in items:
+            value = self.string(item, f"each entry of {what}")
+            if choices is not None and value not in choices:
+                raise self.fail(item, f"{what}: '{_short(value)}' is not one of {', '.join(choices)}")
+            out.append(value)
+        if not out:
+            raise self.fail(node, f"{what} must not be empty")
+        return tuple(out)
+
+    # ---- the schema
+    def policy(self, root: Node | None) -> Policy:
+        if root is None:
+            raise PolicyError(f"{self.source}: line 1: the file is empty")
+        top = self.mapping(root, "the policy", TOP_KEYS)
+        timezone = "Europe/Brussels"
+        if "timezone" in top:
+            node = top["timezone"][1]
+            timezone = self.string(node, "timezone")
+            try:
+                ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise self.fail(node, f"timezone '{_short(timezone)}' is not a known time zone") from None
+        if "rules" not in top:
+            raise self.fail(root, "the policy has no 'rules'")
+        rules = self.rules(top["rules"][1])
+        holds = self.holds(top["legal_holds"][1]) if "legal_holds" in top else ()
+        return Policy(timezone, rules, holds)
+
+    def rules(self, node: Node) -> tuple[Rule, ...]:
+        if not isinstance(node, SequenceNode):
+            raise self.fail(node, "rules must be a list")
+        if not node.value:
+            raise self.fail(node, "rules must not be empty: at least a default rule is needed")
+        rules: list[Rule] = []
+        seen: dict[str, int] = {}
+        for item in node.value:
+            rule = self.rule(item)
+            if rule.name in seen:
+                raise self.fail(item, f"rule name '{_short(rule.name)}' is used twice (first on line {seen[rule.name]})")
+            seen[rule.name] = rule.line
+            if rules and rules[-1].catch_all:
+                raise self.fail(item, f"rule '{_short(rule.name)}' can never apply: rule '{_short(rules[-1].name)}' "
+                                      f"above it has no 'match' and takes every message")
+            rules.append(rule)
+        if not rules[-1].catch_all:
+            raise self.fail(node.value[-1], "the last rule must be a default rule without 'match', so that every "
+                                            "message gets a rule")
+        return tuple(rules)
+
+    def rule(self, node: Node) -> Rule:
+        keys = self.mapping(node, "a rule", RULE_KEYS)
+        for required in ("name", "retain_days", "action"):
+            if required not in keys:
+                raise self.fail(node, f"a rule needs '{required}'")
+        name = self.string(keys["name"][1], "rule name")
+        where = f"rule '{_short(name)}'"
+        days = self.integer(keys["retain_days"][1], f"{where}: retain_days")
+        action_node = keys["action"][1]
+        action_text = self.string(action_node, f"{where}: action")
+        if action_text not in ACTIONS:
+            raise self.fail(action_node, f"{where}: action '{_short(action_text)}' is not one of delete, anonymise")
+        match: dict[str, Any] = {}
+        if "match" in keys:
+            match_node = keys["match"][1]
+            if isinstance(match_node, ScalarNode) and match_node.tag == "tag:yaml.org,2002:null":
+                match_node = None
+            if match_node is not None:
+                kinds = self.mapping(match_node, f"{where}: match", tuple(MATCH_KINDS))
+                for kind, (_k, value) in kinds.items():
+                    match[kind] = self.match_value(kind, value, where)
+        if "description" in keys:
+            self.string(keys["description"][1], f"{where}: description")
+        return Rule(name=name, retain_days=days, action=ACTIONS[action_text], match=match,
+                    line=node.start_mark.line + 1)
+
+    def match_value(self, kind: str, node: Node, where: str) -> Any:
+        what = f"{where}: match {kind}"
+        if kind == "special_category":
+            return self.boolean(node, what)
+        choices = {"message_type": MESSAGE_TYPES, "source_format": SOURCE_FORMATS, "language": LANGUAGES,
+                   "entity_types": ENTITY_TYPES}.get(kind)
+        return self.string_list(node, what, choices)
+
+    def holds(self, node: Node) -> tuple[Hold, ...]:
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return ()
+        if not isinstance(node, SequenceNode):
+            raise self.fail(node, "legal_holds must be a list")
+        holds: list[Hold] = []
+        seen: dict[str, int] = {}
+        for item in node.value:
+            hold = self.hold(item)
+            if hold.name in seen:
+                raise self.fail(item, f"legal hold name '{_short(hold.name)}' is used twice (first on line {seen[hold.name]})")
+            seen[hold.name] = hold.line
+            holds.append(hold)
+        return tuple(holds)
+
+    def hold(self, node: Node) -> Hold:
+        keys = self.mapping(node, "a legal hold", HOLD_KEYS)
+        if "name" not in keys:
+            raise self.fail(node, "a legal hold needs 'name'")
+        name = self.string(keys["name"][1], "legal hold name")
+        where = f"legal hold '{_short(name)}'"
+        chats = self.string_list(keys["chats"][1], f"{where}: chats") if "chats" in keys else ()
+        subjects: tuple[str, ...] = ()
+        phones: list[str] = []
+        names: list[str] = []
+        if "subjects" in keys:
+            subjects_node = keys["subjects"][1]
+            subjects = self.string_list(subjects_node, f"{where}: subjects")
+            items = subjects_node.value if isinstance(subjects_node, SequenceNode) else [subjects_node]
+            for item, subject in zip(items, subjects):
+                if re.search(r"[^\W\d_]", subject):  # has letters: a name
+                    names.append(normalize_name(subject))
+                    continue
+                phone = normalize_phone(subject)
+                if phone is None:
+                    raise self.fail(item, f"{where}: a subject without letters must be a valid phone number")
+                phones.append(phone)
+        if not chats and not subjects:
+            raise self.fail(node, f"{where} needs 'chats' and/or 'subjects'")
+        reason = self.string(keys["reason"][1], f"{where}: reason", allow_null=True) if "reason" in keys else None
+        until = None
+        if "until" in keys:
+            until = self.date(keys["until"][1], f"{where}: until")
+        return Hold(name=name, chats=chats, subjects=subjects, phones=tuple(dict.fromkeys(phones)),
+                    names=tuple(dict.fromkeys(names)), reason=reason, until=until, line=node.start_mark.line + 1)
+
+    def date(self, node: Node, what: str) -> date | None:
+        if isinstance(node, ScalarNode):
+            if node.tag == "tag:yaml.org,2002:null":
+                return None
+            text = node.value.strip()
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                try:
+                    return date.fromisoformat(text)
+                except ValueError:
+                    raise self.fail(node, f"{what}: {text} is not a real date") from None
+        raise self.fail(node, f"{what} must be an ISO date (YYYY-MM-DD) or null")
+
+
+def _construct(node: ScalarNode) -> Any:
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+def _short(text: str) -> str:
+    """Names from the file may be echoed, but kept short and on one line."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def normalize_phone(text: str) -> str | None:
+    """E.164 for a valid number in any usual spelling; a hold on a mistyped number would hold nothing."""
+    import phonenumbers
+
+    from o3_governance.rights.identity import normalize_phone as _np
+
+    e164 = _np(text)
+    if e164 is None or not phonenumbers.is_valid_number(phonenumbers.parse(e164)):
+        return None
+    return e164
+
+
+def normalize_name(text: str) -> str:
+    from o3_governance.rights.identity import normalize_name as _nn
+
+    return _nn(text)
+
+
+def as_of_date(policy: Policy | None = None, now: datetime | None = None) -> date:
+    """O3_AS_OF, or today in the policy's time zone (Brussels by default) at ``now`` (default: now)."""
+    if os.environ.get("O3_AS_OF"):
+        return config.as_of()
+    tz = policy.tz if policy is not None else config.BRUSSELS
+    now = now or datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(tz).date()

@@ -1,0 +1,215 @@
+"""Who the data subject is, in every spelling the chats may use.
+
+Phones are compared as E.164; names accent-, case- and whitespace-insensitively; emails
+case-insensitively. A staff/contact directory (``O3_DIRECTORY_FILE``, YAML or CSV) and the
+rectifications recorded in ``subject_mappings`` map names to phones, so that authors that exports
+show by name are found from a phone number.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import phonenumbers
+import yaml
+
+DEFAULT_REGION = "BE"
+# Separators people put inside phone numbers, including the no-break spaces iOS exports use.
+_SEP = "[ \t./()\\-\u00a0\u202f\u2009\u2010-\u2015]*"  # literal characters: RE2 (DuckDB) has no \\u escapes
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+
+
+class InvalidIdentifier(ValueError):
+    """A subject identifier given on a request cannot be understood (message names the field only)."""
+
+
+def normalize_phone(text: str | None, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 for any usual spelling (``0471 23 45 67``, ``0032…``, ``+32 (0)471…``), else None."""
+    if not text:
+        return None
+    cleaned = text.strip().replace("(0)", "")
+    cleaned = re.sub(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", cleaned)
+    digits = re.sub(r"\D", "", cleaned)
+    if cleaned.lstrip().startswith("00") and not cleaned.lstrip().startswith("+"):
+        cleaned = "+" + digits[2:]
+    if not re.search(r"\d", cleaned) or len(digits) < 6:
+        return None
+    try:
+        number = phonenumbers.parse(cleaned, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def require_phone(text: str) -> str:
+    phone = normalize_phone(text)
+    if phone is None:
+        raise InvalidIdentifier("--subject-phone is not a phone number")
+    return phone
+
+
+def normalize_name(text: str | None) -> str:
+    """Accent-, case- and spacing-insensitive form of a name; WhatsApp's ``~`` prefix dropped."""
+    if not text:
+        return ""
+    text = re.sub(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
+    text = text.strip().lstrip("~").strip()
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s\-]+", " ", stripped.casefold()).strip()
+
+
+def normalize_email(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = text.strip().lower()
+    if not _EMAIL_RE.fullmatch(text):
+        raise InvalidIdentifier("--subject-email is not an email address")
+    return text
+
+
+def phone_pattern(e164: str) -> str:
+    """A regular expression (Python and RE2) matching the number in its usual written spellings:
+    international with ``+`` or ``00``, with or without ``(0)``, national with the trunk ``0``, and
+    the bare ``32471…`` of wa.me links; any separators between digits. No look-arounds: callers
+    check the neighbouring characters themselves."""
+    number = phonenumbers.parse(e164)
+    cc = str(number.country_code)
+    national = str(number.national_number)
+    body = _SEP.join(national)
+    cc_sep = _SEP.join(cc)
+    international = rf"(?:\+|00){_SEP}{cc_sep}{_SEP}(?:\(0\){_SEP})?"
+    bare = rf"{cc_sep}{_SEP}"
+    trunk = rf"0{_SEP}"
+    return rf"(?:{international}|{trunk}|{bare}){body}"
+
+
+@dataclass
+class Subject:
+    """The person a request is about. Never logged, never put in run config or metadata."""
+
+    phone: str                          # E.164
+    name: str | None = None
+    email: str | None = None
+    aliases: set[str] = field(default_factory=set)   # other names known for this phone (normalized)
+    ambiguous_name: str | None = None   # given name the directory assigns to another phone: not an author match
+    first_names: set[str] = field(default_factory=set)  # searched alone only when no other known person shares them
+
+    @property
+    def names(self) -> set[str]:
+        """Normalized names that identify the subject (given name plus directory / mapping aliases)."""
+        out = set(self.aliases)
+        if self.name and normalize_name(self.name):
+            out.add(normalize_name(self.name))
+        return {n for n in out if n}
+
+
+def first_name(normalized_name: str) -> str | None:
+    """The first token of a normalized full name, when long enough to mean something alone."""
+    tokens = normalized_name.split()
+    return tokens[0] if len(tokens) > 1 and len(tokens[0]) >= 3 else None
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    name: str
+    phone: str | None
+    email: str | None = None
+
+
+def directory_file() -> Path | None:
+    value = os.environ.get("O3_DIRECTORY_FILE")
+    return Path(value) if value else None
+
+
+def load_directory(path: Path | None = None) -> list[DirectoryEntry]:
+    """Entries of the staff/contact directory: YAML (a list of {name, phone, email} or a mapping
+    name → phone) or CSV with a header ``name,phone[,email]``. Missing file setting: empty."""
+    path = path if path is not None else directory_file()
+    if path is None:
+        return []
+    if not path.is_file():
+        raise FileNotFoundError("O3_DIRECTORY_FILE does not point to a file")
+    entries: list[DirectoryEntry] = []
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+                if row.get("name"):
+                    entries.append(DirectoryEntry(row["name"], normalize_phone(row.get("phone")),
+                                                  (row.get("email") or "").lower() or None))
+        return entries
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if isinstance(data, dict):
+        data = data.get("people", data) if isinstance(data.get("people"), list) else \
+            [{"name": k, "phone": v} for k, v in data.items()]
+    if not isinstance(data, list):
+        raise ValueError("O3_DIRECTORY_FILE: expected a list of entries or a name: phone mapping")
+    for item in data:
+        if not isinstance(item, dict) or not item.get("name"):
+            raise ValueError("O3_DIRECTORY_FILE: every entry needs a name")
+        entries.append(DirectoryEntry(str(item["name"]), normalize_phone(str(item.get("phone") or "")),
+                                      str(item.get("email") or "").lower() or None))
+    return entries
+
+
+def mapped_text(text: str) -> tuple[str, list[int]]:
+    """``text`` folded like :func:`normalize_name` character by character, with, for each folded
+    character, the index of the original character it came from (to map matches back to spans)."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        decomposed = unicodedata.normalize("NFKD", ch)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        for c in folded:
+            out.append(c)
+            index.append(i)
+    return "".join(out), index
+
+
+def name_regex(normalized_name: str) -> re.Pattern[str]:
+    """Matches a normalized name in folded text, tokens in order or reversed (``Peeters Jan``)."""
+    tokens = [re.escape(t) for t in normalized_name.split()]
+    forward = r"[\s\-]+".join(tokens)
+    alternatives = [forward]
+    if len(tokens) > 1:
+        alternatives.append(r"[\s,\-]+".join(reversed(tokens)))
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+
+def email_regex(email: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w.+\-])" + re.escape(email) + r"(?![\w\-])", re.IGNORECASE)
+
+
+def other_emails(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _EMAIL_RE.finditer(text)]
+
+
+def phone_spans(text: str, region: str = DEFAULT_REGION) -> list[tuple[int, int, str]]:
+    """Every phone number written in ``text``: (start, end, E.164)."""
+    spans = []
+    for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        spans.append((match.start, match.end, e164))
+    return spans
+
+
+def names_regex(normalized_names: set[str] | list[str]) -> re.Pattern[str] | None:
+    """One pattern for many names (longest first, so a full name wins over its first name)."""
+    alternatives = []
+    for n in sorted(set(normalized_names), key=lambda x: (-len(x), x)):
+        tokens = [re.escape(t) for t in n.split()]
+        if not tokens:
+            continue
+        alternatives.append(r"[\s\-]+".join(tokens))
+        if len(tokens) > 1:
+            alternatives.append(r"[\s,\-]+".join(reversed(tokens)))
+    if not alternatives:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")

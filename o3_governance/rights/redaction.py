@@ -1,0 +1,86 @@
+"""Replacing spans of text: other people's data in an access copy, the subject's mentions on erasure."""
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from o3_governance import warehouse
+from o3_governance.rights import identity
+from o3_governance.rights.finder import merge
+from o3_governance.rights.identity import Subject
+
+REDACTED = "[redacted]"
+ERASED = "[erased]"
+# Identify other people wherever they appear.
+IDENTIFYING = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS")
+# In the subject's own messages these are most likely the subject's own (their IBAN, their address);
+# in other people's messages they are redacted.
+OTHERS_ONLY = ("IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER", "LOCATION")
+
+
+def replace_spans(text: str, spans: list[tuple[int, int]], replacement: str) -> str:
+    out = []
+    pos = 0
+    for s, e in merge([(max(0, s), min(len(text), e)) for s, e in spans if e > s]):
+        out.append(text[pos:s])
+        out.append(replacement)
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _overlaps(span: tuple[int, int], protected: list[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in protected)
+
+
+def findings_by_message(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, list[tuple[str, int, int]]]:
+    if not ids or not warehouse.table_exists(con, "findings"):
+        return {}
+    out: dict[str, list[tuple[str, int, int]]] = {}
+    for mid, entity, s, e in con.execute(
+            'SELECT message_id, entity_type, start, "end" FROM findings WHERE message_id IN (SELECT unnest(?::VARCHAR[]))',
+            [ids]).fetchall():
+        out.setdefault(mid, []).append((entity, s, e))
+    return out
+
+
+def others_spans(body: str, *, subject: Subject, own_spans: list[tuple[int, int]], by_subject: bool,
+                 findings: list[tuple[str, int, int]], other_name_res: list[re.Pattern[str]]) -> list[tuple[int, int]]:
+    """Spans in ``body`` holding someone else's personal data (Art. 15(4)): scanner findings that are
+    not the subject's, other participants' names, and phone numbers and emails that are not theirs."""
+    spans: list[tuple[int, int]] = []
+    for entity, s, e in findings:
+        if e > len(body) or s >= e or _overlaps((s, e), own_spans):
+            continue
+        if entity in IDENTIFYING or (entity in OTHERS_ONLY and not by_subject):
+            spans.append((s, e))
+    if other_name_res:
+        folded, index = identity.mapped_text(body)
+        for rx in other_name_res:
+            for m in rx.finditer(folded):
+                span = (index[m.start()], index[m.end() - 1] + 1)
+                if not _overlaps(span, own_spans):
+                    spans.append(span)
+    for s, e, e164 in identity.phone_spans(body):
+        if e164 != subject.phone and not _overlaps((s, e), own_spans):
+            spans.append((s, e))
+    for s, e in identity.other_emails(body):
+        if (not subject.email or body[s:e].lower() != subject.email) and not _overlaps((s, e), own_spans):
+            spans.append((s, e))
+    return merge(spans)
+
+
+def shift_findings(findings: list[dict], spans: list[tuple[int, int]], replacement: str) -> list[dict]:
+    """Findings of a body after ``replace_spans``: those inside a replaced span go (they were the
+    replaced text), the others move by the change in length before them. Keeps, for example, a
+    health finding on a message whose mention of the subject was erased, so retention still sees it."""
+    merged = merge([(s, e) for s, e in spans if e > s])
+    out = []
+    for row in findings:
+        s, e = row["start"], row["end"]
+        if any(s < me and ms < e for ms, me in merged):
+            continue
+        delta = sum(len(replacement) - (me - ms) for ms, me in merged if me <= s)
+        out.append(dict(row, start=s + delta, end=e + delta))
+    return out

@@ -1,0 +1,342 @@
+"""The register of data-subject requests (Art. 12(3): answer within one month, and show it).
+
+Where the subject's identifiers live, and for how long
+------------------------------------------------------
+* ``dsr_requests`` — one row a request: id, kind, dates, status, outcome (counts, paths, hold
+  names; never identifiers) and ``subject_key``, an HMAC-SHA256 of the subject's E.164 phone under a
+  secret key (``O3_SUBJECT_KEY`` or ``<data>/.secret/subject_key``, created 0600). The key links a
+  person's requests to each other (and to the audit log) without naming them. Kept for as long as
+  the company must be able to prove it answered.
+* ``dsr_subjects`` — the identifiers (phone, name, email, and for rectification the corrected
+  values) given with the request: the ONLY place they are stored. Deleted when the request is
+  closed, except for an active restriction or objection, which needs them to keep excluding the
+  person's newly ingested messages; those are deleted when the restriction is lifted (or erased).
+* ``subject_mappings`` — corrected name ↔ phone mappings from rectification requests: that is the
+  rectified personal data itself (part of the directory processing), not the request; removed by
+  an erasure for the same person.
+
+Dagster run config, tags, logs and the audit log only ever carry the request id and the keyed hash.
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from o3_governance import audit
+from o3_governance.config import DataLayout
+
+KINDS = ("access", "erasure", "rectification", "restriction", "objection")
+OPEN_STATUSES = ("received", "in_progress", "failed")
+CLOSED_STATUSES = ("completed", "rejected")
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
+DEADLINE_WARNING_DAYS = 7
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS dsr_requests (
+        request_id     VARCHAR PRIMARY KEY,
+        kind           VARCHAR NOT NULL,      -- access / erasure / rectification / restriction / objection
+        lift           BOOLEAN NOT NULL DEFAULT false,  -- restriction / objection: lift instead of impose
+        received_at    TIMESTAMPTZ NOT NULL,  -- when it was recorded here
+        received_on    DATE NOT NULL,         -- when the company received it (the deadline runs from it)
+        due_date       DATE NOT NULL,         -- received_on + 1 month (Art. 12(3))
+        status         VARCHAR NOT NULL,      -- received / in_progress / completed / rejected / failed
+        subject_key    VARCHAR NOT NULL,      -- HMAC-SHA256 of the subject's E.164 phone
+        outcome        VARCHAR,               -- JSON summary: counts, paths, holds; no identifiers
+        run_id         VARCHAR,               -- the Dagster run that carried it out
+        completed_at   TIMESTAMPTZ,
+        identifiers    VARCHAR NOT NULL DEFAULT 'held'  -- held / deleted: the dsr_subjects row
+    )""",
+    """CREATE TABLE IF NOT EXISTS dsr_subjects (
+        request_id   VARCHAR PRIMARY KEY,
+        phone        VARCHAR NOT NULL,   -- E.164
+        name         VARCHAR,
+        email        VARCHAR,
+        new_name     VARCHAR,            -- rectification
+        new_phone    VARCHAR             -- rectification, E.164
+    )""",
+    """CREATE TABLE IF NOT EXISTS subject_mappings (
+        request_id     VARCHAR NOT NULL,  -- the rectification that recorded it
+        subject_key    VARCHAR NOT NULL,
+        name           VARCHAR,
+        phone          VARCHAR,           -- E.164
+        recorded_at    TIMESTAMPTZ NOT NULL,
+        superseded_at  TIMESTAMPTZ
+    )""",
+    """CREATE TABLE IF NOT EXISTS restrictions (
+        restriction_id   VARCHAR PRIMARY KEY,  -- the request that imposed it
+        subject_key      VARCHAR NOT NULL,
+        kind             VARCHAR NOT NULL,     -- restriction / objection
+        review_required  BOOLEAN NOT NULL,     -- objection: legitimate-interest processing to be reviewed
+        started_at       TIMESTAMPTZ NOT NULL,
+        lifted_at        TIMESTAMPTZ,
+        lift_request_id  VARCHAR
+    )""",
+    # Messages found at request time (authored and mentioning); new messages by the same author are
+    # caught through restriction_authors until the restriction is lifted.
+    """CREATE TABLE IF NOT EXISTS restricted_messages (
+        restriction_id  VARCHAR NOT NULL,
+        message_id      VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS restriction_authors (
+        restriction_id  VARCHAR NOT NULL,
+        author          VARCHAR,
+        author_phone    VARCHAR
+    )""",
+    # What scanning outputs, reports and exports must leave out (Art. 18: "only stored").
+    """CREATE OR REPLACE VIEW restricted_message_ids AS
+        SELECT rm.message_id
+        FROM restricted_messages rm JOIN restrictions r ON r.restriction_id = rm.restriction_id
+        WHERE r.lifted_at IS NULL
+        UNION
+        SELECT m.message_id
+        FROM messages m
+        JOIN restriction_authors ra
+          ON m.author IS NOT DISTINCT FROM ra.author AND m.author_phone IS NOT DISTINCT FROM ra.author_phone
+        JOIN restrictions r ON r.restriction_id = ra.restriction_id
+        WHERE r.lifted_at IS NULL""",
+]
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in SCHEMA:
+        con.execute(ddl)
+
+
+class RequestError(ValueError):
+    """A request that cannot be recorded or carried out; the message never holds identifiers."""
+
+
+# --- the keyed hash -------------------------------------------------------------------------------
+
+def secret_key(layout: DataLayout) -> bytes:
+    """``O3_SUBJECT_KEY`` (any string) or a random key kept in ``<data>/.secret/subject_key`` (0600)."""
+    env = os.environ.get("O3_SUBJECT_KEY")
+    if env:
+        return env.encode("utf-8")
+    folder = layout.root / ".secret"
+    path = folder / "subject_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return path.read_text().strip().encode("ascii")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode("ascii")
+
+
+def subject_key(layout: DataLayout, phone_e164: str) -> str:
+    return hmac.new(secret_key(layout), b"o3-subject\x1f" + phone_e164.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+def add_one_month(day: date) -> date:
+    """Same day next month, or that month's last day (31 Jan → 28/29 Feb)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- rows -----------------------------------------------------------------------------------------
+
+@dataclass
+class Request:
+    request_id: str
+    kind: str
+    lift: bool
+    received_on: date
+    due_date: date
+    status: str
+    subject_key: str
+    outcome: dict[str, Any] | None
+    run_id: str | None
+    completed_at: datetime | None
+    identifiers: str
+
+
+@dataclass
+class SubjectIdentifiers:
+    phone: str
+    name: str | None
+    email: str | None
+    new_name: str | None
+    new_phone: str | None
+
+
+def validate_request_id(request_id: str) -> str:
+    if not REQUEST_ID_RE.fullmatch(request_id or ""):
+        raise RequestError("request id must be 1-64 characters: letters, digits, '.', '_' or '-'")
+    return request_id
+
+
+def check_id_is_not_identifying(request_id: str, phone: str, name: str | None, email: str | None) -> None:
+    """Request ids go into run config, tags and logs: refuse one built from the subject's identifiers."""
+    rid = request_id.casefold()
+    digits = re.sub(r"\D", "", request_id)
+    national_tail = phone[-8:]
+    if len(digits) >= 8 and national_tail in digits:
+        raise RequestError("request id must not contain the subject's phone number")
+    if email and (email.split("@")[0].casefold() in rid or "@" in rid):
+        raise RequestError("request id must not contain the subject's email address")
+    if name:
+        tokens = [t for t in re.split(r"[\s\-.]+", name.casefold()) if len(t) >= 3]
+        if any(t in rid for t in tokens):
+            raise RequestError("request id must not contain the subject's name")
+
+
+def record_request(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, request_id: str, kind: str,
+                   phone: str, name: str | None = None, email: str | None = None,
+                   new_name: str | None = None, new_phone: str | None = None, lift: bool = False,
+                   received_on: date, now: datetime | None = None) -> Request:
+    """Record a new request (register row + identifiers) and audit it by id and keyed hash."""
+    ensure_schema(con)
+    validate_request_id(request_id)
+    if kind not in KINDS:
+        raise RequestError(f"unknown request kind (expected one of {', '.join(KINDS)})")
+    if lift and kind not in ("restriction", "objection"):
+        raise RequestError("--lift applies to restriction and objection requests only")
+    if kind == "rectification" and not (new_name or new_phone):
+        raise RequestError("rectification needs --new-name and/or --new-phone")
+    if kind != "rectification" and (new_name or new_phone):
+        raise RequestError("--new-name/--new-phone apply to rectification requests only")
+    from o3_governance.rights import identity
+
+    phone = identity.require_phone(phone)
+    email = identity.normalize_email(email)
+    if new_phone is not None:
+        new_phone = identity.normalize_phone(new_phone)
+        if new_phone is None:
+            raise identity.InvalidIdentifier("--new-phone is not a phone number")
+    check_id_is_not_identifying(request_id, phone, name, email)
+    if con.execute("SELECT count(*) FROM dsr_requests WHERE request_id = ?", [request_id]).fetchone()[0]:
+        raise RequestError("a request with this id already exists")
+    now = now or datetime.now(timezone.utc)
+    key = subject_key(layout, phone)
+    due = add_one_month(received_on)
+    con.execute("BEGIN")
+    try:
+        con.execute("INSERT INTO dsr_requests (request_id, kind, lift, received_at, received_on, due_date, status, "
+                    "subject_key) VALUES (?, ?, ?, ?, ?, ?, 'received', ?)",
+                    [request_id, kind, lift, now, received_on, due, key])
+        con.execute("INSERT INTO dsr_subjects VALUES (?, ?, ?, ?, ?, ?)",
+                    [request_id, phone, name, email, new_name, new_phone])
+        audit.append(con, "dsr.received", {"request_id": request_id, "kind": kind, "lift": lift,
+                                           "subject_key": key, "due_date": due.isoformat()})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return get_request(con, request_id)
+
+
+def get_request(con: duckdb.DuckDBPyConnection, request_id: str) -> Request:
+    """Works on read-only connections too."""
+    from o3_governance.warehouse import table_exists
+
+    if not table_exists(con, "dsr_requests"):
+        raise RequestError("no request with this id in the register")
+    row = con.execute("SELECT request_id, kind, lift, received_on, due_date, status, subject_key, outcome, run_id, "
+                      "completed_at, identifiers FROM dsr_requests WHERE request_id = ?", [request_id]).fetchone()
+    if row is None:
+        raise RequestError("no request with this id in the register")
+    outcome = json.loads(row[7]) if row[7] else None
+    return Request(row[0], row[1], row[2], row[3], row[4], row[5], row[6], outcome, row[8], row[9], row[10])
+
+
+def get_identifiers(con: duckdb.DuckDBPyConnection, request_id: str) -> SubjectIdentifiers | None:
+    row = con.execute("SELECT phone, name, email, new_name, new_phone FROM dsr_subjects WHERE request_id = ?",
+                      [request_id]).fetchone()
+    return SubjectIdentifiers(*row) if row else None
+
+
+def mark_in_progress(con: duckdb.DuckDBPyConnection, request_id: str, run_id: str | None) -> None:
+    con.execute("UPDATE dsr_requests SET status = 'in_progress', run_id = ? WHERE request_id = ?",
+                [run_id, request_id])
+
+
+def close_request(con: duckdb.DuckDBPyConnection, request_id: str, *, status: str, outcome: dict[str, Any],
+                  run_id: str | None, keep_identifiers: bool = False, now: datetime | None = None) -> None:
+    """Close a request: outcome recorded, identifiers deleted unless still needed, audited."""
+    now = now or datetime.now(timezone.utc)
+    req = get_request(con, request_id)
+    if not keep_identifiers:
+        con.execute("DELETE FROM dsr_subjects WHERE request_id = ?", [request_id])
+    con.execute("UPDATE dsr_requests SET status = ?, outcome = ?, run_id = ?, completed_at = ?, identifiers = ? "
+                "WHERE request_id = ?",
+                [status, json.dumps(outcome, sort_keys=True, default=str), run_id, now,
+                 "held" if keep_identifiers else "deleted", request_id])
+    audit.append(con, f"dsr.{req.kind}.{status}",
+                 {"request_id": request_id, "subject_key": req.subject_key, **_audit_counts(outcome)},
+                 run_id=run_id, ts=now)
+
+
+def mark_failed(con: duckdb.DuckDBPyConnection, request_id: str, run_id: str | None, reason: str) -> None:
+    con.execute("UPDATE dsr_requests SET status = 'failed', run_id = ?, outcome = ? WHERE request_id = ?",
+                [run_id, json.dumps({"error": reason}), request_id])
+    req = get_request(con, request_id)
+    audit.append(con, f"dsr.{req.kind}.failed", {"request_id": request_id, "subject_key": req.subject_key,
+                                                  "error": reason}, run_id=run_id)
+
+
+def forget_identifiers(con: duckdb.DuckDBPyConnection, key: str) -> int:
+    """Delete every stored identifier row of the person with this keyed hash (all their requests)."""
+    ids = [r[0] for r in con.execute("SELECT request_id FROM dsr_requests WHERE subject_key = ?", [key]).fetchall()]
+    if not ids:
+        return 0
+    n = con.execute("SELECT count(*) FROM dsr_subjects WHERE request_id IN (SELECT unnest(?::VARCHAR[]))",
+                    [ids]).fetchone()[0]
+    con.execute("DELETE FROM dsr_subjects WHERE request_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+    con.execute("UPDATE dsr_requests SET identifiers = 'deleted' WHERE subject_key = ?", [key])
+    return n
+
+
+def _audit_counts(outcome: dict[str, Any]) -> dict[str, Any]:
+    """Only numbers, booleans and hold names go to the audit log."""
+    out: dict[str, Any] = {}
+    for k, v in outcome.items():
+        if isinstance(v, (int, float, bool)):
+            out[k] = v
+        elif k == "holds" and isinstance(v, list):
+            out["holds"] = sorted({h.get("name") for h in v if isinstance(h, dict)})
+    return out
+
+
+# --- deadlines ------------------------------------------------------------------------------------
+
+@dataclass
+class DeadlineStatus:
+    open_requests: int
+    due_soon: list[str]   # request ids due within DEADLINE_WARNING_DAYS
+    overdue: list[str]
+
+
+def deadline_status(con: duckdb.DuckDBPyConnection, today: date, warn_days: int = DEADLINE_WARNING_DAYS) -> DeadlineStatus:
+    ensure_schema(con)
+    rows = con.execute("SELECT request_id, due_date FROM dsr_requests WHERE status IN (SELECT unnest(?::VARCHAR[])) "
+                       "ORDER BY due_date, request_id", [list(OPEN_STATUSES)]).fetchall()
+    overdue = [rid for rid, due in rows if due < today]
+    soon = [rid for rid, due in rows if today <= due <= today + timedelta(days=warn_days)]
+    return DeadlineStatus(len(rows), soon, overdue)
+
+
+def list_requests(con: duckdb.DuckDBPyConnection) -> list[Request]:
+    ensure_schema(con)
+    ids = [r[0] for r in con.execute("SELECT request_id FROM dsr_requests ORDER BY received_at, request_id").fetchall()]
+    return [get_request(con, rid) for rid in ids]
+
+
+def secret_path(layout: DataLayout) -> Path:
+    return layout.root / ".secret" / "subject_key"

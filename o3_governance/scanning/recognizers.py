@@ -1,0 +1,322 @@
+"""Presidio recognizers for the identifiers O3 staff actually send: Belgian national numbers, IBANs,
+payment cards, phone numbers of Belgium and its neighbours, e-mail addresses and people's names.
+
+Each recognizer instance serves one language (Presidio's rule) and carries that language's context
+words. Checksums come from python-stdnum and phonenumbers, never from hand-written arithmetic.
+Context words are matched as substrings of lower-cased tokens (the NLP engine gives lower-cased
+forms where no lemmatizer exists), so a stem such as ``telefo`` covers ``telefoon`` and ``téléphone``
+is written out in full.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Iterable
+
+import phonenumbers
+import tldextract
+from presidio_analyzer import (AnalysisExplanation, EntityRecognizer, LocalRecognizer, Pattern, PatternRecognizer,
+                               RecognizerResult)
+from stdnum import iban as std_iban
+from stdnum import luhn
+from stdnum.be import bis as std_bis
+from stdnum.be import nn as std_nn
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+CONTEXT: dict[str, dict[str, list[str]]] = {
+    "PHONE_NUMBER": {
+        "nl": ["telefo", "tel", "gsm", "nummer", "nr", "bel", "gebeld", "mobiel", "mobile", "whatsapp", "bereik"],
+        "fr": ["téléphone", "tél", "tel", "gsm", "portable", "numéro", "appel", "joindre", "mobile", "whatsapp"],
+        "en": ["phone", "call", "mobile", "number", "tel", "cell", "ring", "reach", "whatsapp", "text"],
+    },
+    "EMAIL_ADDRESS": {
+        "nl": ["mail", "adres", "stuur", "contact"],
+        "fr": ["mail", "courriel", "adresse", "envoie", "contact"],
+        "en": ["mail", "address", "send", "contact"],
+    },
+    "IBAN_CODE": {
+        "nl": ["rekening", "iban", "overschrijv", "overmak", "storten", "betal", "bank"],
+        "fr": ["compte", "iban", "virement", "verser", "payer", "paiement", "banque"],
+        "en": ["account", "iban", "transfer", "pay", "bank", "wire"],
+    },
+    "CREDIT_CARD": {
+        "nl": ["kaart", "visa", "mastercard", "maestro", "amex", "betaal", "vervaldatum", "cvc"],
+        "fr": ["carte", "crédit", "visa", "mastercard", "amex", "paiement", "expiration", "cvc"],
+        "en": ["card", "credit", "visa", "mastercard", "amex", "payment", "expiry", "cvc"],
+    },
+    "BE_NATIONAL_NUMBER": {
+        "nl": ["rijksregister", "rrn", "insz", "bis", "identiteit", "eid"],
+        "fr": ["registre", "national", "niss", "bis", "identité", "eid"],
+        "en": ["national", "register", "niss", "ssn", "identity", "eid"],
+    },
+}
+
+LANGUAGES = ("nl", "fr", "en")
+
+_NON_DIGIT = re.compile(r"\D")
+
+
+def _digits(s: str) -> str:
+    return _NON_DIGIT.sub("", s)
+
+
+def _result(rec: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
+    return RecognizerResult(entity_type=entity, start=start, end=end, score=score,
+                            analysis_explanation=AnalysisExplanation(recognizer=rec.name, original_score=score),
+                            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: rec.name,
+                                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: rec.id})
+
+
+class BeNationalNumberRecognizer(PatternRecognizer):
+    """Belgian national register number (and BIS number), ``YY.MM.DD-SSS.CC``: the date, serial and
+    mod-97 check (with the ``2`` prefix for people born in 2000 or later) via ``stdnum.be.nn``."""
+
+    PATTERNS = [
+        Pattern("BE NN formatted", r"(?<![\d.])\d{2}\.\d{2}\.\d{2}[-. ]?\d{3}[-. ]?\d{2}(?![\d])", 0.7),
+        Pattern("BE NN spaced", r"(?<![\d.])\d{2}[ ]?\d{2}[ ]?\d{2}[- ]\d{3}[ ]?\d{2}(?![\d])", 0.6),
+        Pattern("BE NN plain", r"(?<![\d.\-])\d{11}(?![\d])", 0.5),
+    ]
+
+    def __init__(self, language: str):
+        super().__init__(supported_entity="BE_NATIONAL_NUMBER", patterns=self.PATTERNS,
+                         context=CONTEXT["BE_NATIONAL_NUMBER"][language], supported_language=language,
+                         name=f"be_national_number_{language}")
+
+    def validate_result(self, pattern_text: str) -> bool:
+        # stdnum checks the date, the serial and the mod-97 check (with the 2000+ rule) of both kinds.
+        digits = _digits(pattern_text)
+        return std_nn.is_valid(digits) or std_bis.is_valid(digits)
+
+
+class IbanRecognizer(LocalRecognizer):
+    """IBAN of any country, grouped or not, checked with ISO 13616 mod 97 and the national format
+    (``stdnum.iban``); trailing groups that are not part of the number are trimmed off."""
+
+    CANDIDATE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{1,4}){2,8})(?![A-Za-z0-9])")
+
+    def __init__(self, language: str):
+        super().__init__(supported_entities=["IBAN_CODE"], supported_language=language,
+                         context=CONTEXT["IBAN_CODE"][language], name=f"iban_{language}")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for m in self.CANDIDATE.finditer(text):
+            span = m.group(1)
+            # Shrink group by group from the right: "BE71 0961 2345 6769 voor" → the IBAN alone.
+            while len(_NON_DIGIT.sub("", span[2:])) >= 2:
+                compact = span.replace(" ", "").upper()
+                if 15 <= len(compact) <= 34 and std_iban.is_valid(compact):
+                    out.append(_result(self, "IBAN_CODE", m.start(1), m.start(1) + len(span), 0.9))
+                    break
+                cut = span.rfind(" ")
+                if cut <= 4:
+                    break
+                span = span[:cut]
+        return out
+
+
+class CreditCardRecognizer(LocalRecognizer):
+    """Payment card numbers: an issuer prefix (Visa, Mastercard, Amex, Maestro, Discover), a length
+    the issuer uses, and the Luhn check (``stdnum.luhn``)."""
+
+    CANDIDATE = re.compile(r"(?<![\d\w])(\d(?:[ -]?\d){12,18})(?![\d\w])")
+    ISSUERS = re.compile(r"^(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2(?:2[2-9]|[3-6]\d|7[01])\d{13}|2720\d{12}"
+                         r"|3[47]\d{13}|6(?:011|5\d\d)\d{12,15}|(?:50|5[6-9]|6\d)\d{10,17})$")
+
+    def __init__(self, language: str):
+        super().__init__(supported_entities=["CREDIT_CARD"], supported_language=language,
+                         context=CONTEXT["CREDIT_CARD"][language], name=f"credit_card_{language}")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for m in self.CANDIDATE.finditer(text):
+            number = _digits(m.group(1))
+            if self.ISSUERS.match(number) and luhn.is_valid(number):
+                # Maestro-style prefixes are broad: without context they stay below the threshold.
+                strong = number[0] in "345" or number.startswith("6011") or number.startswith("65")
+                out.append(_result(self, "CREDIT_CARD", m.start(1), m.end(1), 0.7 if strong else 0.3))
+        return out
+
+
+class PhoneRecognizer(LocalRecognizer):
+    """Phone numbers of Belgium and its neighbours (NL, FR, DE, LU), national and international forms,
+    validated by phonenumbers. National forms must carry the trunk ``0`` (all five countries but
+    Luxembourg use it), so order numbers are not read as German landlines; Luxembourg numbers without
+    the country code need a context word. Belgian company numbers (``BE 0456.789.123``) that are also
+    valid as mobile numbers are left alone when written as a VAT/KBO number."""
+
+    REGIONS = ("BE", "NL", "FR", "DE", "LU")
+    VAT_CONTEXT = re.compile(r"(?:btw|tva|vat|kbo|bce|ondernemingsn\w*|n°\s*d'entreprise|numéro d'entreprise|"
+                             r"company (?:number|no\.?)|BE)\s*[:.]?\s*$", re.IGNORECASE)
+
+    def __init__(self, language: str):
+        super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=language,
+                         context=CONTEXT["PHONE_NUMBER"][language], name=f"phone_{language}")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        found: dict[tuple[int, int], float] = {}
+        for region in self.REGIONS:
+            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+                raw = match.raw_string
+                span = (match.start, match.end)
+                if span in found:
+                    continue
+                international = raw.startswith("+") or raw.startswith("00")
+                if not international:
+                    if region == "LU" and not raw.startswith("0"):
+                        score = 0.3
+                    elif raw.startswith("0"):
+                        score = 0.6
+                    else:
+                        continue
+                    if region == "BE" and self._is_company_number(text, match.start, raw):
+                        continue
+                else:
+                    score = 0.75
+                found[span] = score
+        return [_result(self, "PHONE_NUMBER", s, e, score) for (s, e), score in found.items()]
+
+    def _is_company_number(self, text: str, start: int, raw: str) -> bool:
+        # Written after BTW/TVA/KBO it is a company number even when its check digits are wrong.
+        digits = _digits(raw)
+        return len(digits) == 10 and bool(self.VAT_CONTEXT.search(text[max(0, start - 30):start]))
+
+
+class OfflineEmailRecognizer(PatternRecognizer):
+    """E-mail addresses; the domain is checked against tldextract's bundled public-suffix snapshot,
+    never the network (Presidio's own e-mail recognizer fetches the list on first use)."""
+
+    PATTERNS = [Pattern("Email", r"\b[\w.!#$%&'*+/=?^`{|}~-]*[\w!#$%&'*+/=?^`{|}~-]@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b", 0.6)]
+    _extract = None
+
+    def __init__(self, language: str):
+        super().__init__(supported_entity="EMAIL_ADDRESS", patterns=self.PATTERNS,
+                         context=CONTEXT["EMAIL_ADDRESS"][language], supported_language=language,
+                         name=f"email_{language}")
+
+    @classmethod
+    def extractor(cls) -> tldextract.TLDExtract:
+        if cls._extract is None:
+            cls._extract = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+        return cls._extract
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return self.extractor()(pattern_text.rsplit("@", 1)[-1]).suffix != ""
+
+
+def fold(s: str) -> str:
+    """Lower case without accents: how names and terms are compared."""
+    return "".join(c for c in unicodedata.normalize("NFKD", s.lower()) if not unicodedata.combining(c))
+
+
+def load_word_list(name: str) -> list[str]:
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+_NAME_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_CAP = r"(?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?)"
+_PARTICLE = r"(?:(?:[Vv]an|[Dd]e|[Dd]en|[Dd]er|[Tt]er|[Vv]an der|[Vv]an den|[Vv]an de|[Ll]e|[Ll]a|[Dd]u|[Dd]es|[Dd]')\s?)"
+SURNAME = rf"(?:{_PARTICLE}{{0,2}}{_CAP})"
+
+
+def name_tokens(name: str) -> list[str]:
+    return _NAME_TOKEN.findall(name)
+
+
+class KnownPeopleRecognizer(LocalRecognizer):
+    """Names of known people (chat participants, the staff directory): the full name in any case, and
+    the first name or surname alone when written with a capital and not an ordinary word. Works the
+    same in every language because it needs no model."""
+
+    def __init__(self, language: str, people: Iterable[str], common_words: set[str]):
+        self.people = sorted({p.strip() for p in people if p and p.strip()})
+        full, single = set(), set()
+        for person in self.people:
+            toks = name_tokens(person)
+            if not toks:
+                continue
+            if len(toks) >= 2:
+                full.add(r"\s+".join(re.escape(t) for t in toks))
+            first, rest = toks[0], toks[1:]
+            candidates = [first]
+            if rest:
+                candidates.append(" ".join(rest))  # surname with its particles: "Van den Broeck"
+            for c in candidates:
+                if len(c) >= 3 and fold(c) not in common_words:
+                    single.add(r"\s+".join(re.escape(t) for t in c.split()))
+        self._full = re.compile(r"(?<!\w)(?:" + "|".join(sorted(full, key=len, reverse=True)) + r")(?!\w)",
+                                re.IGNORECASE) if full else None
+        self._single = re.compile(r"(?<!\w)(?:" + "|".join(sorted(single, key=len, reverse=True)) + r")(?!\w)"
+                                  ) if single else None
+        super().__init__(supported_entities=["PERSON"], supported_language=language,
+                         name=f"known_people_{language}")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out, taken = [], []
+        if self._full:
+            for m in self._full.finditer(text):
+                out.append(_result(self, "PERSON", m.start(), m.end(), 0.9))
+                taken.append((m.start(), m.end()))
+        if self._single:
+            for m in self._single.finditer(text):
+                if any(s <= m.start() < e for s, e in taken):
+                    continue
+                out.append(_result(self, "PERSON", m.start(), m.end(), 0.75))
+        return out
+
+
+class NamePatternRecognizer(LocalRecognizer):
+    """People not known in advance: a title (``meneer``, ``Mme``, ``Mr``, ``Dr``) followed by a name,
+    or a common first name (the list in ``data/first_names.txt``) followed by a surname, or alone
+    when it is not the first word of the message."""
+
+    TITLES = {
+        "nl": r"(?:[Mm]eneer|[Mm]evrouw|[Mm]evr\.?|[Dd]hr\.?|[Dd]okter|[Dd]r\.?|[Jj]uffrouw|[Mm]eester|[Ii]ng\.?)",
+        "fr": r"(?:[Mm]onsieur|[Mm]adame|[Mm]ademoiselle|M\.|Mme\.?|Mlle\.?|[Dd]octeur|[Dd]r\.?|[Mm]aître|Me\.?)",
+        "en": r"(?:Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|[Dd]octor|[Ss]ir|[Mm]adam)",
+    }
+
+    def __init__(self, language: str, first_names: Iterable[str], common_words: set[str]):
+        names = sorted({n for n in first_names if fold(n) not in common_words}, key=len, reverse=True)
+        alt = "|".join(re.escape(n) for n in names)
+        self._titled = re.compile(rf"(?<!\w){self.TITLES[language]}\s+((?:{_CAP}\s)?{SURNAME})(?!\w)")
+        self._first_last = re.compile(rf"(?<!\w)((?:{alt})\s+{SURNAME})(?!\w)")
+        self._first = re.compile(rf"(?<!\w)({alt})(?!\w)")
+        super().__init__(supported_entities=["PERSON"], supported_language=language,
+                         name=f"name_pattern_{language}")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out, taken = [], []
+        for m in self._titled.finditer(text):
+            out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.7))
+            taken.append((m.start(1), m.end(1)))
+        for m in self._first_last.finditer(text):
+            if not any(s <= m.start(1) < e for s, e in taken):
+                out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.7))
+                taken.append((m.start(1), m.end(1)))
+        for m in self._first.finditer(text):
+            if any(s <= m.start(1) < e for s, e in taken):
+                continue
+            # A capitalised word opening a sentence may be an ordinary word; in the middle it is a name.
+            before = text[:m.start(1)].rstrip()
+            if before and before[-1] not in ".!?:\n":
+                out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.6))
+        return out

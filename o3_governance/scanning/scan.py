@@ -1,0 +1,189 @@
+"""Scanning texts fast: identical texts once, spaCy in batches per language, only the recognizers a
+text can possibly trigger, and two processes that each build their engine once.
+
+Results are what ``AnalyzerEngine.analyze()`` returns for the same text and language, followed by
+the same clean-up (``resolve``); ``analyze_one`` is that plain path and the tests hold the two equal.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from presidio_analyzer import RecognizerResult
+
+from o3_governance.scanning.engine import Scanner, build_scanner
+from o3_governance.scanning.language import LanguageDetector
+from o3_governance.scanning.recognizers import fold, load_word_list
+from o3_governance.scanning.special import SPECIAL_CATEGORY_TYPES
+
+IDENTIFIERS = ("IBAN_CODE", "EMAIL_ADDRESS", "CREDIT_CARD", "BE_NATIONAL_NUMBER", "PHONE_NUMBER")
+ALWAYS = ("PERSON", "LOCATION") + tuple(sorted(SPECIAL_CATEGORY_TYPES))
+BATCH = 256
+CHUNK = 2000               # unique texts per task sent to a worker
+PARALLEL_MIN = 4000        # below this many unique texts, starting workers costs more than it saves
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+
+
+_IBAN_HINT = re.compile(r"[A-Za-z]{2}\s?\d{2}")
+
+
+def needed_entities(text: str, language: str) -> list[str]:
+    """Entities whose recognizers can fire on this text at all: a phone number needs seven digits,
+    an e-mail an ``@``, and so on. Skipping the others is exact, not a heuristic."""
+    digits = sum(ch.isdigit() for ch in text)
+    wanted = list(ALWAYS)
+    if digits >= 7:
+        wanted.append("PHONE_NUMBER")
+    if digits >= 10 and _IBAN_HINT.search(text):
+        wanted.append("IBAN_CODE")
+    if digits >= 11:
+        wanted.append("BE_NATIONAL_NUMBER")
+    if digits >= 13:
+        wanted.append("CREDIT_CARD")
+    if "@" in text:
+        wanted.append("EMAIL_ADDRESS")
+    return wanted
+
+
+_COMMON: set[str] | None = None
+
+
+def _common() -> set[str]:
+    global _COMMON
+    if _COMMON is None:
+        import spacy
+
+        words = {fold(w) for w in load_word_list("not_names.txt")}
+        for lang in ("nl", "fr", "en"):
+            words |= {fold(w) for w in spacy.blank(lang).Defaults.stop_words}
+        _COMMON = words
+    return _COMMON
+
+
+PRIORITY = {"IBAN_CODE": 5, "EMAIL_ADDRESS": 4, "CREDIT_CARD": 3, "BE_NATIONAL_NUMBER": 2, "PHONE_NUMBER": 1}
+
+
+def resolve(text: str, results: Sequence[RecognizerResult]) -> list[Finding]:
+    """Presidio's results made consistent: one identifier per stretch of digits (an IBAN is not also a
+    phone number), no name inside an e-mail address or number, NER names that are ordinary words
+    dropped, and NER places that a name recognizer calls a person dropped."""
+    rs = sorted(results, key=lambda r: (r.start, -r.end))
+    ids = [r for r in rs if r.entity_type in PRIORITY]
+    keep_ids = []
+    for r in sorted(ids, key=lambda r: (-PRIORITY[r.entity_type], -r.score, r.start)):
+        if not any(r.start < k.end and k.start < r.end for k in keep_ids):
+            keep_ids.append(r)
+    persons = [r for r in rs if r.entity_type == "PERSON"]
+    out: list[RecognizerResult] = list(keep_ids)
+    for r in rs:
+        if r.entity_type in PRIORITY:
+            continue
+        name = (r.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, "")
+        if r.entity_type in ("PERSON", "LOCATION"):
+            if any(r.start < k.end and k.start < r.end for k in keep_ids):
+                continue
+            if name.startswith("spacy_ner"):
+                span = text[r.start:r.end]
+                if not any(ch.isupper() for ch in span) or any(ch.isdigit() for ch in span) \
+                        or fold(span.strip()) in _common() or len(span.strip()) < 3:
+                    continue
+            if r.entity_type == "LOCATION" and any(r.start < p.end and p.start < r.end for p in persons
+                                                   if not (p.recognition_metadata or {}).get(
+                                                       RecognizerResult.RECOGNIZER_NAME_KEY, "").startswith("spacy_ner")):
+                continue
+        out.append(r)
+    # Overlapping PERSON spans from several recognizers: keep the longest (then the surest).
+    final: list[RecognizerResult] = []
+    for r in sorted(out, key=lambda r: (-(r.end - r.start), -r.score)):
+        if r.entity_type in ("PERSON", "LOCATION") and any(
+                f.entity_type == r.entity_type and r.start < f.end and f.start < r.end for f in final):
+            continue
+        final.append(r)
+    return sorted((Finding(r.entity_type, r.start, r.end, round(float(r.score), 4),
+                           (r.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, "unknown"))
+                   for r in final), key=lambda f: (f.start, f.end, f.entity_type))
+
+
+def analyze_one(scanner: Scanner, text: str, language: str) -> list[Finding]:
+    """The plain path: one ``AnalyzerEngine.analyze()`` call, NLP included."""
+    return resolve(text, scanner.analyzer.analyze(text=text, language=language))
+
+
+def analyze_batch(scanner: Scanner, texts: Sequence[str], languages: Sequence[str]) -> list[list[Finding]]:
+    """The fast path: spaCy once per batch and language, then the recognizers each text can trigger."""
+    out: list[list[Finding] | None] = [None] * len(texts)
+    by_lang: dict[str, list[int]] = {}
+    for i, lang in enumerate(languages):
+        by_lang.setdefault(lang, []).append(i)
+    for lang, idxs in by_lang.items():
+        artifacts = scanner.nlp_engine.process_batch([texts[i] for i in idxs], lang, batch_size=BATCH)
+        for i, (_, art) in zip(idxs, artifacts):
+            text = texts[i]
+            results = scanner.analyzer.analyze(text=text, language=lang, entities=needed_entities(text, lang),
+                                               nlp_artifacts=art)
+            out[i] = resolve(text, results)
+    return out  # type: ignore[return-value]
+
+
+# --- worker processes ---------------------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _worker_init(known_people: tuple[str, ...]) -> None:
+    _WORKER["scanner"] = build_scanner(known_people)
+    _WORKER["langid"] = LanguageDetector()
+
+
+def _worker_run(items: list[tuple[str, str | None]]) -> list[tuple[str, list[Finding]]]:
+    return detect_and_analyze(_WORKER["scanner"], _WORKER["langid"], items)
+
+
+def detect_and_analyze(scanner: Scanner, langid: LanguageDetector,
+                       items: Sequence[tuple[str, str | None]]) -> list[tuple[str, list[Finding]]]:
+    """(text, chat language) → (detected language, findings) for each item."""
+    langs = [langid.detect(text, prior) for text, prior in items]
+    findings = analyze_batch(scanner, [t for t, _ in items], langs)
+    return list(zip(langs, findings))
+
+
+_LOCAL: dict = {}
+
+
+def local_scanner(known_people: Iterable[str]) -> tuple[Scanner, LanguageDetector]:
+    """One engine per process and known-people list, built on first use."""
+    key = tuple(sorted({p.strip() for p in known_people if p and p.strip()}))
+    if _LOCAL.get("key") != key:
+        _LOCAL.update(key=key, scanner=build_scanner(key), langid=_LOCAL.get("langid") or LanguageDetector())
+    return _LOCAL["scanner"], _LOCAL["langid"]
+
+
+def scan_unique(items: Sequence[tuple[str, str | None]], known_people: Iterable[str],
+                workers: int = 2) -> tuple[list[tuple[str, list[Finding]]], int]:
+    """Detect and scan unique (text, prior) items; returns the results and the number of processes used."""
+    people = tuple(sorted({p.strip() for p in known_people if p and p.strip()}))
+    workers = max(1, min(workers, os.cpu_count() or 1))
+    if workers == 1 or len(items) < PARALLEL_MIN:
+        scanner, langid = local_scanner(people)
+        return detect_and_analyze(scanner, langid, items), 1
+    chunks = [list(items[i:i + CHUNK]) for i in range(0, len(items), CHUNK)]
+    # spawn, not fork: the caller holds DuckDB and Dagster threads that a fork would copy mid-flight.
+    ctx = multiprocessing.get_context("spawn")
+    results: list[tuple[str, list[Finding]]] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                             initargs=(people,)) as pool:
+        for part in pool.map(_worker_run, chunks):
+            results.extend(part)
+    return results, workers

@@ -1,0 +1,108 @@
+"""The report on the tables the other domains really write: the demo inbox ingested, the retention
+engine's decisions, deletion list register and certificate, the rights register. Proves the report
+reads their column names (not guesses) and still shows no person: the approver's name included."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+
+from o3_governance import ingest, warehouse
+from o3_governance.reporting.build import build_report
+
+from test_reporting_support import all_report_text
+
+demo = pytest.importorskip("o3_governance.demo", reason="demo generator not importable")
+decide = pytest.importorskip("o3_governance.retention.decide", reason="retention engine not importable")
+dispose = pytest.importorskip("o3_governance.retention.dispose", reason="retention disposal not importable")
+policy_mod = pytest.importorskip("o3_governance.retention.policy", reason="retention policy not importable")
+register = pytest.importorskip("o3_governance.rights.register", reason="rights register not importable")
+
+AS_OF = date(2026, 11, 24)
+APPROVER = "Nathalie Vermeulen-DPO"
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory):
+    from o3_governance.config import DataLayout
+
+    root = tmp_path_factory.mktemp("integ")
+    layout = DataLayout(root / "data").ensure()
+    demo.write_demo_inbox(layout.inbox, seed=7)
+    ingest.ingest_inbox(layout)
+    policy = policy_mod.load_policy(policy_mod.config.DEFAULT_POLICY_FILE)
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        con.execute('CREATE TABLE IF NOT EXISTS findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, '
+                    '"end" INTEGER, score DOUBLE, recognizer VARCHAR)')
+        for sentence in demo.SENTENCES:
+            for message_id, body in con.execute("SELECT message_id, body FROM messages WHERE contains(body, ?)",
+                                                [sentence.text]).fetchall():
+                offset = body.index(sentence.text)
+                for kind, start, end in sentence.spans():
+                    con.execute("INSERT INTO findings VALUES (?, ?, ?, ?, 0.9, 'demo')",
+                                [message_id, kind, offset + start, offset + end])
+        decide.compute(con, policy, AS_OF)
+        register.ensure_schema(con)
+        con.execute("INSERT INTO dsr_requests (request_id, kind, received_at, received_on, due_date, status, subject_key) "
+                    "VALUES ('DSR-A', 'access', ?, DATE '2026-10-10', DATE '2026-11-10', 'received', 'k1'), "
+                    "('DSR-B', 'erasure', ?, DATE '2026-11-20', DATE '2026-12-20', 'completed', 'k2')",
+                    [datetime(2026, 10, 10, tzinfo=timezone.utc), datetime(2026, 11, 20, tzinfo=timezone.utc)])
+        list_id, items = con.execute("SELECT list_id, item_count FROM deletion_lists "
+                                     "WHERE status = 'awaiting_approval'").fetchone()
+    before = build_report(layout, AS_OF)
+    return layout, list_id, items, before, before.html.read_text(encoding="utf-8"), policy
+
+
+@pytest.fixture(scope="module")
+def disposed(night):
+    """The same night after the DPO approved the list and the retention engine carried it out."""
+    layout, list_id, items, _, _, policy = night
+    dispose.apply_deletion_list(list_id, APPROVER, layout=layout, policy=policy, as_of=AS_OF)
+    return layout, list_id, items, build_report(layout, AS_OF)
+
+
+def test_retention_picture_from_the_retention_engine(night):
+    layout, list_id, items, before, before_html, _ = night
+    text = _text(before_html)
+    assert before.counts["messages_held"] > 0           # the demo's "Client Bruxelles" chat is under the hold
+    assert "dispute-bruxelles" in text and "Open dispute with the client" in text
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        held = con.execute("SELECT count(*) FROM retention WHERE legal_hold = 'dispute-bruxelles'").fetchone()[0]
+    assert before.counts["messages_held"] == held
+    assert before.counts["deletion_list_messages"] == items > 0
+    assert before.counts["deletion_lists_awaiting_approval"] == 1
+    assert re.search(rf"{list_id} \S+ 0 {items} awaiting_approval", text)   # listed today: 0 days old
+
+
+def test_certificate_and_list_register_after_disposal(disposed):
+    layout, list_id, items, after = disposed
+    html = after.html.read_text(encoding="utf-8")
+    text = _text(html)
+    assert after.counts["deletion_certificates"] == 1
+    assert after.counts["deletion_lists_awaiting_approval"] == 0
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        sha, = con.execute("SELECT certificate_sha256 FROM deletion_certificates WHERE list_id = ?", [list_id]).fetchone()
+    assert sha and sha in html
+    section = text.split("Deletions carried out and their certificates")[1].split("Data-subject requests")[0]
+    assert "complete" in section and "deleted" in section and "anonymised" in section
+    assert "applied" in text
+
+
+def test_dsr_deadlines_from_the_rights_register(night):
+    _, _, _, before, before_html, _ = night
+    text = _text(before_html)
+    assert before.counts["dsr_open"] == 1 and before.counts["dsr_overdue"] == 1
+    assert re.search(r"DSR-A access 2026-10-10 2026-11-10 -14 received", text)
+
+
+def test_no_person_in_any_report_file_including_the_approver(disposed):
+    layout, *_ = disposed
+    blob = "\n".join(all_report_text(layout.reports).values()).lower()
+    assert APPROVER.lower() not in blob and "vermeulen" not in blob
+    assert [s for s in demo.PLANTED.strings() if s.lower() in blob] == []
+    assert [c.chat_name for c in demo.CHATS if c.chat_name.lower() in blob] == []

@@ -1,0 +1,161 @@
+"""The policy file: the default loads, every kind of error is refused with its line, as-of dates."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from o3_governance import config
+from o3_governance.retention.policy import PolicyError, as_of_date, load_policy, parse_policy
+
+GOOD = """\
+timezone: Europe/Brussels
+rules:
+  - name: sensitive
+    match: {special_category: true}
+    retain_days: 30
+    action: anonymise
+  - name: default
+    retain_days: 730
+    action: delete
+legal_holds:
+  - name: dispute
+    chats: ["Client Bruxelles"]
+    subjects: ["0471 55 66 77", "Jan Janssens"]
+    reason: Open dispute
+    until: 2025-06-30
+"""
+
+
+def refused(text: str) -> str:
+    with pytest.raises(PolicyError) as info:
+        parse_policy(text, source="p.yaml")
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_default_policy_ships_and_loads():
+    policy = load_policy(config.DEFAULT_POLICY_FILE)
+    assert [r.name for r in policy.rules][-1] == "default" and policy.rules[-1].catch_all
+    assert policy.rules[0].match == {"special_category": True} and policy.rules[0].action == "anonymise"
+    assert [h.name for h in policy.holds] == ["dispute-bruxelles"] and policy.holds[0].until is None
+
+
+def test_policy_file_comes_from_environment(tmp_path, monkeypatch):
+    path = tmp_path / "mine.yaml"
+    path.write_text(GOOD)
+    monkeypatch.setenv("O3_POLICY_FILE", str(path))
+    assert [r.name for r in load_policy().rules] == ["sensitive", "default"]
+
+
+def test_good_policy_parses_holds_subjects_into_phones_and_names():
+    policy = parse_policy(GOOD)
+    (hold,) = policy.holds
+    assert hold.phones == ("+32471556677",) and hold.names == ("jan janssens",)
+    assert hold.until == date(2025, 6, 30)
+    assert hold.active(date(2025, 6, 30)) and not hold.active(date(2025, 7, 1))
+
+
+@pytest.mark.parametrize("spelling", ["+32 471 55 66 77", "0471/55.66.77", "0032471556677", "+32 (0)471 556677",
+                                      "\u202a+32\u00a0471\u00a055\u00a066\u00a077\u202c"])
+def test_subject_phone_in_any_usual_spelling_is_e164(spelling):
+    policy = parse_policy(GOOD.replace('"0471 55 66 77"', repr(spelling).replace("'", '"')))
+    assert policy.holds[0].phones == ("+32471556677",)
+
+
+@pytest.mark.parametrize("text, line, words", [
+    (GOOD.replace("timezone: Europe/Brussels", "timezone: Europe/Brusels"), 1, "not a known time zone"),
+    (GOOD.replace("rules:", "rulez:"), 2, "unknown key 'rulez'"),
+    (GOOD.replace("    retain_days: 30\n", "    retain_days: 30\n    colour: red\n"), 6, "unknown key 'colour'"),
+    (GOOD.replace("retain_days: 30", "retain_days: -1"), 5, "must not be negative"),
+    (GOOD.replace("retain_days: 30", "retain_days: thirty"), 5, "whole number of days"),
+    (GOOD.replace("retain_days: 30", "retain_days: 30.5"), 5, "whole number of days"),
+    (GOOD.replace("retain_days: 30", "retain_days: true"), 5, "whole number of days"),
+    (GOOD.replace("action: anonymise", "action: archive"), 6, "action 'archive' is not one of"),
+    (GOOD.replace("{special_category: true}", "{sender: Ann}"), 4, "unknown key 'sender'"),
+    (GOOD.replace("{special_category: true}", "{special_category: yes please}"), 4, "true or false"),
+    (GOOD.replace("{special_category: true}", "{message_type: [txt]}"), 4, "'txt' is not one of"),
+    (GOOD.replace("{special_category: true}", "{message_type: {a: 1}}"), 4, "must be a list"),
+    (GOOD.replace("until: 2025-06-30", "until: 2025-02-30"), 15, "not a real date"),
+    (GOOD.replace("until: 2025-06-30", "until: next year"), 15, "ISO date"),
+    (GOOD.replace("name: default", "name: sensitive"), 7, "used twice (first on line 3)"),
+    (GOOD.replace("  - name: default\n    retain_days: 730\n    action: delete\n", ""), 3, "last rule must be a default"),
+    (GOOD.replace("  - name: default\n", "  - name: default\n    match: {message_type: [text]}\n"), 7,
+     "last rule must be a default"),
+    (GOOD.replace("  - name: sensitive\n    match: {special_category: true}\n",
+                  "  - name: sensitive\n"), 6, "can never apply"),
+    (GOOD.replace("    retain_days: 730\n", ""), 7, "needs 'retain_days'"),
+    (GOOD.replace('subjects: ["0471 55 66 77", "Jan Janssens"]', 'subjects: ["0471 55"]')
+         .replace('    chats: ["Client Bruxelles"]\n', ""), 12, "must be a valid phone number"),
+    (GOOD.replace('"0471 55 66 77"', '"+32 12"'), 13, "must be a valid phone number"),
+    (GOOD.replace('"0471 55 66 77"', '"+999 1234 5678 9"'), 13, "must be a valid phone number"),
+    (GOOD.replace('subjects: ["0471 55 66 77", "Jan Janssens"]', 'subjects: []'), 13, "must not be empty"),
+    (GOOD.replace('    chats: ["Client Bruxelles"]\n    subjects: ["0471 55 66 77", "Jan Janssens"]\n', ""), 11,
+     "needs 'chats' and/or 'subjects'"),
+    (GOOD.replace("  - name: dispute\n", "  - name: dispute\n    name: again\n"), 12, "appears twice"),
+    (GOOD + "  - name: dispute\n    chats: [x]\n", 16, "legal hold name 'dispute' is used twice"),
+    (GOOD.replace("rules:\n", "rules: [\n"), 3, "not valid YAML"),
+    ("", 1, "empty"),
+    ("- just\n- a list\n", 1, "must be a mapping"),
+    ("timezone: Europe/Brussels\n", 1, "no 'rules'"),
+    ("rules: []\n", 1, "at least a default rule"),
+])
+def test_invalid_policy_is_refused_with_line_and_problem(text, line, words):
+    message = refused(text)
+    assert message.startswith(f"p.yaml: line {line}: "), message
+    assert words in message, message
+
+
+def test_refused_policy_file_names_the_file(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_bytes(b"\xff\xfe rules")
+    with pytest.raises(PolicyError, match=r"^policy.yaml: line 1: the file is not UTF-8"):
+        load_policy(path)
+    with pytest.raises(PolicyError, match="cannot be read"):
+        load_policy(tmp_path / "missing.yaml")
+
+
+def test_us_spelling_of_anonymise_is_accepted():
+    policy = parse_policy(GOOD.replace("action: anonymise", "action: anonymize"))
+    assert policy.rules[0].action == "anonymise"
+
+
+def test_every_match_kind_parses():
+    policy = parse_policy(GOOD.replace(
+        "{special_category: true}",
+        "{special_category: false, message_type: [text], chats: [A], source_format: [ios], language: [fr], "
+        "entity_types: [IBAN_CODE]}"))
+    assert set(policy.rules[0].match) == {"special_category", "message_type", "chats", "source_format", "language",
+                                          "entity_types"}
+
+
+# ---- as-of: O3_AS_OF wins; otherwise the policy time zone's date, around midnight and DST changes
+
+def test_o3_as_of_stands_in_for_today(monkeypatch):
+    monkeypatch.setenv("O3_AS_OF", "2024-03-31")
+    assert as_of_date(parse_policy(GOOD), now=datetime(2030, 1, 1, tzinfo=timezone.utc)) == date(2024, 3, 31)
+
+
+@pytest.mark.parametrize("utc, expected", [
+    (datetime(2024, 1, 15, 22, 59, tzinfo=timezone.utc), date(2024, 1, 15)),   # 23:59 CET
+    (datetime(2024, 1, 15, 23, 0, tzinfo=timezone.utc), date(2024, 1, 16)),    # 00:00 CET: already tomorrow
+    (datetime(2024, 3, 30, 23, 30, tzinfo=timezone.utc), date(2024, 3, 31)),   # night of the spring change
+    (datetime(2024, 3, 31, 21, 59, tzinfo=timezone.utc), date(2024, 3, 31)),   # 23:59 CEST
+    (datetime(2024, 3, 31, 22, 0, tzinfo=timezone.utc), date(2024, 4, 1)),     # midnight CEST is 22:00 UTC
+    (datetime(2024, 10, 26, 22, 0, tzinfo=timezone.utc), date(2024, 10, 27)),  # 00:00 CEST before the autumn change
+    (datetime(2024, 10, 27, 22, 59, tzinfo=timezone.utc), date(2024, 10, 27)), # 23:59 CET after it
+])
+def test_today_is_the_brussels_date_around_midnight_and_dst(monkeypatch, utc, expected):
+    monkeypatch.delenv("O3_AS_OF", raising=False)
+    assert as_of_date(parse_policy(GOOD), now=utc) == expected
+
+
+def test_policy_time_zone_decides_today(monkeypatch):
+    monkeypatch.delenv("O3_AS_OF", raising=False)
+    policy = parse_policy(GOOD.replace("Europe/Brussels", "America/New_York"))
+    assert as_of_date(policy, now=datetime(2024, 1, 16, 3, 0, tzinfo=timezone.utc)) == date(2024, 1, 15)
+
+
+def test_bad_o3_as_of_is_refused(monkeypatch):
+    monkeypatch.setenv("O3_AS_OF", "31/03/2024")
+    with pytest.raises(ValueError, match="ISO date"):
+        as_of_date(parse_policy(GOOD))

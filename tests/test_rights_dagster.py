@@ -1,0 +1,209 @@
+"""The CLI end to end on a Dagster instance, the register asset and its deadline check, and the
+housekeeping of the orchestrator's own records."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from o3_governance import cli, warehouse
+from o3_governance.rights import housekeeping, register
+from test_rights_common import PHONE_SPELLINGS, SUBJECT_EMAIL, build_warehouse, record
+
+NEEDLES = ["Jan Peeters", "Peeters", SUBJECT_EMAIL, *PHONE_SPELLINGS[:6]]
+
+
+@pytest.fixture
+def dagster_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home
+
+
+def _no_identifiers_under(folder: Path) -> list[str]:
+    hits = []
+    for path in folder.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            hits += [f"{path.name}: {n}" for n in NEEDLES if n.encode() in data]
+    return hits
+
+
+def test_cli_access_runs_on_the_dagster_instance_with_the_request_id_only(
+        data_layout, tmp_path, monkeypatch, dagster_home, capsys):
+    build_warehouse(data_layout, tmp_path, monkeypatch)
+    code = cli.main(["request", "access", "--request-id", "CLI-1", "--subject-phone", "0471/23.45.67",
+                     "--subject-name", "Jan Peeters", "--subject-email", SUBJECT_EMAIL])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "request CLI-1 (access): completed" in out.out
+    assert str(data_layout.exports / "CLI-1") in out.out and "messages exported: 8" in out.out
+    assert (data_layout.exports / "CLI-1" / "manifest.json").is_file()
+    for needle in NEEDLES:
+        assert needle not in out.out + out.err
+
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert [r.job_name for r in runs] == ["dsr_access"]
+        run = runs[0]
+        assert run.run_config == {"ops": {"carry_out_access": {"config": {"request_id": "CLI-1"}}}}
+        assert run.tags["o3/dsr_request_id"] == "CLI-1"
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        events = instance.all_logs(run.run_id)
+        text = json.dumps([dg.serialize_value(e) for e in events])
+    for needle in NEEDLES:
+        assert needle not in text
+    assert '"messages_exported"' in text     # the counts are there, as metadata
+    assert _no_identifiers_under(dagster_home) == []
+    with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
+        req = register.get_request(con, "CLI-1")
+    assert req.run_id == run.run_id and req.status == "completed"
+
+
+def test_cli_erasure_under_a_legal_hold_succeeds_and_says_which_hold(
+        data_layout, tmp_path, monkeypatch, dagster_home, capsys):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("""rules:
+  - name: default
+    retain_days: 730
+    action: delete
+legal_holds:
+  - name: dispute-bruxelles
+    chats: ["Client Bruxelles"]
+    reason: "Open dispute with the client"
+    until: 2027-06-30
+""", encoding="utf-8")
+    monkeypatch.setenv("O3_POLICY_FILE", str(policy))
+    build_warehouse(data_layout, tmp_path, monkeypatch)
+    code = cli.main(["request", "erasure", "--request-id", "CLI-2", "--subject-phone", "+32 471 23 45 67",
+                     "--subject-name", "Jan Peeters"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "request CLI-2 (erasure): completed" in out
+    assert "kept under legal hold 'dispute-bruxelles' (2 messages, until 2027-06-30): Open dispute with the client" in out
+    assert "17(3)(e)" in out and "messages deleted: 2" in out
+    assert _no_identifiers_under(dagster_home) == []
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["request", "access", "--request-id", "A1", "--subject-phone", "call-me-maybe"], "--subject-phone is not"),
+    (["request", "access", "--request-id", "A1", "--subject-phone", "0471234567", "--subject-email", "x@"], "--subject-email"),
+    (["request", "access", "--request-id", "bad id", "--subject-phone", "0471234567"], "request id must"),
+    (["request", "rectification", "--request-id", "A1", "--subject-phone", "0471234567"], "needs --new-name"),
+    (["request", "access", "--request-id", "A1", "--subject-phone", "0471234567", "--lift"], "--lift applies"),
+])
+def test_cli_bad_input_exits_2_with_one_line_and_no_echo(data_layout, dagster_home, capsys, argv, fragment):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1
+    assert "call-me-maybe" not in err
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_runs() == []
+
+
+def test_cli_lift_with_nothing_to_lift_exits_3(data_layout, tmp_path, monkeypatch, dagster_home, capsys):
+    build_warehouse(data_layout, tmp_path, monkeypatch, with_bxl=False)
+    assert cli.main(["request", "restriction", "--request-id", "L1", "--subject-phone", "0471234567", "--lift"]) == 3
+    assert "no active restriction" in capsys.readouterr().err
+
+
+def test_cli_same_request_id_twice_is_refused(data_layout, tmp_path, monkeypatch, dagster_home, capsys):
+    build_warehouse(data_layout, tmp_path, monkeypatch, with_bxl=False)
+    argv = ["request", "objection", "--request-id", "O1", "--subject-phone", "0471234567"]
+    assert cli.main(argv) == 0
+    assert "review required: True" in capsys.readouterr().out
+    assert cli.main(argv) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_cli_requests_lists_the_register_without_identifiers(data_layout, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("O3_AS_OF", "2026-11-28")
+    record(data_layout, "LATE-1", "access")   # received 2 Nov, due 2 Dec
+    assert cli.main(["requests"]) == 0
+    out = capsys.readouterr().out
+    assert "LATE-1\taccess" in out and "due in 4 days" in out
+    for needle in NEEDLES:
+        assert needle not in out
+
+
+def test_job_launched_with_config_only_carries_out_a_recorded_request(data_layout, tmp_path, monkeypatch):
+    from o3_governance.defs import rights as rights_defs
+
+    build_warehouse(data_layout, tmp_path, monkeypatch, with_bxl=False)
+    record(data_layout, "UI-1", "restriction")
+    result = rights_defs.DSR_JOBS["restriction"].execute_in_process(
+        run_config=rights_defs.run_config("restriction", "UI-1"))
+    assert result.success
+    meta = result.output_for_node("carry_out_restriction")
+    assert meta is None
+    # the wrong job for the request fails with a one-line reason
+    wrong = rights_defs.DSR_JOBS["access"].execute_in_process(run_config=rights_defs.run_config("access", "UI-1"),
+                                                              raise_on_error=False)
+    assert not wrong.success
+
+
+def test_register_asset_check_warns_about_close_and_past_deadlines(data_layout, monkeypatch):
+    from o3_governance.defs.rights import dsr_register
+
+    record(data_layout, "SOON", "access")                       # received 2 Nov 2026: due 2 Dec
+    monkeypatch.setenv("O3_AS_OF", "2026-11-10")
+    ok = dg.materialize([dsr_register])
+    check = ok.get_asset_check_evaluations()[0]
+    assert check.passed and check.metadata["due_within_7_days"].value == 0
+    monkeypatch.setenv("O3_AS_OF", "2026-11-26")
+    soon = dg.materialize([dsr_register]).get_asset_check_evaluations()[0]
+    assert not soon.passed and soon.severity == dg.AssetCheckSeverity.WARN
+    assert soon.metadata["due_soon_request_ids"].value == "SOON"
+    monkeypatch.setenv("O3_AS_OF", "2026-12-03")
+    late = dg.materialize([dsr_register]).get_asset_check_evaluations()[0]
+    assert not late.passed and late.metadata["overdue"].value == 1
+
+
+def test_purge_orchestrator_history_deletes_old_finished_runs_only(dagster_home, monkeypatch):
+    from o3_governance.defs.rights import purge_orchestrator_history
+
+    @dg.op
+    def noop():
+        return 1
+
+    @dg.job
+    def tiny():
+        noop()
+
+    with dg.DagsterInstance.get() as instance:
+        old = tiny.execute_in_process(instance=instance).run_id
+        assert housekeeping.purge_run_history(instance, 90) == 0          # nothing old enough yet
+        later = datetime.now(timezone.utc) + timedelta(days=91)
+        assert housekeeping.purge_run_history(instance, 90, now=later) == 1
+        assert instance.get_run_by_id(old) is None and instance.all_logs(old) == []
+        monkeypatch.setenv("O3_RUN_HISTORY_DAYS", "30")
+        result = purge_orchestrator_history.execute_in_process(instance=instance)
+        assert result.success
+        assert instance.get_run_by_id(result.run_id) is not None
+
+
+@pytest.mark.parametrize("value", ["0", "ninety", "-3"])
+def test_run_history_days_must_be_a_positive_whole_number(monkeypatch, value):
+    monkeypatch.setenv("O3_RUN_HISTORY_DAYS", value)
+    with pytest.raises(ValueError, match="O3_RUN_HISTORY_DAYS"):
+        housekeeping.run_history_days()
+
+
+def test_definitions_expose_the_rights_jobs_and_default_on_schedules():
+    from o3_governance.definitions import defs
+
+    repo = defs.get_repository_def()
+    for name in ("dsr_access", "dsr_erasure", "dsr_rectification", "dsr_restriction", "dsr_objection",
+                 "purge_orchestrator_history", "dsr_register_refresh"):
+        assert repo.has_job(name)
+    schedules = {s.name: s for s in repo.schedule_defs}
+    for name in ("purge_orchestrator_history_weekly", "dsr_register_daily"):
+        assert schedules[name].default_status == dg.DefaultScheduleStatus.RUNNING
+    nightly = repo.get_job("nightly_governance")
+    assert "dsr_register" not in {k.to_user_string() for k in nightly.asset_layer.executable_asset_keys} \
+        if hasattr(nightly, "asset_layer") else True
