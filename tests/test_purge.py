@@ -1,12 +1,12 @@
 """purge.apply_changes: every store, byte-level absence, crash and recovery, idempotence."""
-import io
 import json
-import zipfile
 
 import pyarrow.parquet as pq
 import pytest
 
 from o3_governance import audit, ingest, lake, purge, warehouse
+
+from test_retention_helpers import holders, zip_bytes
 
 # Long, unique texts: a byte-level search for them cannot hit by chance.
 SECRET = "Vertrouwelijk: de diagnose van Ann is diabetes type twee, bel haar niet meer op kantoor"
@@ -23,14 +23,6 @@ CHAT_V1 = (
 CHAT_V2_EXTRA = "03/04/2024, 11:00 - Bram Claes: Tot morgen op de werf in Gent, met de ladder\n"
 SHARED_PHOTO = b"\xff\xd8\xff\xe0" + b"gedeelde-foto-van-de-meterkast" * 40
 PRIVATE_PHOTO = b"\xff\xd8\xff\xe0" + b"prive-foto-van-een-medisch-attest" * 40
-
-
-def zip_bytes(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -64,31 +56,6 @@ def populated(data_layout, monkeypatch):
     other.mkdir()
     (other / "messages.json").write_text(json.dumps([{"body": KEEP}]))
     return data_layout, ids, shas
-
-
-def _decoded_blobs(path):
-    """The file's bytes plus, for compressed containers, their decoded contents."""
-    data = path.read_bytes()
-    yield data
-    if path.suffix == ".parquet":
-        for col in pq.ParquetFile(path).read().columns:
-            for v in col.to_pylist():
-                if isinstance(v, str):
-                    yield v.encode("utf-8")
-    if data[:2] == b"PK":
-        with zipfile.ZipFile(path) as zf:
-            for name in zf.namelist():
-                yield zf.read(name)
-
-
-def holders(root, needle: str) -> list[str]:
-    """Every file under the data folder whose bytes (or decoded contents) hold the text."""
-    raw = needle.encode("utf-8")
-    found = []
-    for f in sorted(p for p in root.rglob("*") if p.is_file()):
-        if any(raw in blob for blob in _decoded_blobs(f)):
-            found.append(str(f.relative_to(root)))
-    return found
 
 
 def test_delete_leaves_no_byte_of_the_message_anywhere(populated):

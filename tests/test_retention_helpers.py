@@ -3,8 +3,12 @@ straight into the warehouse with the DDL's columns, and policies written from te
 from __future__ import annotations
 
 import hashlib
+import io
 import textwrap
+import zipfile
 from datetime import date, datetime, time
+
+import pyarrow.parquet as pq
 
 from o3_governance import warehouse
 
@@ -63,3 +67,36 @@ rules:
     retain_days: 730
     action: delete
 """
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _decoded_blobs(path):
+    """The file's bytes plus, for compressed containers, their decoded contents."""
+    data = path.read_bytes()
+    yield data
+    if path.suffix == ".parquet":
+        for col in pq.ParquetFile(path).read().columns:
+            for v in col.to_pylist():
+                if isinstance(v, str):
+                    yield v.encode("utf-8")
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                yield zf.read(name)
+
+
+def holders(root, needle: str) -> list[str]:
+    """Every file under the data folder whose bytes (or decoded contents) hold the text."""
+    raw = needle.encode("utf-8")
+    found = []
+    for f in sorted(p for p in root.rglob("*") if p.is_file()):
+        if any(raw in blob for blob in _decoded_blobs(f)):
+            found.append(str(f.relative_to(root)))
+    return found

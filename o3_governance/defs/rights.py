@@ -9,7 +9,6 @@
 * Job ``purge_orchestrator_history`` with a weekly schedule: Dagster runs and logs older than
   ``O3_RUN_HISTORY_DAYS`` (default 90) are deleted.
 """
-from __future__ import annotations
 
 import dagster as dg
 from pydantic import Field

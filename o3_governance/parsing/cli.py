@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from o3_governance.parsing.archive import open_archive
@@ -42,5 +43,12 @@ def run_parse(args) -> int:
     except FileNotFoundError:
         print("o3-governance parse: no such file", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) stopped early: not an error of ours.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     out.flush()
     return 0

@@ -169,10 +169,15 @@ def scan(opener: Opener) -> Scan:
     try:
         with opener() as raw:
             text = io.TextIOWrapper(raw, encoding=sc.encoding, errors="strict", newline="\n")
-            _scan_lines(text, sc)
-            # Stopped early: the rest must still decode, checked in large chunks without line work.
-            while text.read(1 << 20):
-                pass
+            complete = _scan_lines(text, sc)
+        if not complete:
+            # Stopped early: the whole file must still decode (checked in large raw chunks, no line work),
+            # so that a bad byte refuses the file before any message is handed out.
+            decoder = codecs.getincrementaldecoder(sc.encoding)(errors="strict")
+            with opener() as raw:
+                while chunk := raw.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
     except UnicodeError:
         raise NotAnExport("file is not UTF-8 or UTF-16 text") from None
     if sc.headers_seen == 0:
@@ -182,7 +187,8 @@ def scan(opener: Opener) -> Scan:
     return sc
 
 
-def _scan_lines(text, sc: Scan) -> None:
+def _scan_lines(text, sc: Scan) -> bool:
+    """Fills ``sc``; True when it read the whole text."""
     n = headers = 0
     prev_crlf = first_crlf = saw_crlf = False
     crlf_votes = 0
@@ -239,7 +245,10 @@ def _scan_lines(text, sc: Scan) -> None:
             if lang:
                 votes[lang] = votes.get(lang, 0) + 1
         if decided is not None and headers >= MIN_HEADERS_FOR_EOL_VOTE and (votes or headers >= SNIFF_HEADERS):
+            complete = False
             break
+    else:
+        complete = True
     sc.headers_seen = headers
     # iOS ends messages with CRLF and breaks lines inside them with a bare LF: when the lines before
     # headers mostly end in CRLF (ties: when any line does), only CRLF ends a message.
@@ -252,6 +261,7 @@ def _scan_lines(text, sc: Scan) -> None:
         sc.order, sc.order_decided_by = "dmy", "backwards"
     else:
         sc.order, sc.order_decided_by = "dmy", "default"
+    return complete
 
 
 def iter_messages(opener: Opener, sc: Scan) -> Iterator[ParsedMessage]:
@@ -274,7 +284,6 @@ def _messages(text, sc: Scan) -> Iterator[ParsedMessage]:
     date_cache: dict = {}
     authors: dict = {}
     classify = _classify
-    Msg = ParsedMessage
     cur_sent = cur_author = cur_body = None
     cur_line = 0
     parts: list[str] | None = None

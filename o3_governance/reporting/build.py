@@ -49,7 +49,7 @@ class ReportResult:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["num"] = lambda n: "–" if n is None else f"{int(n):,}".replace(",", " ")
+    env.filters["num"] = lambda n: "–" if n is None else f"{int(n):,}".replace(",", "\u00a0")  # no-break: "1 500" stays whole
     env.filters["chat"] = chat_label
     return env
 

@@ -12,7 +12,7 @@ _FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\
 
 
 def _fmt(n: float) -> str:
-    return f"{int(n):,}".replace(",", " ") if float(n).is_integer() else f"{n:.1f}"
+    return f"{int(n):,}".replace(",", "\u00a0") if float(n).is_integer() else f"{n:.1f}"
 
 
 def _empty(title: str, width: int) -> Markup:

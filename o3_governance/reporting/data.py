@@ -7,6 +7,7 @@ Nothing here selects message bodies, authors, phone numbers, chat names or file 
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -358,6 +359,15 @@ def deletion_list_rows(con) -> list[dict[str, Any]]:
             con.execute(f"SELECT {', '.join(cols)} FROM deletion_list ORDER BY {order}").fetchall()]
 
 
+def approval_warn_days() -> int:
+    """Same setting as the retention domain's check: a list waiting longer than this is flagged."""
+    value = os.environ.get("O3_APPROVAL_WARN_DAYS", "").strip()
+    try:
+        return int(value) if value else 7
+    except ValueError:
+        return 7
+
+
 def deletion_lists_section(con, as_of: date) -> Section:
     current = con.execute("SELECT count(*) FROM deletion_list").fetchone()[0] if _has(con, "deletion_list", "message_id") else None
     if current is None and not warehouse.table_exists(con, "deletion_lists"):
@@ -398,6 +408,7 @@ def deletion_lists_section(con, as_of: date) -> Section:
     else:
         note = "no approval register yet: the current list is shown without its approval state"
     return Section(note=note, data={"current_list_rows": current or 0, "per_rule": per_rule, "lists": lists[:50],
+                                    "warn_days": approval_warn_days(),
                                     "awaiting": awaiting, "register": warehouse.table_exists(con, "deletion_lists")})
 
 

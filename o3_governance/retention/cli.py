@@ -92,10 +92,10 @@ def launch(list_id: str, approved_by: str):
     config.dagster_home()
     from dagster import DagsterInstance
 
-    from o3_governance.definitions import defs
+    from o3_governance.defs.retention import apply_deletion_list_job
 
     with DagsterInstance.get() as instance:
-        return defs.resolve_job_def("apply_deletion_list").execute_in_process(
+        return apply_deletion_list_job.execute_in_process(
             run_config={"ops": {"apply_deletion_list_op": {"config": {"list_id": list_id,
                                                                       "approved_by": approved_by}}}},
             instance=instance, raise_on_error=False, tags={"o3/trigger": "cli"})

@@ -154,6 +154,7 @@ class PhoneRecognizer(LocalRecognizer):
     valid as mobile numbers are left alone when written as a VAT/KBO number."""
 
     REGIONS = ("BE", "NL", "FR", "DE", "LU")
+    LU_MOBILE = re.compile(r"^6[2-9]1\d{6}$")
     VAT_CONTEXT = re.compile(r"(?:btw|tva|vat|kbo|bce|ondernemingsn\w*|n°\s*d'entreprise|numéro d'entreprise|"
                              r"company (?:number|no\.?)|BE)\s*[:.]?\s*$", re.IGNORECASE)
 
@@ -174,13 +175,13 @@ class PhoneRecognizer(LocalRecognizer):
                     continue
                 international = raw.startswith("+") or raw.startswith("00")
                 if not international:
-                    if region == "LU" and not raw.startswith("0"):
-                        score = 0.3
-                    elif raw.startswith("0"):
+                    if raw.startswith("0"):
                         score = 0.6
+                    elif region == "LU" and self.LU_MOBILE.match(_digits(raw)):
+                        score = 0.3  # Luxembourg has no trunk prefix: a mobile number needs a context word
                     else:
                         continue
-                    if region == "BE" and self._is_company_number(text, match.start, raw):
+                    if self._is_company_number(text, match.start, raw):
                         continue
                 else:
                     score = 0.75
@@ -256,9 +257,9 @@ class KnownPeopleRecognizer(LocalRecognizer):
             for c in candidates:
                 if len(c) >= 3 and fold(c) not in common_words:
                     single.add(r"\s+".join(re.escape(t) for t in c.split()))
-        self._full = re.compile(r"(?<!\w)(?:" + "|".join(sorted(full, key=len, reverse=True)) + r")(?!\w)",
+        self._full = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(full, key=len, reverse=True)) + r")(?![\w-])",
                                 re.IGNORECASE) if full else None
-        self._single = re.compile(r"(?<!\w)(?:" + "|".join(sorted(single, key=len, reverse=True)) + r")(?!\w)"
+        self._single = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(single, key=len, reverse=True)) + r")(?![\w-])"
                                   ) if single else None
         super().__init__(supported_entities=["PERSON"], supported_language=language,
                          name=f"known_people_{language}")
@@ -282,8 +283,7 @@ class KnownPeopleRecognizer(LocalRecognizer):
 
 class NamePatternRecognizer(LocalRecognizer):
     """People not known in advance: a title (``meneer``, ``Mme``, ``Mr``, ``Dr``) followed by a name,
-    or a common first name (the list in ``data/first_names.txt``) followed by a surname, or alone
-    when it is not the first word of the message."""
+    or a common first name (the list in ``data/first_names.txt``) followed by a surname, or alone."""
 
     TITLES = {
         "nl": r"(?:[Mm]eneer|[Mm]evrouw|[Mm]evr\.?|[Dd]hr\.?|[Dd]okter|[Dd]r\.?|[Jj]uffrouw|[Mm]eester|[Ii]ng\.?)",
@@ -295,8 +295,8 @@ class NamePatternRecognizer(LocalRecognizer):
         names = sorted({n for n in first_names if fold(n) not in common_words}, key=len, reverse=True)
         alt = "|".join(re.escape(n) for n in names)
         self._titled = re.compile(rf"(?<!\w){self.TITLES[language]}\s+((?:{_CAP}\s)?{SURNAME})(?!\w)")
-        self._first_last = re.compile(rf"(?<!\w)((?:{alt})\s+{SURNAME})(?!\w)")
-        self._first = re.compile(rf"(?<!\w)({alt})(?!\w)")
+        self._first_last = re.compile(rf"(?<![\w-])((?:{alt})\s+{SURNAME})(?![\w-])")
+        self._first = re.compile(rf"(?<![\w-])({alt})(?![\w-])")
         super().__init__(supported_entities=["PERSON"], supported_language=language,
                          name=f"name_pattern_{language}")
 
@@ -315,8 +315,6 @@ class NamePatternRecognizer(LocalRecognizer):
         for m in self._first.finditer(text):
             if any(s <= m.start(1) < e for s, e in taken):
                 continue
-            # A capitalised word opening a sentence may be an ordinary word; in the middle it is a name.
-            before = text[:m.start(1)].rstrip()
-            if before and before[-1] not in ".!?:\n":
-                out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.6))
+            # The list holds no ordinary words, so a capitalised first name is a name even at the start.
+            out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.6))
         return out

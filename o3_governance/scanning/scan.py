@@ -72,6 +72,52 @@ def _common() -> set[str]:
     return _COMMON
 
 
+_PLACE_PREFIX = re.compile(r"^(?:Saint|Sainte|Sint|St|Ste)[-. ]", re.IGNORECASE)
+_TITLE_BEFORE = re.compile(r"(?:\b(?:M|Mme|Mlle|Dr|Me|Mr|Mrs|Ms)\.?|monsieur|madame|docteur|ma[iî]tre|meneer|mevrouw)\s*$",
+                           re.IGNORECASE)
+
+
+_TOKEN = re.compile(r"\S+")
+_PARTICLES = {"van", "de", "den", "der", "ter", "le", "la", "du", "des", "von", "vanden", "vander"}
+
+
+def _trim_ner(text: str, r: RecognizerResult) -> tuple[int, int] | None:
+    """The small French model calls many capitalised words names or places (``Communication``,
+    ``Réunion``, ``TVA``) and glues greetings and titles to names (``Bonjour Marc``). Ordinary words
+    at either end are cut off; a lone word left over counts as a name only when it is a known first
+    name or follows a title; acronyms and saints' places never count. None: not a name or place."""
+    toks = [(m.start() + r.start, m.end() + r.start, m.group().strip(",.;:!?"))
+            for m in _TOKEN.finditer(text[r.start:r.end])]
+    while toks and fold(toks[0][2]) in _common() and not (fold(toks[0][2]) in _PARTICLES and len(toks) > 1):
+        toks.pop(0)
+    while toks and fold(toks[-1][2]) in _common():
+        toks.pop()
+    if not toks:
+        return None
+    start, end = toks[0][0], toks[-1][0] + len(toks[-1][2])
+    span = text[start:end]
+    if len(span) < 3 or not any(ch.isupper() for ch in span) or any(ch.isdigit() for ch in span):
+        return None
+    if len(toks) == 1 and span.isupper():
+        return None
+    if r.entity_type == "PERSON":
+        if _PLACE_PREFIX.match(span):
+            return None
+        if len(toks) == 1 and fold(span) not in _first_names() and not _TITLE_BEFORE.search(text[:start]):
+            return None
+    return start, end
+
+
+_FIRST: set[str] | None = None
+
+
+def _first_names() -> set[str]:
+    global _FIRST
+    if _FIRST is None:
+        _FIRST = {fold(n) for n in load_word_list("first_names.txt")}
+    return _FIRST
+
+
 PRIORITY = {"IBAN_CODE": 5, "EMAIL_ADDRESS": 4, "CREDIT_CARD": 3, "BE_NATIONAL_NUMBER": 2, "PHONE_NUMBER": 1}
 
 
@@ -95,10 +141,10 @@ def resolve(text: str, results: Sequence[RecognizerResult]) -> list[Finding]:
             if any(r.start < k.end and k.start < r.end for k in keep_ids):
                 continue
             if name.startswith("spacy_ner"):
-                span = text[r.start:r.end]
-                if not any(ch.isupper() for ch in span) or any(ch.isdigit() for ch in span) \
-                        or fold(span.strip()) in _common() or len(span.strip()) < 3:
+                trimmed = _trim_ner(text, r)
+                if trimmed is None:
                     continue
+                r.start, r.end = trimmed
             if r.entity_type == "LOCATION" and any(r.start < p.end and p.start < r.end for p in persons
                                                    if not (p.recognition_metadata or {}).get(
                                                        RecognizerResult.RECOGNIZER_NAME_KEY, "").startswith("spacy_ner")):

@@ -1,0 +1,88 @@
+"""Nightly report build time and size on a large warehouse: N messages over 200 chats and 36
+months, one finding in five messages, a retention row for each, the due ones on the deletion list.
+Rows are made in SQL (the report reads only the warehouse), each size in its own process so peak
+RSS belongs to that size alone.
+
+    python -m bench.bench_reporting                 # 1M messages
+    python -m bench.bench_reporting --sizes 250000 1000000
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+AS_OF = date(2026, 11, 24)
+
+
+def fill(con, n: int) -> None:
+    from o3_governance import warehouse
+
+    cols = [c for c, _ in warehouse.MESSAGE_COLUMNS]
+    values = {
+        "message_id": "md5(i::VARCHAR)", "archive_id": "'bench'", "chat_id": "substr(md5((i % 200)::VARCHAR), 1, 16)",
+        "chat_name": "'Bench chat ' || (i % 200)::VARCHAR", "source_format": "'android'",
+        "sent_at": "TIMESTAMPTZ '2023-12-01 00:00:00+00' + to_seconds(i * (94608000 // $n))",
+        "sent_local": "TIMESTAMP '2023-12-01' + to_seconds(i * (94608000 // $n))",
+        "local_date": "(TIMESTAMP '2023-12-01' + to_seconds(i * (94608000 // $n)))::DATE",
+        "month": "strftime(TIMESTAMP '2023-12-01' + to_seconds(i * (94608000 // $n)), '%Y-%m')",
+        "author": "'Bench person ' || (i % 37)::VARCHAR", "author_phone": "NULL",
+        "message_type": "CASE WHEN i % 14 = 0 THEN 'media' WHEN i % 97 = 0 THEN 'deleted' ELSE 'text' END",
+        "body": "'bench body ' || i::VARCHAR", "attachment": "NULL", "media_sha256": "NULL", "edited": "false",
+        "language": "['nl', 'fr', 'en'][1 + i % 3]", "line_no": "i::INTEGER",
+    }
+    select = ", ".join(values[c].replace("$n", str(n)) for c in cols)
+    con.execute(f"INSERT INTO messages SELECT {select} FROM range({n}) t(i)")
+    con.execute('CREATE TABLE findings AS SELECT message_id, (["PERSON", "PHONE_NUMBER", "LOCATION", "HEALTH_DATA", '
+                '"IBAN_CODE"])[1 + line_no % 5] AS entity_type, 0 AS start, 4 AS "end", 0.8 AS score, '
+                "'bench' AS recognizer FROM messages WHERE line_no % 5 = 0")
+    con.execute("CREATE TABLE retention AS SELECT message_id, 'default' AS rule, 'delete' AS action, "
+                "local_date + 730 AS retain_until, CASE WHEN line_no % 200 = 7 THEN 'bench-hold' END AS legal_hold, "
+                f"(local_date + 730 <= DATE '{AS_OF}' AND line_no % 200 <> 7) AS eligible FROM messages")
+    con.execute("CREATE TABLE deletion_list AS SELECT message_id, rule, action, retain_until FROM retention WHERE eligible")
+
+
+def one(n: int, workdir: Path) -> dict:
+    from o3_governance import warehouse
+    from o3_governance.config import DataLayout
+    from o3_governance.reporting.build import build_report
+
+    layout = DataLayout(workdir / "data").ensure()
+    t0 = time.perf_counter()
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        fill(con, n)
+    fill_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = build_report(layout, AS_OF)
+    elapsed = time.perf_counter() - t0
+    sizes = {p.name: p.stat().st_size for p in result.folder.iterdir()}
+    return {"messages": result.counts["messages"], "findings": result.counts.get("findings"),
+            "deletion_list": result.counts.get("deletion_list_messages"), "fill_s": round(fill_s, 1),
+            "report_s": round(elapsed, 2), "html_kb": round(sizes["report.html"] / 1024),
+            "deletion_list_csv_mb": round(sizes["deletion_list.csv"] / 1e6, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(json.dumps(one(args.one, Path(tmp))))
+        return
+    for n in args.sizes:
+        out = subprocess.run([sys.executable, "-m", "bench.bench_reporting", "--one", str(n)], capture_output=True,
+                             text=True, check=True)
+        print(f"report n={n}: {out.stdout.strip()}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
