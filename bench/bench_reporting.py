@@ -39,8 +39,8 @@ def fill(con, n: int) -> None:
     }
     select = ", ".join(values[c].replace("$n", str(n)) for c in cols)
     con.execute(f"INSERT INTO messages SELECT {select} FROM range({n}) t(i)")
-    con.execute('CREATE TABLE findings AS SELECT message_id, (["PERSON", "PHONE_NUMBER", "LOCATION", "HEALTH_DATA", '
-                '"IBAN_CODE"])[1 + line_no % 5] AS entity_type, 0 AS start, 4 AS "end", 0.8 AS score, '
+    con.execute("CREATE TABLE findings AS SELECT message_id, (['PERSON', 'PHONE_NUMBER', 'LOCATION', 'HEALTH_DATA', "
+                "'IBAN_CODE'])[1 + (line_no // 5) % 5] AS entity_type, 0 AS start, 4 AS \"end\", 0.8 AS score, "
                 "'bench' AS recognizer FROM messages WHERE line_no % 5 = 0")
     con.execute("CREATE TABLE retention AS SELECT message_id, 'default' AS rule, 'delete' AS action, "
                 "local_date + 730 AS retain_until, CASE WHEN line_no % 200 = 7 THEN 'bench-hold' END AS legal_hold, "

@@ -28,11 +28,9 @@ from pathlib import Path
 import yaml
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
+from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
 from o3_governance.scanning.recognizers import fold
 
-SPECIAL_CATEGORY_TYPES = frozenset({
-    "HEALTH_DATA", "POLITICAL_OPINION", "RELIGIOUS_BELIEF", "TRADE_UNION_MEMBERSHIP", "SEXUAL_ORIENTATION",
-    "ETHNIC_ORIGIN", "BIOMETRIC_DATA", "GENETIC_DATA", "CRIMINAL_OFFENCE"})
 
 TERMS_DIR = Path(__file__).resolve().parent / "special_categories"
 

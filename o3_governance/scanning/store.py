@@ -1,0 +1,286 @@
+"""The scan of the warehouse: which messages are due, the findings table and its bookkeeping.
+
+``findings`` holds offsets, type, score and recognizer — never the matched text. ``scan_state`` records,
+per message, the scanner configuration and a hash of the body it was scanned with, so that a night
+scans only what is new or changed, and a new configuration (code, term files, known people) makes
+every message due again on its own.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import pyarrow as pa
+import yaml
+
+from o3_governance.scanning.engine import config_hash
+from o3_governance.scanning.recognizers import name_tokens
+from o3_governance.scanning.scan import scan_unique
+from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES, special_category_message_ids  # noqa: F401
+
+FINDINGS_DDL = """
+CREATE TABLE IF NOT EXISTS findings (
+    message_id  VARCHAR NOT NULL,
+    entity_type VARCHAR NOT NULL,
+    start       INTEGER NOT NULL,   -- offsets into messages.body (characters)
+    "end"       INTEGER NOT NULL,
+    score       DOUBLE NOT NULL,
+    recognizer  VARCHAR NOT NULL
+)
+"""
+SCAN_STATE_DDL = """
+CREATE TABLE IF NOT EXISTS scan_state (
+    message_id  VARCHAR NOT NULL,
+    config_hash VARCHAR NOT NULL,   -- scanner configuration the message was scanned with
+    body_hash   UBIGINT NOT NULL,   -- hash(body) at scan time: an anonymised body is scanned again
+    outcome     VARCHAR NOT NULL,   -- scanned / skipped (nothing that can hold data)
+    language    VARCHAR,
+    scanned_at  TIMESTAMPTZ NOT NULL
+)
+"""
+SPECIAL_VIEW = ("CREATE OR REPLACE VIEW special_category_messages AS SELECT DISTINCT message_id FROM findings "
+                "WHERE entity_type IN (" + ", ".join(f"'{t}'" for t in sorted(SPECIAL_CATEGORY_TYPES)) + ")")
+
+SCANNED_TYPES = ("text", "media")   # system lines and deleted messages hold nothing a person wrote
+
+# Media placeholders and attachment lines in the three export languages (see NOTES §1): a media
+# message made only of these has nothing to scan; a caption beside them is scanned.
+_PLACEHOLDER = re.compile(
+    r"^\s*(?:<[^<>]*(?:omitted|weggelaten|omis|absente?|attached|bijgevoegd|pièce jointe)[^<>]*>"
+    r"|(?:[\w-]+ )?(?:omitted|weggelaten|omis|absente?)"
+    r"|(?:image|video|audio|sticker|gif|document|contact card|afbeelding|foto|contactkaart|vidéo|autocollant|"
+    r"fiche contact|carte de contact)\s+(?:omitted|weggelaten|omis|absente?)"
+    r"|\S+\.\w{2,5}\s*\((?:file attached|bestand bijgevoegd|fichier joint)\)"
+    r"|<?(?:attached|bijgevoegd|pièce jointe)\s*:\s*[^>]*>?"
+    r"|null)\s*$", re.IGNORECASE)
+
+
+@dataclass
+class ScanSummary:
+    """Counts only: what a night's scan did."""
+
+    config_hash: str
+    due: int = 0                 # messages whose scan was missing or stale
+    scanned: int = 0             # of those, scanned
+    skipped: int = 0             # of those, nothing to scan (placeholders, emoji only)
+    unique_texts: int = 0        # distinct (text, chat language) pairs actually analysed
+    findings_written: int = 0
+    workers: int = 0
+    seconds: float = 0.0
+    by_type: dict[str, int] = field(default_factory=dict)   # findings written this run, per type
+    languages: dict[str, int] = field(default_factory=dict)  # messages scanned this run, per language
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(FINDINGS_DDL)
+    con.execute(SCAN_STATE_DDL)
+    con.execute(SPECIAL_VIEW)
+
+
+def scannable_text(body: str | None, message_type: str) -> str | None:
+    """The body with placeholder lines blanked (same length, so offsets still point into the body),
+    or None when nothing that a person wrote is left."""
+    if not body:
+        return None
+    if message_type == "media":
+        lines = body.split("\n")
+        body = "\n".join(" " * len(ln) if _PLACEHOLDER.match(ln) else ln for ln in lines)
+    if not any(ch.isalnum() for ch in body):
+        return None
+    if message_type == "text" and _PLACEHOLDER.match(body) and "\n" not in body.strip():
+        return None
+    return body
+
+
+_PHONE_LIKE = re.compile(r"^[\s+()\d\u00a0\u202a\u202c.-]+$")
+
+
+def known_people_from_authors(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Authors of text and media messages that are names (not phone numbers), tidied of emoji."""
+    rows = con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL "
+                       "AND message_type IN ('text', 'media')").fetchall()
+    people = set()
+    for (author,) in rows:
+        if _PHONE_LIKE.match(author):
+            continue
+        tokens = name_tokens(author)
+        if tokens and sum(len(t) for t in tokens) >= 3:
+            people.add(" ".join(tokens))
+    return sorted(people)
+
+
+def read_staff_directory(path: Path | str) -> list[str]:
+    """Names from a staff directory: YAML (a mapping name → phone, or a list of names or of
+    {name: ...}), CSV with a ``name`` column, or plain text with one name a line."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError("staff directory file not found")
+    text = path.read_text(encoding="utf-8")
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        doc = yaml.safe_load(text)
+        if isinstance(doc, dict):
+            doc = doc.get("staff", doc)
+        if isinstance(doc, dict):
+            return sorted(str(k) for k in doc)
+        if isinstance(doc, list):
+            return sorted(str(x["name"] if isinstance(x, dict) else x) for x in doc)
+        raise ValueError("staff directory: expected a mapping or a list of names")
+    if suffix == ".csv":
+        reader = csv.DictReader(text.splitlines())
+        if not reader.fieldnames or "name" not in reader.fieldnames:
+            raise ValueError("staff directory: the CSV needs a 'name' column")
+        return sorted(row["name"] for row in reader if row.get("name"))
+    return sorted(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
+def staff_directory_from_env() -> list[str]:
+    path = os.environ.get("O3_STAFF_DIRECTORY")
+    return read_staff_directory(path) if path else []
+
+
+def current_people(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] | None = None,
+                   staff_directory: Path | str | None = None) -> list[str]:
+    people = set(known_people) if known_people is not None else set(known_people_from_authors(con))
+    if staff_directory:
+        people |= set(read_staff_directory(staff_directory))
+    return sorted(p for p in people if p and p.strip())
+
+
+def _chat_priors(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The language most of a chat's messages are in (the export's language until scanned)."""
+    return dict(con.execute(
+        "SELECT chat_id, mode(language) FROM messages WHERE language IS NOT NULL AND message_type = 'text' "
+        "GROUP BY chat_id").fetchall())
+
+
+def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] | None = None,
+                   staff_directory: Path | str | None = None, workers: int = 2) -> ScanSummary:
+    """Scan every text and media message not yet scanned with the current configuration, write its
+    findings, record it in ``scan_state`` and set ``messages.language`` to the detected language.
+
+    ``known_people`` defaults to the warehouse's chat authors; names from ``staff_directory`` are added.
+    """
+    t0 = time.perf_counter()
+    ensure_schema(con)
+    people = current_people(con, known_people, staff_directory)
+    chash = config_hash(people)
+    summary = ScanSummary(config_hash=chash)
+
+    # Messages removed by retention or erasure take their findings with them.
+    con.execute("DELETE FROM findings WHERE message_id NOT IN (SELECT message_id FROM messages)")
+    con.execute("DELETE FROM scan_state WHERE message_id NOT IN (SELECT message_id FROM messages)")
+
+    due = con.execute(f"""
+        SELECT m.message_id, m.chat_id, m.message_type, m.body, hash(coalesce(m.body, '')) AS body_hash
+        FROM messages m LEFT JOIN scan_state s USING (message_id)
+        WHERE m.message_type IN {SCANNED_TYPES}
+          AND (s.message_id IS NULL OR s.config_hash <> ? OR s.body_hash <> hash(coalesce(m.body, '')))
+    """, [chash]).fetchall()
+    summary.due = len(due)
+    if not due:
+        summary.seconds = time.perf_counter() - t0
+        return summary
+
+    priors = _chat_priors(con)
+    unique: dict[tuple[str, str | None], int] = {}
+    plan: list[tuple[str, int, int | None]] = []   # (message_id, body_hash, index into unique or None)
+    for message_id, chat_id, mtype, body, bhash in due:
+        text = scannable_text(body, mtype)
+        if text is None:
+            plan.append((message_id, bhash, None))
+            continue
+        key = (text, priors.get(chat_id))
+        idx = unique.setdefault(key, len(unique))
+        plan.append((message_id, bhash, idx))
+    items = list(unique)
+    results, summary.workers = scan_unique(items, people, workers=workers) if items else ([], 0)
+    summary.unique_texts = len(items)
+
+    f_cols: dict[str, list] = {k: [] for k in ("message_id", "entity_type", "start", "end", "score", "recognizer")}
+    s_cols: dict[str, list] = {k: [] for k in ("message_id", "body_hash", "outcome", "language")}
+    for message_id, bhash, idx in plan:
+        s_cols["message_id"].append(message_id)
+        s_cols["body_hash"].append(bhash)
+        if idx is None:
+            s_cols["outcome"].append("skipped")
+            s_cols["language"].append(None)
+            summary.skipped += 1
+            continue
+        language, findings = results[idx]
+        s_cols["outcome"].append("scanned")
+        s_cols["language"].append(language)
+        summary.scanned += 1
+        summary.languages[language] = summary.languages.get(language, 0) + 1
+        for f in findings:
+            f_cols["message_id"].append(message_id)
+            f_cols["entity_type"].append(f.entity_type)
+            f_cols["start"].append(f.start)
+            f_cols["end"].append(f.end)
+            f_cols["score"].append(f.score)
+            f_cols["recognizer"].append(f.recognizer)
+            summary.by_type[f.entity_type] = summary.by_type.get(f.entity_type, 0) + 1
+    summary.findings_written = len(f_cols["message_id"])
+
+    new_findings = pa.table({
+        "message_id": pa.array(f_cols["message_id"], pa.string()),
+        "entity_type": pa.array(f_cols["entity_type"], pa.string()),
+        "start": pa.array(f_cols["start"], pa.int32()),
+        "end": pa.array(f_cols["end"], pa.int32()),
+        "score": pa.array(f_cols["score"], pa.float64()),
+        "recognizer": pa.array(f_cols["recognizer"], pa.string()),
+    })
+    new_state = pa.table({
+        "message_id": pa.array(s_cols["message_id"], pa.string()),
+        "body_hash": pa.array(s_cols["body_hash"], pa.uint64()),
+        "outcome": pa.array(s_cols["outcome"], pa.string()),
+        "language": pa.array(s_cols["language"], pa.string()),
+    })
+    con.register("_scan_new_findings", new_findings)
+    con.register("_scan_new_state", new_state)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM findings WHERE message_id IN (SELECT message_id FROM _scan_new_state)")
+            con.execute("DELETE FROM scan_state WHERE message_id IN (SELECT message_id FROM _scan_new_state)")
+            con.execute('INSERT INTO findings (message_id, entity_type, start, "end", score, recognizer) '
+                        'SELECT message_id, entity_type, start, "end", score, recognizer FROM _scan_new_findings')
+            con.execute("INSERT INTO scan_state (message_id, config_hash, body_hash, outcome, language, scanned_at) "
+                        "SELECT message_id, ?, body_hash, outcome, language, now() FROM _scan_new_state", [chash])
+            con.execute("UPDATE messages SET language = s.language FROM _scan_new_state s "
+                        "WHERE messages.message_id = s.message_id AND s.language IS NOT NULL "
+                        "AND messages.language IS DISTINCT FROM s.language")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.unregister("_scan_new_findings")
+        con.unregister("_scan_new_state")
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def unscanned_text_messages(con: duckdb.DuckDBPyConnection, chash: str) -> int:
+    """Text messages without a scan under configuration ``chash`` (or scanned with another body)."""
+    return con.execute("""
+        SELECT count(*) FROM messages m LEFT JOIN scan_state s USING (message_id)
+        WHERE m.message_type = 'text'
+          AND (s.message_id IS NULL OR s.config_hash <> ? OR s.body_hash <> hash(coalesce(m.body, '')))
+    """, [chash]).fetchone()[0]
+
+
+def special_counts_by_chat(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """(chat_id, category, messages) for every chat with special-category findings."""
+    return con.execute("""
+        SELECT m.chat_id, f.entity_type, count(DISTINCT f.message_id)
+        FROM findings f JOIN messages m USING (message_id)
+        WHERE f.entity_type IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY ALL ORDER BY ALL
+    """, [sorted(SPECIAL_CATEGORY_TYPES)]).fetchall()
