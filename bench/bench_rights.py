@@ -1,7 +1,8 @@
 """Data-subject requests on the demo data: time from request to answer, through the real CLI (record
 the request, run the Dagster job on a DAGSTER_HOME instance, print the outcome).
 
-    python -m bench.bench_rights            # demo inbox, seed 7, the demo's data subject
+    python -m bench.bench_rights                      # demo inbox, seed 7, the demo's data subject
+    python -m bench.bench_rights --messages 250000    # plus one generated chat of that many messages
 
 The data folder is prepared by the nightly job (ingest, and scanning etc. as far as they are wired in),
 then ``o3-governance request access`` and ``request erasure`` are timed. Prints counts only.
@@ -18,6 +19,11 @@ from pathlib import Path
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=0, help="also ingest a generated chat of this many messages")
+    args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         home = root / "dagster_home"
@@ -36,13 +42,22 @@ def main() -> None:
         os.environ["O3_DIRECTORY_FILE"] = str(directory)
         layout = config.layout().ensure()
         write_demo_inbox(layout.inbox, seed=7)
+        if args.messages:
+            from o3_governance.demo import generate_bench_export
+
+            generate_bench_export(layout.inbox / "WhatsApp Chat with Bench Werf.txt", n_messages=args.messages, seed=1)
 
         from o3_governance.definitions import defs
 
         t0 = time.perf_counter()
         with dg.DagsterInstance.get() as instance:
             nightly = defs.get_job_def("nightly_governance").execute_in_process(instance=instance, raise_on_error=False)
-        print(f"nightly run on the demo inbox: {time.perf_counter() - t0:.1f} s (success: {nightly.success})")
+        from o3_governance import warehouse
+
+        with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+            total = con.execute("SELECT count(*) FROM messages").fetchone()[0]
+        print(f"nightly run on the demo inbox: {time.perf_counter() - t0:.1f} s (success: {nightly.success}); "
+              f"{total:,} messages in the warehouse")
 
         subject = people.SUBJECT
         for kind, rid in (("access", "BENCH-ACC-1"), ("erasure", "BENCH-ERA-1")):

@@ -110,9 +110,18 @@ def apply_changes(layout: DataLayout, *, delete_ids: set[str] | frozenset[str] |
         bad = set(cols) - UPDATABLE_COLUMNS
         if bad:
             raise PurgeError(f"cannot update column(s) {sorted(bad)}: only {sorted(UPDATABLE_COLUMNS)}")
+        for col, value in cols.items():  # checked before the journal: a bad value must not block every purge
+            wanted = bool if col == "edited" else str
+            if value is not None and not isinstance(value, wanted):
+                raise PurgeError(f"update of {col} must be {wanted.__name__} or None")
     for mid in delete_ids & set(updates):  # deleting wins
         updates.pop(mid)
     new_findings = {str(k): [dict(r) for r in v] for k, v in (new_findings or {}).items() if str(k) in updates}
+    for rows in new_findings.values():
+        for r in rows:
+            if not (isinstance(r.get("entity_type"), str) and isinstance(r.get("start"), int)
+                    and isinstance(r.get("end"), int) and 0 <= r["start"] <= r["end"]):
+                raise PurgeError("each new finding needs entity_type (text) and start <= end (whole numbers)")
     request = {"delete_ids": sorted(delete_ids), "updates": updates, "new_findings": new_findings}
     request_hash = _hash(request)
     purge_id = purge_id or request_hash[:20]

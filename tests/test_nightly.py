@@ -55,9 +55,8 @@ def test_running_twice_changes_nothing(nightly_twice):
 
 def test_checks_pass_on_the_demo_night(nightly_twice):
     _, _, first, *_ = nightly_twice
-    failed = [e.asset_check_evaluation_data.check_name for e in first.get_asset_check_evaluations()
-              if not e.asset_check_evaluation_data.passed
-              and e.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR]
+    failed = [(e.asset_key.to_user_string(), e.check_name) for e in first.get_asset_check_evaluations()
+              if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
     assert failed == []
 
 

@@ -233,3 +233,18 @@ def test_delete_wins_over_update_of_the_same_message(populated):
     result = purge.apply_changes(layout, delete_ids={ids[KEEP]}, updates={ids[KEEP]: {"body": "y"}}, event="t",
                                  details={})
     assert result.messages_deleted == 1 and result.messages_updated == 0
+
+
+@pytest.mark.parametrize("updates, findings", [
+    ({"body": 42}, None),
+    ({"edited": "yes"}, None),
+    ({"body": "x"}, [{"entity_type": "PERSON", "start": 5, "end": 2}]),
+    ({"body": "x"}, [{"start": 0, "end": 1}]),
+])
+def test_bad_update_values_are_refused_before_anything_is_written(populated, updates, findings):
+    layout, ids, _ = populated
+    mid = ids[KEEP]
+    with pytest.raises(purge.PurgeError):
+        purge.apply_changes(layout, updates={mid: updates}, new_findings={mid: findings} if findings else None,
+                            event="t", details={})
+    assert purge.pending_purges(layout) == []

@@ -126,3 +126,18 @@ def test_activity_file_can_be_replaced_and_must_be_readable(data_layout, tmp_pat
     (tmp_path / "broken.yaml").write_text("controller: [\n")
     with pytest.raises(ValueError, match="cannot be read"):
         art30.load_activity(tmp_path / "broken.yaml")
+
+
+def test_rule_descriptions_of_the_policy_reach_the_record(data_layout, tmp_path):
+    from test_reporting_support import POLICY_YAML
+
+    path = tmp_path / "described.yaml"
+    path.write_text(POLICY_YAML.replace("  - name: default\n",
+                                        "  - name: default\n    description: Everyday work chat, kept two years.\n"))
+    policy = policyview.load(path)
+    assert policy.available, policy.error
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        rec = art30.build_record(con, policy, AS_OF)
+    default = next(r for r in rec["retention_periods"] if r["rule"] == "default")
+    assert default["retain_days"] == 730 and default["why"] == "Everyday work chat, kept two years."
+    assert next(r for r in rec["retention_periods"] if r["rule"] == "sensitive-data")["why"] == ""

@@ -212,9 +212,10 @@ def test_index_lists_every_dated_report_newest_first_with_its_verification(seede
     index = (layout.reports / "index.html").read_text(encoding="utf-8")
     assert index.index("2026-11-24") < index.index("2026-11-23")
     assert 'href="2026-11-23/report.html"' in index and 'href="2026-11-24/deletion_list.csv"' in index
-    assert index.count("manifest verified") == 2
+    # the night re-hashes only its own folder; the others are listed with their manifest
+    assert index.count("manifest verified") == 1 and index.count("manifest.json present") == 1
     (layout.reports / "2026-11-23" / "report.html").write_text("tampered")
-    write_index(layout.reports)
+    write_index(layout.reports)   # a full check
     index = (layout.reports / "index.html").read_text(encoding="utf-8")
     assert index.count("manifest verified") == 1 and "report.html: sha256 differs" in index
 
@@ -295,3 +296,42 @@ def test_restricted_messages_are_left_out_of_the_counts(seeded):
     assert "6 messages under a restriction of processing (GDPR Art. 18)" in text
     per_chat = _csv(result.folder / "messages_per_chat_month.csv")
     assert sum(int(r["messages"]) for r in per_chat if r["chat_id"] == chat_id(CHATS[0])) == 34
+
+
+def test_deletion_list_csv_cells_cannot_become_formulas(data_layout, tmp_path):
+    seed(data_layout, full=False)
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        con.execute("CREATE TABLE deletion_list (message_id VARCHAR, rule VARCHAR, action VARCHAR, retain_until DATE)")
+        con.execute("INSERT INTO deletion_list VALUES ('a1', '=HYPERLINK(\"x\")', 'delete', DATE '2026-01-02'), "
+                    "('b2', 'default', '@delete', DATE '2026-01-01')")
+    folder = build_report(data_layout, AS_OF, write_policy(tmp_path)).folder
+    rows = _csv(folder / "deletion_list.csv")
+    assert rows == [{"message_id": "b2", "rule": "default", "action": "'@delete", "retain_until": "2026-01-01"},
+                    {"message_id": "a1", "rule": "'=HYPERLINK(\"x\")", "action": "delete", "retain_until": "2026-01-02"}]
+
+
+def test_verify_reports_command(seeded, capsys):
+    import argparse
+
+    from o3_governance.reporting.cli import cmd_verify
+
+    layout, policy = seeded
+    args = argparse.Namespace(reports_dir=None)
+    assert cmd_verify(args) == 0 and "no report found" in capsys.readouterr().out
+    folder = build_report(layout, AS_OF, policy).folder
+    assert cmd_verify(args) == 0 and "2026-11-24: ok" in capsys.readouterr().out
+    (folder / "summary.json").write_text("{}")
+    assert cmd_verify(args) == 1
+    assert "summary.json: sha256 differs from the manifest" in capsys.readouterr().out
+
+
+def test_report_command_prints_counts_and_the_path(seeded, monkeypatch, capsys):
+    import argparse
+
+    from o3_governance.reporting.cli import cmd_report
+
+    layout, policy = seeded
+    monkeypatch.setenv("O3_POLICY_FILE", str(policy))
+    assert cmd_report(argparse.Namespace(as_of=AS_OF, activity=None)) == 0
+    out = capsys.readouterr().out
+    assert "messages: 120" in out and f"report: {layout.reports / '2026-11-24' / 'report.html'}" in out

@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from o3_governance import ingest, warehouse
+from o3_governance import warehouse
 from o3_governance.reporting import leakcheck
 from o3_governance.reporting.build import build_report
 
 from test_reporting_support import AS_OF, all_report_text
+from test_reporting_support import demo_night as build_demo_night
 
 demo = pytest.importorskip("o3_governance.demo", reason="demo generator not importable")
 
@@ -21,22 +22,10 @@ def demo_night(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("demo")
     layout = DataLayout(root / "data").ensure()
-    demo.write_demo_inbox(layout.inbox, seed=7)
-    names = [p.name for p in layout.inbox.iterdir()]
-    ingest.ingest_inbox(layout)
-    with warehouse.open_warehouse(layout.warehouse) as con:
-        # The scanner's output, as the demo says it should be: one row a planted entity, offsets only.
-        con.execute('CREATE TABLE IF NOT EXISTS findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, '
-                    '"end" INTEGER, score DOUBLE, recognizer VARCHAR)')
-        placed = 0
-        for sentence in demo.SENTENCES:
-            rows = con.execute("SELECT message_id, body FROM messages WHERE contains(body, ?)", [sentence.text]).fetchall()
-            for message_id, body in rows:
-                offset = body.index(sentence.text)
-                for kind, start, end in sentence.spans():
-                    con.execute("INSERT INTO findings VALUES (?, ?, ?, ?, 0.9, 'demo')",
-                                [message_id, kind, offset + start, offset + end])
-                    placed += 1
+    demo.write_demo_inbox(root / "names", seed=7)
+    names = [p.name for p in (root / "names").iterdir()]
+    placed = build_demo_night(layout)
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         bodies = [r[0] for r in con.execute("SELECT DISTINCT body FROM messages WHERE message_type = 'text'").fetchall()]
         chats = [r[0] for r in con.execute("SELECT DISTINCT chat_name FROM messages").fetchall()]
         authors = [r[0] for r in con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL").fetchall()]

@@ -8,10 +8,10 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from o3_governance import ingest, warehouse
+from o3_governance import warehouse
 from o3_governance.reporting.build import build_report
 
-from test_reporting_support import all_report_text
+from test_reporting_support import all_report_text, demo_night
 
 demo = pytest.importorskip("o3_governance.demo", reason="demo generator not importable")
 decide = pytest.importorskip("o3_governance.retention.decide", reason="retention engine not importable")
@@ -33,20 +33,9 @@ def night(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("integ")
     layout = DataLayout(root / "data").ensure()
-    demo.write_demo_inbox(layout.inbox, seed=7)
-    ingest.ingest_inbox(layout)
+    demo_night(layout)     # demo inbox ingested, planted findings, retention decided on the default policy
     policy = policy_mod.load_policy(policy_mod.config.DEFAULT_POLICY_FILE)
     with warehouse.open_warehouse(layout.warehouse) as con:
-        con.execute('CREATE TABLE IF NOT EXISTS findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, '
-                    '"end" INTEGER, score DOUBLE, recognizer VARCHAR)')
-        for sentence in demo.SENTENCES:
-            for message_id, body in con.execute("SELECT message_id, body FROM messages WHERE contains(body, ?)",
-                                                [sentence.text]).fetchall():
-                offset = body.index(sentence.text)
-                for kind, start, end in sentence.spans():
-                    con.execute("INSERT INTO findings VALUES (?, ?, ?, ?, 0.9, 'demo')",
-                                [message_id, kind, offset + start, offset + end])
-        decide.compute(con, policy, AS_OF)
         register.ensure_schema(con)
         con.execute("INSERT INTO dsr_requests (request_id, kind, received_at, received_on, due_date, status, subject_key) "
                     "VALUES ('DSR-A', 'access', ?, DATE '2026-10-10', DATE '2026-11-10', 'received', 'k1'), "
@@ -101,9 +90,21 @@ def test_dsr_deadlines_from_the_rights_register(night):
     assert re.search(r"DSR-A access 2026-10-10 2026-11-10 -14 received", text)
 
 
+def test_report_links_the_certificate(disposed):
+    layout, list_id, _, after = disposed
+    name = f"deletion-certificate-{list_id}.json"
+    assert (layout.reports / "certificates" / name).is_file()
+    assert f'href="../certificates/{name}"' in after.html.read_text(encoding="utf-8")
+    assert f'href="certificates/{name}"' in (layout.reports / "index.html").read_text(encoding="utf-8")
+
+
 def test_no_person_in_any_report_file_including_the_approver(disposed):
+    """Reports (dated folders and the index) name nobody, not even the approver. The certificate
+    itself, the retention domain's file, names the approver (accountability) but no data subject."""
     layout, *_ = disposed
-    blob = "\n".join(all_report_text(layout.reports).values()).lower()
-    assert APPROVER.lower() not in blob and "vermeulen" not in blob
-    assert [s for s in demo.PLANTED.strings() if s.lower() in blob] == []
-    assert [c.chat_name for c in demo.CHATS if c.chat_name.lower() in blob] == []
+    texts = all_report_text(layout.reports)
+    reports = "\n".join(t for name, t in texts.items() if not name.startswith("certificates/")).lower()
+    assert APPROVER.lower() not in reports and "vermeulen" not in reports
+    everything = "\n".join(texts.values()).lower()
+    assert [s for s in demo.PLANTED.strings() if s.lower() in everything] == []
+    assert [c.chat_name for c in demo.CHATS if c.chat_name.lower() in everything] == []

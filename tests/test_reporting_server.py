@@ -37,6 +37,13 @@ def live(tmp_path_factory):
     build_report(layout, AS_OF, write_policy(root))
     (layout.reports / "secret.txt").write_text("not a report")          # beside the dated folders
     (layout.reports / DAY / "stray.csv").write_text("not in the manifest")
+    certs = layout.reports / "certificates"
+    certs.mkdir()
+    (certs / "deletion-certificate-0123abcd.json").write_text('{"certificate": "deletion", "listed": 3}\n')
+    (certs / "deletion-certificate-link.json").symlink_to(layout.reports / "secret.txt")
+    (certs / "notes.txt").write_text("not a certificate")
+    from o3_governance.reporting.build import write_index
+    write_index(layout.reports)
     port = _free_port()
     config = uvicorn.Config(server.create_app(layout.reports, TOKEN), host="127.0.0.1", port=port,
                             log_level="warning", access_log=False)
@@ -248,3 +255,22 @@ def test_resolver_refuses_anything_but_manifest_files_inside_the_folder(tmp_path
         "evil.csv": {"sha256": sha256_file(reports / "secret.txt")}}}))
     assert server._resolve(reports.resolve(), DAY, "report.html") == (folder / "report.html").resolve()
     assert server._resolve(reports.resolve(), day, name) is None
+
+
+def test_certificate_download_and_refusals(live):
+    base, reports = live
+    r = httpx.get(f"{base}/reports/certificates/deletion-certificate-0123abcd.json", headers=_auth())
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.headers["content-disposition"] == 'attachment; filename="deletion-certificate-0123abcd.json"'
+    assert r.json() == {"certificate": "deletion", "listed": 3}
+    assert httpx.get(f"{base}/reports/certificates/deletion-certificate-0123abcd.json").status_code == 401
+    for path in ("/reports/certificates/notes.txt", "/reports/certificates/deletion-certificate-link.json",
+                 "/reports/certificates/deletion-certificate-nope.json", "/reports/certificates/",
+                 "/reports/certificates/..%2Fsecret.txt", "/reports/certificates/../secret.txt"):
+        status, body = _raw_get(base, path)
+        assert status == 404, path
+        assert b"not a report" not in body and b"not a certificate" not in body
+    index = httpx.get(base + "/", headers=_auth()).text
+    assert 'href="/reports/certificates/deletion-certificate-0123abcd.json"' in index and "notes.txt" not in index
+    static = (reports / "index.html").read_text(encoding="utf-8")
+    assert 'href="certificates/deletion-certificate-0123abcd.json"' in static

@@ -94,7 +94,7 @@ def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) 
                              author, phone, "media" if k % 10 == 9 else "text", body,
                              "IMG-20250101-WA0001.jpg" if k % 10 == 9 else None, None, False,
                              ("nl", "fr", "en")[k % 3], k + 1])
-        con.executemany(f"INSERT INTO messages VALUES ({', '.join('?' * len(warehouse.MESSAGE_COLUMNS))})", rows)
+        _insert(con, "messages", [c for c, _ in warehouse.MESSAGE_COLUMNS], rows)
         audit.append(con, "archive_ingested", {"archive_id": "arch0000000000000000", "messages": len(rows)})
         if not full:
             return {"message_ids": [m for m, _, _ in ids]}
@@ -107,7 +107,7 @@ def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) 
         for mid, chat, k in ids:
             for entity, s, e in kinds[k % len(BODIES)]:
                 findings.append([mid, entity, s, e, 0.85, "test"])
-        con.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)", findings)
+        _insert(con, "findings", ["message_id", "entity_type", "start", "end", "score", "recognizer"], findings)
         con.execute("CREATE TABLE retention (message_id VARCHAR, rule VARCHAR, action VARCHAR, retain_until DATE, "
                     "legal_hold VARCHAR, eligible BOOLEAN)")
         ret = []
@@ -117,7 +117,7 @@ def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) 
             until = AS_OF + timedelta(days=(n % 400) - 30)
             ret.append([mid, rule, "anonymise" if rule == "sensitive-data" else "delete", until, hold,
                         hold is None and until <= AS_OF])
-        con.executemany("INSERT INTO retention VALUES (?, ?, ?, ?, ?, ?)", ret)
+        _insert(con, "retention", ["message_id", "rule", "action", "retain_until", "legal_hold", "eligible"], ret)
         con.execute("CREATE TABLE deletion_list AS SELECT message_id, rule, action, retain_until FROM retention "
                     "WHERE eligible")
         con.execute("CREATE TABLE deletion_lists (list_id VARCHAR, created_at TIMESTAMPTZ, status VARCHAR, "
@@ -140,6 +140,48 @@ def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) 
         con.close()
 
 
+def _insert(con, table: str, names: list[str], rows: list[list]) -> None:
+    """Bulk insert through a DataFrame: executemany is slow in DuckDB."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=names)
+    con.register("seed_rows", frame)
+    con.execute(f"INSERT INTO {table} SELECT * FROM seed_rows")
+    con.unregister("seed_rows")
+
+
 def all_report_text(reports: Path) -> dict[str, str]:
     return {str(p.relative_to(reports)): p.read_bytes().decode("utf-8", errors="replace")
             for p in sorted(reports.rglob("*")) if p.is_file()}
+
+
+def demo_night(layout: DataLayout, seed_value: int = 7) -> int:
+    """The project's demo inbox ingested for real, with the scanner's findings placed where the demo
+    planted them (offsets only) and, when the retention engine is importable, its decisions for the
+    default policy. Returns the number of findings placed."""
+    from o3_governance import ingest
+    from o3_governance.demo import SENTENCES, write_demo_inbox
+
+    write_demo_inbox(layout.inbox, seed=seed_value)
+    ingest.ingest_inbox(layout)
+    placed = 0
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        con.execute('CREATE TABLE IF NOT EXISTS findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, '
+                    '"end" INTEGER, score DOUBLE, recognizer VARCHAR)')
+        for sentence in SENTENCES:
+            for message_id, body in con.execute("SELECT message_id, body FROM messages WHERE contains(body, ?)",
+                                                [sentence.text]).fetchall():
+                offset = body.index(sentence.text)
+                for kind, start, end in sentence.spans():
+                    con.execute("INSERT INTO findings VALUES (?, ?, ?, ?, 0.9, 'demo')",
+                                [message_id, kind, offset + start, offset + end])
+                    placed += 1
+        try:
+            from o3_governance.retention import decide
+            from o3_governance.retention.policy import load_policy
+        except ImportError:
+            return placed
+        from o3_governance.config import DEFAULT_POLICY_FILE
+
+        decide.compute(con, load_policy(DEFAULT_POLICY_FILE), AS_OF)
+    return placed

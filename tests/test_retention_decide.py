@@ -151,6 +151,17 @@ def test_holds_by_chat_subject_phone_and_name(con):
     assert listed == {"free"}
 
 
+def test_subject_hold_reaches_names_and_phones_through_the_directory(con, tmp_path, monkeypatch):
+    directory = tmp_path / "people.csv"
+    directory.write_text("name,phone\nPieter De Smet,0471 55 66 77\nJan Janssens,+32 470 99 88 77\n")
+    monkeypatch.setenv("O3_DIRECTORY_FILE", str(directory))
+    add_message(con, "by-name", day=OLD, author="Pieter De Smet")          # Android shows the contact name
+    add_message(con, "by-phone", day=OLD, author="+32 470 99 88 77", phone="+32470998877")
+    add_message(con, "other", day=OLD, author="Ann")
+    d = decisions(con, HOLDS)
+    assert d["by-name"][3] == "phone-hold" and d["by-phone"][3] == "name-hold" and d["other"][3] is None
+
+
 def test_ended_hold_no_longer_holds_and_until_day_itself_still_holds(con):
     add_message(con, "gent", day=OLD, chat="Werf Gent")
     add_message(con, "phone", day=OLD, author="P", phone="+32471556677")

@@ -41,6 +41,7 @@ def test_cli_access_runs_on_the_dagster_instance_with_the_request_id_only(
                      "--subject-name", "Jan Peeters", "--subject-email", SUBJECT_EMAIL])
     out = capsys.readouterr()
     assert code == 0, out.err
+    assert "STEP_START" not in out.err      # the console stays readable; the events are on the instance
     assert "request CLI-1 (access): completed" in out.out
     assert str(data_layout.exports / "CLI-1") in out.out and "messages exported: 8" in out.out
     assert (data_layout.exports / "CLI-1" / "manifest.json").is_file()
@@ -51,7 +52,8 @@ def test_cli_access_runs_on_the_dagster_instance_with_the_request_id_only(
         runs = instance.get_runs()
         assert [r.job_name for r in runs] == ["dsr_access"]
         run = runs[0]
-        assert run.run_config == {"ops": {"carry_out_access": {"config": {"request_id": "CLI-1"}}}}
+        assert run.run_config["ops"] == {"carry_out_access": {"config": {"request_id": "CLI-1"}}}
+        assert set(run.run_config) == {"ops", "loggers"}   # loggers: only the console log level
         assert run.tags["o3/dsr_request_id"] == "CLI-1"
         assert run.status == dg.DagsterRunStatus.SUCCESS
         events = instance.all_logs(run.run_id)
@@ -211,3 +213,25 @@ def test_definitions_expose_the_rights_jobs_and_default_on_schedules():
     from o3_governance.defs.rights import dsr_register
 
     assert dsr_register.group_names_by_key[dg.AssetKey("dsr_register")] == "rights" not in NIGHTLY_GROUPS
+
+
+def test_cli_failed_request_can_be_run_again_once_the_cause_is_fixed(
+        data_layout, tmp_path, monkeypatch, dagster_home, capsys):
+    build_warehouse(data_layout, tmp_path, monkeypatch, with_bxl=False)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("rules: [\n", encoding="utf-8")
+    monkeypatch.setenv("O3_POLICY_FILE", str(policy))
+    argv = ["request", "erasure", "--request-id", "F1", "--subject-phone", "0471 23 45 67", "--subject-name", "Jan Peeters"]
+    assert cli.main(argv) == 1
+    assert "failed" in capsys.readouterr().err
+    with dg.DagsterInstance.get() as instance:
+        (failed,) = instance.get_runs()
+        text = json.dumps([dg.serialize_value(e) for e in instance.all_logs(failed.run_id)])
+    assert "PolicyError" in text and "Peeters" not in text
+    # another person cannot reuse the id; the same person, once the policy is fixed, can
+    assert cli.main(["request", "erasure", "--request-id", "F1", "--subject-phone", "0499 99 88 77"]) == 2
+    capsys.readouterr()
+    policy.write_text("rules:\n  - name: default\n    retain_days: 730\n    action: delete\n", encoding="utf-8")
+    assert cli.main(argv) == 0
+    captured = capsys.readouterr()
+    assert "running it again" in captured.err and "request F1 (erasure): completed" in captured.out

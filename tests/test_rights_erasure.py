@@ -36,11 +36,12 @@ def _policy(tmp_path: Path, monkeypatch, holds: str = "[]") -> None:
     monkeypatch.setenv("O3_POLICY_FILE", str(path))
 
 
-def leftovers(root: Path) -> list[tuple[str, str]]:
+def leftovers(root: Path, texts: list[str] | None = None, blobs: tuple[bytes, ...] = (PHOTO,)) -> list[tuple[str, str]]:
     """Every (file, needle) where a needle is found: in the raw bytes of every file, and in the decoded
     values of Parquet files and DuckDB tables (whose pages are compressed, so raw bytes alone could miss)."""
     found = []
-    needles = [n.encode("utf-8") for n in NEEDLES] + [PHOTO]
+    texts = NEEDLES if texts is None else texts
+    needles = [n.encode("utf-8") for n in texts] + list(blobs)
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         data = path.read_bytes()
         found += [(str(path.relative_to(root)), n.decode("utf-8", "replace")) for n in needles if n in data]
@@ -56,7 +57,7 @@ def leftovers(root: Path) -> list[tuple[str, str]]:
                                      default=str, ensure_ascii=False)
             finally:
                 con.close()
-        found += [(str(path.relative_to(root)) + " (decoded)", n) for n in NEEDLES if n in decoded]
+        found += [(str(path.relative_to(root)) + " (decoded)", n) for n in texts if n in decoded]
     return found
 
 
@@ -183,3 +184,25 @@ def test_a_broken_policy_fails_the_erasure_and_changes_nothing(data_layout, tmp_
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
         req = register.get_request(con, "ERA-8")
         assert req.status == "failed" and req.identifiers == "held"   # can be retried
+
+
+ONE_TO_ONE = """02/05/2023, 10:00 - Piet Claes: Dag, de planning voor volgende week staat klaar
+02/05/2023, 10:05 - Jan Peeters: Top, dank je
+02/05/2023, 10:06 - Piet Claes: Graag gedaan
+"""
+
+
+def test_one_to_one_chat_named_after_the_subject_goes_whole(data_layout, tmp_path, monkeypatch):
+    _policy(tmp_path, monkeypatch)
+    (data_layout.inbox / "WhatsApp Chat with Jan Peeters.txt").write_text(ONE_TO_ONE, encoding="utf-8")
+    build_warehouse(data_layout, tmp_path, monkeypatch)
+    access = run(data_layout, "ACC-9", "access")
+    assert access.outcome["messages_in_conversations"] == 2      # Piet's side of the conversation
+    records = json.loads((data_layout.exports / "ACC-9" / "messages.json").read_text(encoding="utf-8"))
+    assert {r["author"] for r in records if r["relation"] == "conversation"} == {"Other participant 1"}
+    result = run(data_layout, "ERA-9", "erasure")
+    assert result.outcome["messages_deleted"] == 3 + 3 and result.outcome["archive_names_erased"] == 1
+    assert not any(m[1] == SUBJECT_NAME for m in messages(data_layout))
+    assert leftovers(data_layout.root) == []
+    with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM archives WHERE file_name = '[erased]'").fetchone()[0] == 1

@@ -36,7 +36,7 @@ MESSAGES = dg.AssetKey("messages")
 )
 def ingest_inbox(context: dg.AssetExecutionContext):
     layout = config.layout()
-    summary = ingest.ingest_inbox(layout, run_id=context.run_id)
+    summary = ingest.ingest_inbox(layout, run_id=context.run.run_id)
     context.log.info(
         f"inbox: {len(summary.inbox_files)} files; ingested {summary.count('ingested')}, duplicate "
         f"{summary.count('duplicate')}, quarantined {summary.count('quarantined')}; "

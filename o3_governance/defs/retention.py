@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from o3_governance import audit, config, warehouse
+from o3_governance import audit, config, purge, warehouse
 from o3_governance.retention import decide, dispose
 from o3_governance.retention.policy import PolicyError, as_of_date, load_policy
 
@@ -43,7 +43,7 @@ def retention_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     policy = _load_policy()
     as_of = as_of_date(policy)
     layout = config.layout()
-    summary = decide.run(layout, policy=policy, as_of=as_of, run_id=context.run_id)
+    summary = decide.run(layout, policy=policy, as_of=as_of, run_id=context.run.run_id)
     context.log.info(f"retention as of {as_of}: {summary.messages} messages, {summary.eligible} due, "
                      f"{summary.held} held")
     return dg.MaterializeResult(metadata={
@@ -71,6 +71,9 @@ def retention_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         dg.AssetCheckSpec("list_not_waiting_too_long", asset=DELETION_LIST,
                           description="Warns when the current list has awaited approval longer than "
                                       "O3_APPROVAL_WARN_DAYS (default 7) days."),
+        dg.AssetCheckSpec("no_interrupted_purge", asset=DELETION_LIST,
+                          description="Warns when a deletion or redaction was interrupted and still has to be "
+                                      "finished (approve the list again, or `o3-governance resume-purges`)."),
     ],
 )
 def deletion_list_asset(context: dg.AssetExecutionContext):
@@ -91,6 +94,9 @@ def deletion_list_asset(context: dg.AssetExecutionContext):
     yield held_check(held)
     yield audit_check(verification)
     yield wait_check(info)
+    pending = purge.pending_purges(layout)
+    yield dg.AssetCheckResult(check_name="no_interrupted_purge", asset_key=DELETION_LIST, passed=not pending,
+                              severity=dg.AssetCheckSeverity.WARN, metadata={"interrupted_purges": len(pending)})
 
 
 def current_list(con) -> dict:

@@ -42,6 +42,8 @@ def _dsr_job(kind: str, description: str) -> dg.JobDefinition:
                                        expected_kind=kind, log=context.log.info)
         except register.RequestError as exc:
             raise dg.Failure(description=str(exc)) from None
+        except Exception as exc:  # the event log gets a reason without content, never a library's text
+            raise dg.Failure(description=f"request failed: {service.safe_reason(exc)}") from None
         if result.status == "failed":
             raise dg.Failure(description=str(result.outcome.get("error", "request failed")))
         return dg.Output(None, metadata={"request_id": config.request_id, "status": result.status,

@@ -132,17 +132,20 @@ def build_record(con, policy: policyview.PolicyView, as_of: date, activity: dict
                                     "source": "data (scanner findings)"})
 
     retention = [{"store": "messages, media and lake", "rule": r.name, "applies_to": r.match,
+                  "why": r.description,
                   "retain_days": r.retain_days, "action": r.action,
                   "envisaged_time_limit": (f"{r.retain_days} days after the message date, then {r.action}"
                                            if r.retain_days is not None else f"then {r.action}"),
                   "source": "policy"} for r in policy.rules]
     raw_days = raw_retention_days()
     retention.append({"store": "raw archives", "rule": "O3_RAW_RETENTION_DAYS", "applies_to": "exported chat files",
+                      "why": "the original file is only needed until it is ingested and checked",
                       "retain_days": raw_days, "action": "delete",
                       "envisaged_time_limit": "removed once ingested" if raw_days <= 0 else f"{raw_days} days after receipt",
                       "source": "configuration"})
     rep_days = report_retention_days()
     retention.append({"store": "audit reports", "rule": "O3_REPORT_RETENTION_DAYS", "applies_to": "nightly reports",
+                      "why": "history of the nightly audit reports (counts and pseudonymous ids only)",
                       "retain_days": rep_days, "action": "delete",
                       "envisaged_time_limit": f"{rep_days} days after the report date", "source": "configuration"})
     holds = [{"name": h.name, "reason": h.reason, "until": h.until or "open-ended",
@@ -208,7 +211,7 @@ def record_rows(record: dict[str, Any]) -> list[dict[str, str]]:
         add("third_country_transfer", i, r)
     for r in record["retention_periods"]:
         add("retention_period", f"{r['store']}: {r['rule']}", r["retain_days"],
-            f"{r['applies_to']}; {r['envisaged_time_limit']}", r["source"])
+            f"{r['applies_to']}; {r['envisaged_time_limit']}" + (f"; {r['why']}" if r.get("why") else ""), r["source"])
     for h in record["legal_holds"]:
         add("legal_hold", h["name"], h["until"], f"{h['reason']} ({h['chats_named']} chats, {h['people_named']} people named)",
             "policy")

@@ -16,7 +16,7 @@ import jinja2
 
 from o3_governance import audit, config, warehouse
 from o3_governance.reporting import art30, charts, history, policyview
-from o3_governance.reporting.data import SPECIAL_CATEGORIES, ReportData, chat_label, collect, deletion_list_rows
+from o3_governance.reporting.data import SPECIAL_CATEGORIES, ReportData, chat_label, collect, copy_deletion_list
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT_FILE = "report.html"
@@ -123,9 +123,10 @@ def build_report(layout: config.DataLayout | None = None, as_of: date | None = N
         with warehouse.open_warehouse(layout.warehouse) as con:
             d = collect(con, as_of, policy, generated_at)
             record = art30.build_record(con, policy, as_of, activity, generated_at)
-            deletion_rows = deletion_list_rows(con)
             counts = d.summary_counts()
-            csv_counts = _write_extracts(staging, d, deletion_rows)
+            csv_counts = _write_extracts(staging, d)
+            csv_counts["deletion_list.csv"] = copy_deletion_list(con, staging / "deletion_list.csv",
+                                                                 CSV_EXTRACTS["deletion_list.csv"])
             art30.write_record(record, staging)
             (staging / "summary.json").write_text(json.dumps(
                 {"report_date": as_of.isoformat(), "generated_at": generated_at.isoformat(), "counts": counts,
@@ -140,7 +141,7 @@ def build_report(layout: config.DataLayout | None = None, as_of: date | None = N
             manifest_sha = history.sha256_file(staging / history.MANIFEST)
             folder = history.install(staging, reports, as_of)
             pruned = history.prune(reports, as_of, keep_days)
-            write_index(reports)
+            write_index(reports, verify={as_of.isoformat()})
             audit.append(con, "report_written", {"report_date": as_of.isoformat(), "files": len(manifest["files"]),
                                                  "manifest_sha256": manifest_sha, "reports_pruned": len(pruned)},
                          run_id=run_id)
@@ -153,9 +154,8 @@ def build_report(layout: config.DataLayout | None = None, as_of: date | None = N
                         pruned=pruned)
 
 
-def _write_extracts(folder: Path, d: ReportData, deletion_rows: list[dict[str, Any]]) -> dict[str, int]:
+def _write_extracts(folder: Path, d: ReportData) -> dict[str, int]:
     out = {}
-    out["deletion_list.csv"] = _write_csv(folder / "deletion_list.csv", CSV_EXTRACTS["deletion_list.csv"], deletion_rows)
     out["findings_summary.csv"] = _write_csv(folder / "findings_summary.csv", CSV_EXTRACTS["findings_summary.csv"],
                                              d.findings.data.get("summary", []) if d.findings.available else [])
     out["archive_registry.csv"] = _write_csv(folder / "archive_registry.csv", CSV_EXTRACTS["archive_registry.csv"],
@@ -167,11 +167,13 @@ def _write_extracts(folder: Path, d: ReportData, deletion_rows: list[dict[str, A
     return out
 
 
-def write_index(reports: Path) -> Path:
-    """``reports/index.html``: every dated report with its files and whether its manifest verifies.
-    Links are relative so the folder can be copied and opened from disk."""
+def write_index(reports: Path, verify: bool | set[str] = True) -> Path:
+    """``reports/index.html``: every dated report with its files and whether its manifest verifies
+    (all folders, or only the dates in ``verify``). Links are relative so the folder can be copied
+    and opened from disk."""
     html = environment().get_template("index.html.j2").render(
-        entries=history.index_entries(reports), prefix="", title="O3 Governance — audit reports")
+        entries=history.index_entries(reports, verify), certificates=history.certificate_files(reports), prefix="",
+        title="O3 Governance — audit reports")
     path = reports / history.INDEX
     tmp = path.with_name(".index.html.tmp")
     tmp.write_text(html, encoding="utf-8")

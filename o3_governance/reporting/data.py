@@ -348,15 +348,29 @@ def retention_section(con, as_of: date, policy: policyview.PolicyView) -> Sectio
                          "due_by_month": due_by_month, "due_now": due_now})
 
 
-def deletion_list_rows(con) -> list[dict[str, Any]]:
-    """The current deletion list by message id, rule and date: the CSV extract."""
-    if not _has(con, "deletion_list", "message_id"):
-        return []
-    present = columns(con, "deletion_list")
-    cols = [c for c in ("message_id", "rule", "action", "retain_until") if c in present]
+def copy_deletion_list(con, path, header: list[str]) -> int:
+    """The current deletion list by message id, rule and date, written as CSV by DuckDB itself:
+    a list can hold millions of rows, so they never pass through Python. Returns the row count."""
+    present = columns(con, "deletion_list") if _has(con, "deletion_list", "message_id") else []
+    if not present:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(",".join(header) + "\n")
+        return 0
+    exprs = []
+    for c in header:
+        if c not in present:
+            exprs.append(f"NULL AS {c}")
+        elif c == "retain_until":
+            exprs.append("strftime(retain_until::DATE, '%Y-%m-%d') AS retain_until")
+        elif c == "message_id":
+            exprs.append("message_id")
+        else:  # rule and action names come from the policy: still no cell may start a spreadsheet formula
+            exprs.append(f"CASE WHEN left({c}, 1) IN ('=', '+', '-', '@') THEN chr(39) || {c} ELSE {c} END AS {c}")
     order = "retain_until, message_id" if "retain_until" in present else "message_id"
-    return [dict(zip(cols, [_iso(v) for v in row])) for row in
-            con.execute(f"SELECT {', '.join(cols)} FROM deletion_list ORDER BY {order}").fetchall()]
+    target = str(path).replace("'", "''")
+    con.execute(f"COPY (SELECT {', '.join(exprs)} FROM deletion_list ORDER BY {order}) TO '{target}' "
+                "(FORMAT csv, HEADER true)")
+    return con.execute("SELECT count(*) FROM deletion_list").fetchone()[0]
 
 
 def approval_warn_days() -> int:
@@ -453,24 +467,41 @@ def deletions_section(con) -> Section:
     order_col = _first(present, "completed_at", "issued_at", "executed_at", "started_at", "created_at")
     order = f"{order_col} DESC NULLS LAST" if order_col else (cols[0] if cols else "1")
     with_counts = "counts" in present
-    select = cols + (["counts"] if with_counts else [])
-    if not select:
-        return Section(note="certificate register has no reportable columns", data={"certificates": [], "columns": []})
+    with_path = "certificate_path" in present
+    select = cols + (["counts"] if with_counts else []) + (["certificate_path"] if with_path else [])
+    if not cols:
+        return Section(note="certificate register has no reportable columns",
+                       data={"certificates": [], "columns": [], "files": []})
     count_cols = ["listed", "deleted", "anonymised", "skipped"] if with_counts else []
-    rows = []
+    rows, files = [], []
     for values in con.execute(f"SELECT {', '.join(select)} FROM deletion_certificates ORDER BY {order}").fetchall():
         shown = [_mask_free_text(v if isinstance(v, (int, float)) or v is None else _iso(v)) for v in values[:len(cols)]]
         if with_counts:
-            totals = _certificate_counts(values[-1])
+            totals = _certificate_counts(values[len(cols)])
             shown += [totals.get(k) for k in count_cols]
         rows.append(shown)
+        files.append(certificate_file_name(values[-1]) if with_path else None)
     # counts go right after the dates, before the long certificate hash
     header = cols + count_cols
     if count_cols and "certificate_sha256" in cols:
         i = header.index("certificate_sha256")
         header = header[:i] + header[i + 1:] + ["certificate_sha256"]
         rows = [r[:i] + r[i + 1:] + [r[i]] for r in rows]
-    return Section(data={"columns": header, "certificates": rows})
+    return Section(data={"columns": header, "certificates": rows, "files": files})
+
+
+CERTIFICATE_FILE = re.compile(r"^deletion-certificate-[A-Za-z0-9_-]{1,64}\.json$")
+
+
+def certificate_file_name(path: Any) -> str | None:
+    """The certificate's file name when it lies in ``reports/certificates/`` (where the report and
+    the download app link to it); never a path."""
+    if not path:
+        return None
+    parts = str(path).replace("\\", "/").split("/")
+    if len(parts) >= 2 and parts[-2] == "certificates" and CERTIFICATE_FILE.match(parts[-1]):
+        return parts[-1]
+    return None
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:[+-]\d{2}:?\d{2}|Z)?)?")

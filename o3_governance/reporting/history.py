@@ -118,15 +118,34 @@ def prune(reports: Path, as_of: date, keep_days: int) -> list[str]:
 class IndexEntry:
     date: str
     files: list[tuple[str, int]]   # (name, bytes)
-    verified: bool
+    verified: bool | None          # None: not checked this time (see ``verify-reports``)
     problems: list[str]
 
 
-def index_entries(reports: Path, verify: bool = True) -> list[IndexEntry]:
+def index_entries(reports: Path, verify: bool | set[str] = True) -> list[IndexEntry]:
+    """Dated reports, newest first. ``verify``: True re-hashes every folder, a set of dates only
+    those (a year of nightly deletion lists is gigabytes: the night checks only its own folder)."""
     entries = []
     for folder in dated_folders(reports):
-        problems = verify_folder(folder) if verify else []
+        check = verify if isinstance(verify, bool) else folder.name in verify
+        problems = verify_folder(folder) if check else []
+        if not check and read_manifest(folder) is None:
+            problems, check = ["manifest.json missing or unreadable"], True
         files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file() and FILE_NAME.match(p.name))
         files.sort(key=lambda f: (f[0] != "report.html", f[0]))
-        entries.append(IndexEntry(folder.name, files, not problems, problems))
+        entries.append(IndexEntry(folder.name, files, (not problems) if check else None, problems))
     return entries
+
+
+CERTIFICATES = "certificates"   # written by the retention domain: proof of each disposal, kept apart
+CERTIFICATE_FILE = re.compile(r"^deletion-certificate-[A-Za-z0-9_-]{1,64}\.json$")
+
+
+def certificate_files(reports: Path) -> list[tuple[str, int]]:
+    """Deletion certificates in ``reports/certificates/``, newest first: (name, bytes)."""
+    folder = reports / CERTIFICATES
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.iterdir() if p.is_file() and CERTIFICATE_FILE.match(p.name)]
+    files.sort(key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+    return [(p.name, p.stat().st_size) for p in files]

@@ -17,6 +17,7 @@ class RuleView:
     match: str            # a readable description of what the rule matches
     retain_days: int | None
     action: str
+    description: str = ""  # the company's own words on why (optional in the policy)
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,22 @@ def load(path: Path) -> PolicyView:
             pass
         return view
     view.sha256, view.timezone = policy.sha256, policy.timezone
-    view.rules = [RuleView(name=r.name, match=_describe_match(r.match), retain_days=r.retain_days, action=r.action)
-                  for r in policy.rules]
+    descriptions = _descriptions(Path(path))
+    view.rules = [RuleView(name=r.name, match=_describe_match(r.match), retain_days=r.retain_days, action=r.action,
+                           description=descriptions.get(r.name, "")) for r in policy.rules]
     view.holds = [HoldView(name=h.name, reason=h.reason or "", until=h.until.isoformat() if h.until else "",
                            chats=len(h.chats), subjects=len(h.subjects)) for h in policy.holds]
     return view
+
+
+def _descriptions(path: Path) -> dict[str, str]:
+    """Rule descriptions, which the validated policy object does not carry."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        return {str(r["name"]): " ".join(str(r["description"]).split())
+                for r in doc.get("rules") or [] if isinstance(r, dict) and r.get("description")}
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
+        return {}
 
 
 def _load_plain(path: Path) -> PolicyView:
@@ -125,7 +137,8 @@ def _load_plain(path: Path) -> PolicyView:
             days = rule.get("retain_days")
             view.rules.append(RuleView(name=str(rule.get("name", "")), match=_describe_match(rule.get("match")),
                                        retain_days=int(days) if days is not None else None,
-                                       action=str(rule.get("action") or "delete")))
+                                       action=str(rule.get("action") or "delete"),
+                                       description=" ".join(str(rule.get("description") or "").split())))
         for hold in doc.get("legal_holds") or []:
             until = hold.get("until")
             view.holds.append(HoldView(name=str(hold.get("name", "")), reason=str(hold.get("reason") or ""),

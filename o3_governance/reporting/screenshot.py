@@ -139,9 +139,10 @@ def inspect_png(png: Path, sample_step: int = 2) -> PngInfo:
     return PngInfo(width, height, non_white / max(total, 1), seen, len(colours))
 
 
-def check(png: Path, width: int = WIDTH, height: int = HEIGHT) -> list[str]:
-    """Problems with a report screenshot; empty when it looks rendered."""
-    info = inspect_png(png)
+def check(png: "Path | PngInfo", width: int = WIDTH, height: int = HEIGHT) -> list[str]:
+    """Problems with a report screenshot (a PNG file, or what ``inspect_png`` found on it); empty
+    when it looks rendered."""
+    info = png if isinstance(png, PngInfo) else inspect_png(png)
     problems = []
     if (info.width, info.height) != (width, height):
         problems.append(f"size {info.width}x{info.height}, expected {width}x{height}")

@@ -5,11 +5,13 @@ their files, behind a token.
   After a good ``?token=`` the browser gets an HttpOnly, same-site cookie so the index's links work
   without putting the token in every URL. Compared in constant time.
 - Only ``/reports/<YYYY-MM-DD>/<file>`` where the file is listed in that folder's manifest (or is the
-  manifest) and still matches its sha256 is served; anything else is 404, whatever the encoding of
-  the path. Only GET/HEAD. Access logs are off: a query string can hold the token.
+  manifest) and still matches its sha256, and ``/reports/certificates/deletion-certificate-<id>.json``
+  (the retention domain's proof of disposal) are served; anything else is 404, whatever the
+  encoding of the path. Only GET/HEAD. Access logs are off: a query string can hold the token.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import os
@@ -108,7 +110,8 @@ def create_app(reports_dir: Path, token: str) -> Starlette:
         if refusal:
             return refusal
         html = env.get_template("index.html.j2").render(
-            entries=history.index_entries(reports_dir), prefix="/reports/", title="O3 Governance — audit reports")
+            entries=history.index_entries(reports_dir, verify=False), prefix="/reports/",
+            certificates=history.certificate_files(reports_dir), title="O3 Governance — audit reports")
         response = HTMLResponse(html, headers={**SECURITY_HEADERS, "Content-Security-Policy": HTML_CSP})
         return remember(response, request, from_query)
 
@@ -146,13 +149,35 @@ def create_app(reports_dir: Path, token: str) -> Starlette:
         if refusal:
             return refusal
         day = request.path_params["day"]
-        entries = [e for e in history.index_entries(reports_dir) if e.date == day]
+        entries = [e for e in history.index_entries(reports_dir, verify={day}) if e.date == day]
         if not entries:
             return _plain(404, "no such report")
-        html = env.get_template("index.html.j2").render(entries=entries, prefix="/reports/",
+        html = env.get_template("index.html.j2").render(entries=entries, prefix="/reports/", certificates=[],
                                                         title=f"O3 Governance — audit report {day}")
         return remember(HTMLResponse(html, headers={**SECURITY_HEADERS, "Content-Security-Policy": HTML_CSP}),
                         request, from_query)
+
+    async def certificate(request: Request) -> Response:
+        refusal, from_query = check(request)
+        if refusal:
+            return refusal
+        name = request.path_params["name"]
+        if not history.CERTIFICATE_FILE.match(name):
+            return _plain(404, "no such certificate")
+        folder = (reports_dir / history.CERTIFICATES).resolve()
+        try:
+            path = (folder / name).resolve(strict=True)
+        except (OSError, RuntimeError):
+            return _plain(404, "no such certificate")
+        if path.parent != folder or not path.is_relative_to(reports_dir) or not path.is_file():
+            return _plain(404, "no such certificate")
+        body = path.read_bytes()
+        headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"',
+                   "X-Content-SHA256": hashlib.sha256(body).hexdigest()}
+        response = Response(b"" if request.method == "HEAD" else body, media_type=CONTENT_TYPES[".json"], headers=headers)
+        if request.method == "HEAD":
+            response.headers["content-length"] = str(len(body))
+        return remember(response, request, from_query)
 
     async def healthz(request: Request) -> Response:  # no token: says nothing but "up"
         return _plain(200, "ok")
@@ -161,6 +186,7 @@ def create_app(reports_dir: Path, token: str) -> Starlette:
         Route("/", index, methods=["GET"]),
         Route("/index.html", index, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/reports/certificates/{name}", certificate, methods=["GET"]),
         Route("/reports/{day}/", day_listing, methods=["GET"]),
         Route("/reports/{day}/{name}", report_file, methods=["GET"]),
     ]

@@ -45,8 +45,13 @@ def check_policy(args) -> int:
         return EXIT_BAD_INPUT
     print(f"policy ok: {len(policy.rules)} rules, {len(policy.holds)} legal holds, sha256 {policy.sha256[:12]}")
     for r in policy.rules:
-        match = ", ".join(f"{k}={v}" for k, v in r.match.items()) or "everything else"
+        match = "; ".join(f"{k}: {', '.join(v) if isinstance(v, tuple) else str(v).lower()}"
+                          for k, v in r.match.items()) or "everything else"
         print(f"  {r.name}: {match} -> {r.action} after {r.retain_days} days")
+    for h in policy.holds:
+        scope = ", ".join(x for x in (f"{len(h.chats)} chat(s)" if h.chats else "",
+                                      f"{len(h.subjects)} subject(s)" if h.subjects else "") if x)
+        print(f"  hold {h.name}: {scope}, until {h.until or 'further notice'}")
     return EXIT_OK
 
 
@@ -57,8 +62,10 @@ def show_list(args) -> int:
     if not layout.warehouse.exists():
         print("no warehouse yet: run the nightly job first")
         return EXIT_OK
-    with warehouse.open_warehouse(layout.warehouse) as con:
-        decide.ensure_schema(con)
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        if not decide._table_exists(con, "deletion_lists"):
+            print("no deletion list yet: run the nightly job first")
+            return EXIT_OK
         rows = con.execute(
             "SELECT list_id, status, created_at, as_of, item_count FROM deletion_lists "
             "WHERE status IN ('awaiting_approval', 'executing') ORDER BY created_at DESC LIMIT 1").fetchall()
@@ -108,6 +115,7 @@ def approve(args) -> int:
     try:
         dispose._approver(args.approved_by)
         load_policy()
+        _known_list(args.list_id)
     except (dispose.DispositionError, PolicyError) as exc:
         print(f"o3-governance approve-deletions: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -117,7 +125,7 @@ def approve(args) -> int:
         print(f"o3-governance approve-deletions: not applied: {reason} (run {result.run_id})", file=sys.stderr)
         return EXIT_FAILED
     layout = config.layout()
-    with warehouse.open_warehouse(layout.warehouse) as con:
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         row = con.execute("SELECT counts, certificate_path FROM deletion_certificates WHERE list_id = ? "
                           "AND status = 'complete'", [args.list_id]).fetchall()
     import json
@@ -131,6 +139,22 @@ def approve(args) -> int:
           f"({', '.join(f'{k} {v}' for k, v in cert['skipped'].items() if v) or 'none'})")
     print(f"certificate: {layout.root / path}  (run {result.run_id})")
     return EXIT_OK
+
+
+def _known_list(list_id: str) -> None:
+    """A typo in the id is answered here, without a failed run in the UI."""
+    from o3_governance.retention import decide, dispose
+
+    layout = config.layout()
+    found = []
+    if layout.warehouse.exists():
+        with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+            if decide._table_exists(con, "deletion_lists"):
+                found = con.execute("SELECT status FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall()
+    if not found:
+        raise dispose.DispositionError("no deletion list with this id (see: o3-governance deletion-list)")
+    if found[0][0] == "superseded":
+        raise dispose.DispositionError("this deletion list was superseded by a newer one: approve the current list")
 
 
 def _failure_reason(result) -> str:

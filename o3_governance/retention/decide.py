@@ -78,7 +78,7 @@ SCHEMA = [
         certificate_path    VARCHAR,            -- relative to the data folder
         run_id              VARCHAR
     )""",
-    """CREATE OR REPLACE VIEW deletion_list AS
+    """CREATE VIEW IF NOT EXISTS deletion_list AS
         SELECT i.message_id, i.rule, i.action, i.retain_until, i.list_id, i.chat_id, i.local_date,
                l.created_at AS decided_at, l.status
         FROM deletion_list_items i JOIN deletion_lists l ON l.list_id = i.list_id
@@ -188,11 +188,27 @@ def hold_condition(hold) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
 
 
-def _register_authors(con, policy: Policy) -> bool:
+def expand_holds(holds) -> list:
+    """Subjects through the staff/contact directory (``O3_DIRECTORY_FILE``): a hold on a phone number
+    also holds the names that number is known by (Android exports show names), and the reverse."""
+    from dataclasses import replace
+
+    from o3_governance.rights.identity import load_directory, normalize_name
+
+    entries = [(normalize_name(e.name), e.phone) for e in load_directory()] if any(h.subjects for h in holds) else []
+    out = []
+    for h in holds:
+        names = set(h.names) | {n for n, p in entries if p and p in h.phones}
+        phones = set(h.phones) | {p for n, p in entries if p and n in h.names}
+        out.append(replace(h, names=tuple(sorted(n for n in names if n)), phones=tuple(sorted(phones))))
+    return out
+
+
+def _register_authors(con, holds) -> bool:
     """Normalised author names, computed in Python (same folding as the rights module)."""
     from o3_governance.rights.identity import normalize_name
 
-    if not any(h.names for h in policy.holds):
+    if not any(h.names for h in holds):
         return False
     authors = [r[0] for r in con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL").fetchall()]
     con.register("rt_authors", pa.table({"author": pa.array(authors, type=pa.string()),
@@ -231,9 +247,9 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool) -
 def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime) -> str:
     """One row per message: the SELECT that fills ``retention``."""
     special = special_category_types()
-    with_names = _register_authors(con, policy)
+    active = expand_holds(policy.active_holds(as_of))
+    with_names = _register_authors(con, active)
     rule_case = "CASE " + " ".join(f"WHEN {rule_condition(r)} THEN {i}" for i, r in enumerate(policy.rules)) + " END"
-    active = policy.active_holds(as_of)
     hold_case = ("CASE " + " ".join(f"WHEN {hold_condition(h)} THEN {_lit(h.name)}" for h in active) + " END"
                  if active else "NULL::VARCHAR")
     rules_values = ", ".join(f"({i}, {_lit(r.name)}, {_lit(r.action)}, {r.retain_days})"

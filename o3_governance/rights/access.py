@@ -90,6 +90,7 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
     (staging / "media").mkdir(parents=True)
 
     roles: dict[tuple, str] = {}
+    chat_shown: dict[str | None, str | None] = {}
     records: list[dict[str, Any]] = []
     redactions = 0
     media_copied: dict[str, str] = {}
@@ -112,9 +113,11 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
             key = (author, author_phone)
             shown_author = roles.setdefault(key, f"Other participant {len(roles) + 1}")
             n_red += 1
-        shown_chat = chat_name
-        if chat_name and identity.normalize_name(chat_name) in other_names:
-            shown_chat = "[redacted chat name]"  # a one-to-one chat named after someone else
+        if chat_name not in chat_shown:
+            chat_shown[chat_name] = ("[redacted chat name]"  # a one-to-one chat named after someone else
+                                     if chat_name and identity.normalize_name(chat_name) in other_names else chat_name)
+        shown_chat = chat_shown[chat_name]
+        if shown_chat != chat_name:
             n_red += 1
         media_rel = None
         if by_subject and media_sha:
@@ -135,7 +138,7 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
             "sent_at_utc": sent_at.astimezone(timezone.utc).isoformat() if sent_at else None,
             "chat_name": shown_chat,
             "author": shown_author,
-            "relation": "author" if by_subject else "mentioned",
+            "relation": data.relation(mid),
             "message_type": mtype,
             "body": body,
             "attachment": attachment if by_subject else (None if attachment is None else "[attachment of another participant]"),
@@ -163,9 +166,11 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
         "messages": len(records),
         "messages_written_by_subject": sum(1 for r in records if r["relation"] == "author"),
         "messages_mentioning_subject": sum(1 for r in records if r["relation"] == "mentioned"),
+        "messages_in_conversations_with_subject": sum(1 for r in records if r["relation"] == "conversation"),
         "media_files": len(media_copied),
         "redactions": redactions,
-        "notes": ("Messages written by the data subject and messages that mention them. Other people's "
+        "notes": ("Messages written by the data subject, messages that mention them, and the other side of "
+                  "one-to-one chats with them. Other people's "
                   "personal data is redacted (GDPR Art. 15(4)); other authors appear as numbered roles. "
                   "sent_at is the local time written in the chat export; sent_at_utc the same instant in UTC."),
         "files": files,
@@ -180,6 +185,7 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
         "messages_exported": len(records),
         "messages_written": manifest["messages_written_by_subject"],
         "messages_mentioning": manifest["messages_mentioning_subject"],
+        "messages_in_conversations": manifest["messages_in_conversations_with_subject"],
         "media_files": len(media_copied),
         "media_missing": media_missing,
         "redactions": redactions,

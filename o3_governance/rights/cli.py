@@ -2,7 +2,7 @@
 instance in DAGSTER_HOME) and ``o3-governance requests`` (the register, without identifiers)."""
 from __future__ import annotations
 
-import argparse
+import sys
 from datetime import date
 
 from o3_governance import config, warehouse
@@ -48,14 +48,16 @@ def _validated(args) -> dict:
 
 
 def run_request(args) -> int:
-    import sys
-
     layout = config.layout().ensure()
     try:
         values = _validated(args)
         with warehouse.open_warehouse(layout.warehouse) as con:
-            reg.record_request(con, layout, request_id=args.request_id, kind=args.kind, lift=args.lift,
-                                    received_on=args.received_on or config.as_of(), **values)
+            reg.ensure_schema(con)
+            if reg.can_retry(con, layout, args.request_id, args.kind, values["phone"]):
+                print(f"request {args.request_id} is recorded and still open: running it again", file=sys.stderr)
+            else:
+                reg.record_request(con, layout, request_id=args.request_id, kind=args.kind, lift=args.lift,
+                                   received_on=args.received_on or config.as_of(), **values)
     except (identity.InvalidIdentifier, reg.RequestError) as exc:
         print(f"o3-governance request: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -81,8 +83,11 @@ def launch(kind: str, request_id: str) -> tuple[str, bool]:
     from o3_governance.defs import rights as rights_defs
 
     with DagsterInstance.get() as instance:
+        # The run's events are stored on the instance as usual; only the console echo is quietened.
+        run_config = {**rights_defs.run_config(kind, request_id),
+                      "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         result = rights_defs.DSR_JOBS[kind].execute_in_process(
-            run_config=rights_defs.run_config(kind, request_id), instance=instance, raise_on_error=False,
+            run_config=run_config, instance=instance, raise_on_error=False,
             tags={rights_defs.DSR_TAG: request_id, "o3/trigger": "cli"})
     return result.run_id, result.success
 
@@ -103,7 +108,7 @@ def format_result(req: reg.Request, run_id: str | None, layout: config.DataLayou
                      f"{hold.get('reason') or 'no reason given'}")
     if outcome.get("holds"):
         lines.append(f"  {outcome.get('legal_basis_for_keeping')}")
-    for key in ("note", "reason", "name_not_used_for_authors", "error"):
+    for key in ("note", "reason", "name_not_used", "error"):
         if outcome.get(key):
             lines.append(f"  {key.replace('_', ' ')}: {outcome[key]}")
     if req.kind in ("restriction", "objection") and outcome.get("lifted_restrictions"):

@@ -6,6 +6,11 @@ names the hold and its reason.
 The stores (lake, warehouse, media, raw archives, exports) are rewritten by ``o3_governance.purge``,
 the one mechanism that deletes or rewrites stored messages; the warehouse file is then compacted so
 that no byte of the removed rows remains.
+
+A one-to-one chat named after the subject (WhatsApp names such an export after the other person)
+is their conversation as a whole: all its messages go, both sides, unless held, and its entries in
+the archive registry lose the file and chat name (a chat name cannot be rewritten in place: it is
+the lake's partition key).
 """
 from __future__ import annotations
 
@@ -31,11 +36,14 @@ class ErasurePlan:
     held_ids: list[str] = field(default_factory=list)
     holds: list[holds_mod.Hold] = field(default_factory=list)
     new_findings: dict[str, list[dict]] = field(default_factory=dict)  # findings of redacted bodies, moved
+    own_chats: list[str] = field(default_factory=list)                 # chat ids of chats named after them
 
 
 def plan_erasure(con: duckdb.DuckDBPyConnection, subject: Subject, data: SubjectData,
                  holds: list[holds_mod.Hold], today: date) -> ErasurePlan:
     plan = ErasurePlan()
+    plan.own_chats = list(data.own_chats)
+    in_own_chats = data.conversation
     ids = sorted(data.all_ids)
     if not ids:
         return plan
@@ -50,7 +58,7 @@ def plan_erasure(con: duckdb.DuckDBPyConnection, subject: Subject, data: Subject
             plan.held[hold.name] = plan.held.get(hold.name, 0) + 1
             plan.held_ids.append(mid)
             used[hold.name] = hold
-        elif mid in authored:
+        elif mid in authored or mid in in_own_chats:
             plan.delete_ids.append(mid)
         elif body is not None and data.mentions.get(mid):
             plan.updates[mid] = {"body": redaction.replace_spans(body, data.mentions[mid], redaction.ERASED)}
@@ -106,6 +114,19 @@ def forget_subject(con: duckdb.DuckDBPyConnection, subject: Subject, key: str, r
     con.execute("DELETE FROM restriction_authors WHERE restriction_id IN "
                 "(SELECT restriction_id FROM restrictions WHERE subject_key = ?)", [key])
     return counts
+
+
+def forget_own_chat_names(con: duckdb.DuckDBPyConnection, chat_ids: list[str]) -> int:
+    """The registry rows of archives of the subject's one-to-one chats, once none of their messages
+    is left (a hold may keep some), lose the file and chat names that are the subject's name."""
+    emptied = [c for c in chat_ids
+               if not con.execute("SELECT count(*) FROM messages WHERE chat_id = ?", [c]).fetchone()[0]]
+    if not emptied:
+        return 0
+    n = con.execute("SELECT count(*) FROM archives WHERE chat_id IN (SELECT unnest(?::VARCHAR[]))", [emptied]).fetchone()[0]
+    con.execute("UPDATE archives SET file_name = '[erased]', chat_name = '[erased]' "
+                "WHERE chat_id IN (SELECT unnest(?::VARCHAR[]))", [emptied])
+    return n
 
 
 def outcome_of(plan: ErasurePlan, purge_result: Any, exports_removed: int, forgot: dict[str, int]) -> dict[str, Any]:

@@ -10,8 +10,11 @@ message body, from two sources that back each other up: the scanner's PERSON / P
 EMAIL_ADDRESS findings whose text is theirs, and a direct search of the bodies. Bodies are read in
 memory at request time; matched text is never stored, only offsets for the redaction.
 
-A name given with the request that the directory assigns to a different phone is not used to
-match authors (a namesake); it is still searched as a mention.
+Conversation: every message of a one-to-one chat named after them (WhatsApp names such an export
+after the other person), whoever wrote it.
+
+A name given with the request that the directory (or a rectification) assigns to a different phone
+only is not used at all: it belongs to a namesake, and the answer says so.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from o3_governance import warehouse
 from o3_governance.rights import identity
 from o3_governance.rights.identity import Subject
 
-MENTION_ENTITIES = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS")
+MENTION_ENTITIES = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS")  # the finding types that can be the subject
 
 
 @dataclass
@@ -33,6 +36,9 @@ class SubjectData:
     mentions: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # message id → merged spans
     matched_authors: list[tuple[str | None, str | None]] = field(default_factory=list)  # (author, author_phone)
     ambiguous_names: int = 0
+    own_chats: list[str] = field(default_factory=list)       # chat ids of one-to-one chats named after them
+    conversation: set[str] = field(default_factory=set)      # message ids in those chats
+    _authored_set: set[str] = field(default_factory=set, repr=False)
 
     @property
     def mentioned_only(self) -> list[str]:
@@ -41,7 +47,28 @@ class SubjectData:
 
     @property
     def all_ids(self) -> set[str]:
-        return set(self.authored) | set(self.mentions)
+        return set(self.authored) | set(self.mentions) | self.conversation
+
+    def relation(self, message_id: str) -> str:
+        if message_id in self.authored_set:
+            return "author"
+        return "mentioned" if message_id in self.mentions else "conversation"
+
+    @property
+    def authored_set(self) -> set[str]:
+        if len(self._authored_set) != len(self.authored):
+            self._authored_set = set(self.authored)
+        return self._authored_set
+
+
+def own_chat_ids(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
+    """Chats whose name is the subject's name or number: their one-to-one conversations."""
+    out = []
+    for chat_id, chat_name in con.execute("SELECT DISTINCT chat_id, chat_name FROM messages").fetchall():
+        if chat_name and (identity.normalize_name(chat_name) in subject.names
+                          or identity.normalize_phone(chat_name) == subject.phone):
+            out.append(chat_id)
+    return sorted(out)
 
 
 def resolve_subject(con: duckdb.DuckDBPyConnection, phone: str, name: str | None, email: str | None,
@@ -93,13 +120,8 @@ def _unique_first_names(con: duckdb.DuckDBPyConnection, subject: Subject,
     return {f for f in candidates if f not in taken}
 
 
-def _author_names(subject: Subject) -> set[str]:
-    names = subject.names
-    return {n for n in names if n != subject.ambiguous_name}
-
-
 def find_authored(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[tuple]]:
-    names = _author_names(subject)
+    names = subject.names
     pairs = con.execute("SELECT DISTINCT author, author_phone FROM messages").fetchall()
     matched = []
     for author, author_phone in pairs:
@@ -190,11 +212,15 @@ def find_mentions(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str,
             found.setdefault(message_id, []).extend(spans)
 
     if warehouse.table_exists(con, "findings"):
+        # PERSON findings are the many: only those holding one of the subject's name tokens are read.
+        tokens = sorted({t for n in names for t in n.split()})
+        span = 'strip_accents(lower(substring(m.body, f.start + 1, f."end" - f.start)))'
+        person = " OR ".join([f"contains({span}, ?)"] * len(tokens)) or "FALSE"
         frows = con.execute(
             'SELECT f.message_id, f.entity_type, f.start, f."end", m.body FROM findings f '
-            "JOIN messages m USING (message_id) WHERE f.entity_type IN (SELECT unnest(?::VARCHAR[])) "
-            'AND m.body IS NOT NULL AND f."end" <= length(m.body) AND f.start < f."end"',
-            [list(MENTION_ENTITIES)]).fetchall()
+            "JOIN messages m USING (message_id) WHERE (f.entity_type IN ('PHONE_NUMBER', 'EMAIL_ADDRESS') "
+            f"OR (f.entity_type = 'PERSON' AND ({person}))) "
+            'AND m.body IS NOT NULL AND f."end" <= length(m.body) AND f.start < f."end"', tokens).fetchall()
         for message_id, entity, start, end, body in frows:
             if _finding_matches(entity, body[start:end], subject):
                 found.setdefault(message_id, []).append((start, end))
@@ -207,5 +233,8 @@ def find_subject_data(con: duckdb.DuckDBPyConnection, phone: str, name: str | No
     subject, ambiguous = resolve_subject(con, phone, name, email, directory)
     authored, matched = find_authored(con, subject)
     data = SubjectData(authored=authored, mentions=find_mentions(con, subject), matched_authors=matched,
-                       ambiguous_names=ambiguous)
+                       ambiguous_names=ambiguous, own_chats=own_chat_ids(con, subject))
+    if data.own_chats:
+        data.conversation = {r[0] for r in con.execute(
+            "SELECT message_id FROM messages WHERE chat_id IN (SELECT unnest(?::VARCHAR[]))", [data.own_chats]).fetchall()}
     return subject, data

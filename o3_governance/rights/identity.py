@@ -8,6 +8,7 @@ show by name are found from a phone number.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import re
 import unicodedata
@@ -98,7 +99,7 @@ class Subject:
     name: str | None = None
     email: str | None = None
     aliases: set[str] = field(default_factory=set)   # other names known for this phone (normalized)
-    ambiguous_name: str | None = None   # given name the directory assigns to another phone: not an author match
+    ambiguous_name: str | None = None   # given name the directory assigns to another phone: not used at all
     first_names: set[str] = field(default_factory=set)  # searched alone only when no other known person shares them
 
     @property
@@ -107,7 +108,7 @@ class Subject:
         out = set(self.aliases)
         if self.name and normalize_name(self.name):
             out.add(normalize_name(self.name))
-        return {n for n in out if n}
+        return {n for n in out if n and n != self.ambiguous_name}
 
 
 def first_name(normalized_name: str) -> str | None:
@@ -159,18 +160,25 @@ def load_directory(path: Path | None = None) -> list[DirectoryEntry]:
     return entries
 
 
-def mapped_text(text: str) -> tuple[str, list[int]]:
+def mapped_text(text: str) -> tuple[str, "list[int] | range"]:
     """``text`` folded like :func:`normalize_name` character by character, with, for each folded
     character, the index of the original character it came from (to map matches back to spans)."""
+    if text.isascii():  # the common case: folding keeps every offset
+        return text.lower(), range(len(text))
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        decomposed = unicodedata.normalize("NFKD", ch)
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        folded = ch.lower() if ch.isascii() else _fold_char(ch)
         for c in folded:
             out.append(c)
             index.append(i)
     return "".join(out), index
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def name_regex(normalized_name: str) -> re.Pattern[str]:

@@ -242,6 +242,17 @@ def record_request(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, reques
     return get_request(con, request_id)
 
 
+def can_retry(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id: str, kind: str, phone: str) -> bool:
+    """An existing request may be launched again when it is still open (received, or failed part way),
+    is of the same kind and about the same person (same keyed hash) and its identifiers are still held."""
+    try:
+        req = get_request(con, request_id)
+    except RequestError:
+        return False
+    return (req.kind == kind and req.status in OPEN_STATUSES and req.identifiers == "held"
+            and hmac.compare_digest(req.subject_key, subject_key(layout, phone)))
+
+
 def get_request(con: duckdb.DuckDBPyConnection, request_id: str) -> Request:
     """Works on read-only connections too."""
     from o3_governance.warehouse import table_exists

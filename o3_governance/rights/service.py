@@ -22,9 +22,16 @@ class Result:
         return self.status == "completed"
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+def safe_reason(exc: BaseException) -> str:
+    """One line for the register, logs and run events: our own exceptions' texts (written to hold no
+    content), and only the type for anything else (a library's message could quote a value)."""
+    from o3_governance.purge import PurgeError
+    from o3_governance.retention.policy import PolicyError
+    from o3_governance.rights.identity import InvalidIdentifier
+
+    if isinstance(exc, (register.RequestError, InvalidIdentifier, PolicyError, PurgeError)) and str(exc):
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:200]
+    return type(exc).__name__
 
 
 def carry_out(layout: DataLayout, request_id: str, *, run_id: str | None = None, expected_kind: str | None = None,
@@ -74,7 +81,7 @@ def carry_out(layout: DataLayout, request_id: str, *, run_id: str | None = None,
             outcome = restriction.impose(con, request_id, req.kind, req.subject_key, data)
             keep_identifiers = True  # needed to keep restricting their new messages until lifted
         if data.ambiguous_names:
-            outcome["name_not_used_for_authors"] = "the directory gives this name to another phone number"
+            outcome["name_not_used"] = "the directory gives this name to another phone number only"
         register.close_request(con, request_id, status=status, outcome=outcome, run_id=run_id,
                                keep_identifiers=keep_identifiers)
         con.execute("COMMIT")
@@ -85,7 +92,7 @@ def carry_out(layout: DataLayout, request_id: str, *, run_id: str | None = None,
             con.execute("ROLLBACK")
         except Exception:
             pass
-        register.mark_failed(con, request_id, run_id, _one_line(exc))
+        register.mark_failed(con, request_id, run_id, safe_reason(exc))
         raise
     finally:
         con.close()
@@ -114,10 +121,13 @@ def _erase(layout: DataLayout, req: register.Request, ids: register.SubjectIdent
         with warehouse.open_warehouse(layout.warehouse) as con:
             con.execute("BEGIN")
             forgot = erasure.forget_subject(con, subject, req.subject_key, request_id)
+            forgot["archive_names_erased"] = erasure.forget_own_chat_names(con, plan.own_chats)
             if plan.delete_ids:
                 con.execute("DELETE FROM restricted_messages WHERE message_id IN (SELECT unnest(?::VARCHAR[]))",
                             [plan.delete_ids])
             outcome = erasure.outcome_of(plan, purge_result, exports_removed, forgot)
+            if data.ambiguous_names:
+                outcome["name_not_used"] = "the directory gives this name to another phone number only"
             register.close_request(con, request_id, status="completed", outcome=outcome, run_id=run_id)
             con.execute("COMMIT")
         # The register rows with the identifiers were just deleted: scrub their bytes from the file.
@@ -126,5 +136,5 @@ def _erase(layout: DataLayout, req: register.Request, ids: register.SubjectIdent
         return Result(request_id, req.kind, "completed", outcome)
     except Exception as exc:
         with warehouse.open_warehouse(layout.warehouse) as con:
-            register.mark_failed(con, request_id, run_id, _one_line(exc))
+            register.mark_failed(con, request_id, run_id, safe_reason(exc))
         raise

@@ -12,7 +12,7 @@ from o3_governance.scanning.categories import (ENTITY_TYPES, PERSONAL_DATA_TYPES
 
 _LAZY = {
     "scan_warehouse": "store", "ScanSummary": "store", "ensure_schema": "store", "known_people_from_authors": "store",
-    "read_staff_directory": "store", "build_scanner": "engine", "config_hash": "engine", "evaluate": "evaluation",
+    "read_staff_directory": "store", "build_scanner": "engine", "config_hash": "fingerprint", "evaluate": "evaluation",
     "LanguageDetector": "language",
 }
 

@@ -1,6 +1,8 @@
 """The contract's entity types and the query other domains need, without loading the NLP engine."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
 SPECIAL_CATEGORY_TYPES = frozenset({
@@ -9,6 +11,17 @@ SPECIAL_CATEGORY_TYPES = frozenset({
 PERSONAL_DATA_TYPES = frozenset({"PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER",
                                  "PERSON", "LOCATION"})
 ENTITY_TYPES = PERSONAL_DATA_TYPES | SPECIAL_CATEGORY_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One finding: where in the body, what, how sure, and which recognizer. Never the text."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
 
 
 def special_category_message_ids(con: duckdb.DuckDBPyConnection) -> set[str]:

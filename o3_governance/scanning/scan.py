@@ -10,11 +10,11 @@ import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from presidio_analyzer import RecognizerResult
 
+from o3_governance.scanning.categories import Finding
 from o3_governance.scanning.engine import Scanner, build_scanner
 from o3_governance.scanning.language import LanguageDetector
 from o3_governance.scanning.recognizers import fold, load_word_list
@@ -25,15 +25,6 @@ ALWAYS = ("PERSON", "LOCATION") + tuple(sorted(SPECIAL_CATEGORY_TYPES))
 BATCH = 256
 CHUNK = 2000               # unique texts per task sent to a worker
 PARALLEL_MIN = 4000        # below this many unique texts, starting workers costs more than it saves
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    entity_type: str
-    start: int
-    end: int
-    score: float
-    recognizer: str
 
 
 _IBAN_HINT = re.compile(r"[A-Za-z]{2}\s?\d{2}")
@@ -63,11 +54,11 @@ _COMMON: set[str] | None = None
 def _common() -> set[str]:
     global _COMMON
     if _COMMON is None:
-        import spacy
+        from o3_governance.scanning.engine import stop_words
 
         words = {fold(w) for w in load_word_list("not_names.txt")}
         for lang in ("nl", "fr", "en"):
-            words |= {fold(w) for w in spacy.blank(lang).Defaults.stop_words}
+            words |= {fold(w) for w in stop_words(lang)}
         _COMMON = words
     return _COMMON
 
@@ -174,11 +165,22 @@ def analyze_batch(scanner: Scanner, texts: Sequence[str], languages: Sequence[st
     for i, lang in enumerate(languages):
         by_lang.setdefault(lang, []).append(i)
     for lang, idxs in by_lang.items():
-        artifacts = scanner.nlp_engine.process_batch([texts[i] for i in idxs], lang, batch_size=BATCH)
-        for i, (_, art) in zip(idxs, artifacts):
+        nlp = scanner.nlp_engine.get_nlp(lang)
+        if "ner" in nlp.pipe_names:
+            # A text without a capital letter cannot yield a name or place that survives ``resolve``:
+            # tokenize it only, and run the neural pipeline on the rest.
+            lower = [i for i in idxs if not any(ch.isupper() for ch in texts[i])]
+            upper = [i for i in idxs if any(ch.isupper() for ch in texts[i])]
+        else:
+            lower, upper = [], idxs
+        artifacts = [(i, scanner.nlp_engine._doc_to_nlp_artifact(nlp.make_doc(texts[i]), lang)) for i in lower]
+        artifacts += zip(upper, (art for _, art in scanner.nlp_engine.process_batch(
+            [texts[i] for i in upper], lang, batch_size=BATCH)))
+        supported = set(scanner.entities[lang])
+        for i, art in artifacts:
             text = texts[i]
-            results = scanner.analyzer.analyze(text=text, language=lang, entities=needed_entities(text, lang),
-                                               nlp_artifacts=art)
+            wanted = [e for e in needed_entities(text, lang) if e in supported]
+            results = scanner.analyzer.analyze(text=text, language=lang, entities=wanted, nlp_artifacts=art)
             out[i] = resolve(text, results)
     return out  # type: ignore[return-value]
 

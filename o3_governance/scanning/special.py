@@ -29,12 +29,15 @@ import yaml
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
 from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
+from o3_governance.scanning.fingerprint import TERMS_DIR, term_files
 from o3_governance.scanning.recognizers import fold
 
 
-TERMS_DIR = Path(__file__).resolve().parent / "special_categories"
 
 _WORD = re.compile(r"\w+(?:[-&]\w+)*")
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class TermFileError(ValueError):
@@ -123,7 +126,7 @@ class CategoryTerms:
         for path in files:
             where = f"{path.parent.name}/{path.name}"
             try:
-                doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+                doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 line = f" line {mark.line + 1}" if mark else ""
@@ -196,10 +199,6 @@ class CategoryTerms:
                 continue
             out.append((rule.category, tokens[a][1], tokens[b - 1][2], rule.score))
         return out
-
-
-def term_files(language: str, root: Path = TERMS_DIR) -> list[Path]:
-    return sorted((root / language).glob("*.yaml"))
 
 
 def load_terms(language: str, root: Path = TERMS_DIR) -> CategoryTerms:

@@ -19,9 +19,7 @@ import duckdb
 import pyarrow as pa
 import yaml
 
-from o3_governance.scanning.engine import config_hash
-from o3_governance.scanning.recognizers import name_tokens
-from o3_governance.scanning.scan import scan_unique
+from o3_governance.scanning.fingerprint import config_hash
 from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES, special_category_message_ids  # noqa: F401
 
 FINDINGS_DDL = """
@@ -40,7 +38,8 @@ CREATE TABLE IF NOT EXISTS scan_state (
     config_hash VARCHAR NOT NULL,   -- scanner configuration the message was scanned with
     body_hash   UBIGINT NOT NULL,   -- hash(body) at scan time: an anonymised body is scanned again
     outcome     VARCHAR NOT NULL,   -- scanned / skipped (nothing that can hold data)
-    language    VARCHAR,
+    language    VARCHAR,            -- detected
+    prior       VARCHAR,            -- the chat's language at scan time (the detector's prior)
     scanned_at  TIMESTAMPTZ NOT NULL
 )
 """
@@ -69,7 +68,8 @@ class ScanSummary:
     due: int = 0                 # messages whose scan was missing or stale
     scanned: int = 0             # of those, scanned
     skipped: int = 0             # of those, nothing to scan (placeholders, emoji only)
-    unique_texts: int = 0        # distinct (text, chat language) pairs actually analysed
+    unique_texts: int = 0        # distinct (text, chat language) pairs analysed this run
+    reused_texts: int = 0        # distinct texts already scanned under this configuration: findings copied
     findings_written: int = 0
     workers: int = 0
     seconds: float = 0.0
@@ -98,6 +98,7 @@ def scannable_text(body: str | None, message_type: str) -> str | None:
     return body
 
 
+_NAME_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _PHONE_LIKE = re.compile(r"^[\s+()\d\u00a0\u202a\u202c.-]+$")
 
 
@@ -109,7 +110,7 @@ def known_people_from_authors(con: duckdb.DuckDBPyConnection) -> list[str]:
     for (author,) in rows:
         if _PHONE_LIKE.match(author):
             continue
-        tokens = name_tokens(author)
+        tokens = _NAME_TOKEN.findall(author)
         if tokens and sum(len(t) for t in tokens) >= 3:
             people.add(" ".join(tokens))
     return sorted(people)
@@ -160,6 +161,41 @@ def _chat_priors(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         "GROUP BY chat_id").fetchall())
 
 
+def _reuse(con: duckdb.DuckDBPyConnection, chash: str, keys: list[tuple[str, str | None]]):
+    """(index, language, findings) for each due text that an earlier message with the same body and chat
+    language was already scanned with, under this configuration: the scan is deterministic, so its
+    findings are copied instead of computed again (``ok``, ``👍``, ``Merci`` arrive every night)."""
+    from o3_governance.scanning.categories import Finding
+
+    if not keys:
+        return []
+    table = pa.table({"idx": pa.array(range(len(keys)), pa.int64()),
+                      "text": pa.array([k[0] for k in keys], pa.string()),
+                      "prior": pa.array([k[1] for k in keys], pa.string())})
+    con.register("_scan_keys", table)
+    try:
+        sources = con.execute("""
+            SELECT k.idx, min(s.message_id) AS source, any_value(s.language)
+            FROM _scan_keys k
+            JOIN messages m ON m.body = k.text AND m.message_type = 'text'
+            JOIN scan_state s ON s.message_id = m.message_id
+            WHERE s.config_hash = ? AND s.outcome = 'scanned' AND s.prior IS NOT DISTINCT FROM k.prior
+              AND s.body_hash = hash(coalesce(m.body, ''))
+            GROUP BY k.idx
+        """, [chash]).fetchall()
+        if not sources:
+            return []
+        found: dict[str, list] = {}
+        rows = con.execute('SELECT message_id, entity_type, start, "end", score, recognizer FROM findings '
+                           "WHERE message_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY start, \"end\", entity_type",
+                           [[src for _, src, _ in sources]]).fetchall()
+        for mid, etype, start, end, score, recognizer in rows:
+            found.setdefault(mid, []).append(Finding(etype, start, end, score, recognizer))
+        return [(idx, language, found.get(src, [])) for idx, src, language in sources]
+    finally:
+        con.unregister("_scan_keys")
+
+
 def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] | None = None,
                    staff_directory: Path | str | None = None, workers: int = 2) -> ScanSummary:
     """Scan every text and media message not yet scanned with the current configuration, write its
@@ -199,15 +235,25 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
         key = (text, priors.get(chat_id))
         idx = unique.setdefault(key, len(unique))
         plan.append((message_id, bhash, idx))
-    items = list(unique)
-    results, summary.workers = scan_unique(items, people, workers=workers) if items else ([], 0)
-    summary.unique_texts = len(items)
+    keys = list(unique)
+    results: list = [None] * len(keys)
+    for idx, language, findings in _reuse(con, chash, keys):
+        results[idx] = (language, findings)
+        summary.reused_texts += 1
+    todo = [i for i, r in enumerate(results) if r is None]
+    from o3_governance.scanning.scan import scan_unique  # loads spaCy and Presidio: only when needed
+
+    fresh, summary.workers = scan_unique([keys[i] for i in todo], people, workers=workers) if todo else ([], 0)
+    for i, r in zip(todo, fresh):
+        results[i] = r
+    summary.unique_texts = len(todo)
 
     f_cols: dict[str, list] = {k: [] for k in ("message_id", "entity_type", "start", "end", "score", "recognizer")}
-    s_cols: dict[str, list] = {k: [] for k in ("message_id", "body_hash", "outcome", "language")}
+    s_cols: dict[str, list] = {k: [] for k in ("message_id", "body_hash", "outcome", "language", "prior")}
     for message_id, bhash, idx in plan:
         s_cols["message_id"].append(message_id)
         s_cols["body_hash"].append(bhash)
+        s_cols["prior"].append(None if idx is None else keys[idx][1])
         if idx is None:
             s_cols["outcome"].append("skipped")
             s_cols["language"].append(None)
@@ -241,6 +287,7 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
         "body_hash": pa.array(s_cols["body_hash"], pa.uint64()),
         "outcome": pa.array(s_cols["outcome"], pa.string()),
         "language": pa.array(s_cols["language"], pa.string()),
+        "prior": pa.array(s_cols["prior"], pa.string()),
     })
     con.register("_scan_new_findings", new_findings)
     con.register("_scan_new_state", new_state)
@@ -251,8 +298,8 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
             con.execute("DELETE FROM scan_state WHERE message_id IN (SELECT message_id FROM _scan_new_state)")
             con.execute('INSERT INTO findings (message_id, entity_type, start, "end", score, recognizer) '
                         'SELECT message_id, entity_type, start, "end", score, recognizer FROM _scan_new_findings')
-            con.execute("INSERT INTO scan_state (message_id, config_hash, body_hash, outcome, language, scanned_at) "
-                        "SELECT message_id, ?, body_hash, outcome, language, now() FROM _scan_new_state", [chash])
+            con.execute("INSERT INTO scan_state (message_id, config_hash, body_hash, outcome, language, prior, scanned_at) "
+                        "SELECT message_id, ?, body_hash, outcome, language, prior, now() FROM _scan_new_state", [chash])
             con.execute("UPDATE messages SET language = s.language FROM _scan_new_state s "
                         "WHERE messages.message_id = s.message_id AND s.language IS NOT NULL "
                         "AND messages.language IS DISTINCT FROM s.language")

@@ -1,0 +1,58 @@
+"""The floors of the issue, held on the labelled evaluation set (scanned once for the module)."""
+import pytest
+
+from o3_governance.scanning import evaluation
+from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
+from o3_governance.scanning.scan import local_scanner
+
+IDENTIFIERS = ("PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "BE_NATIONAL_NUMBER", "CREDIT_CARD")
+LANGUAGES = ("nl", "fr", "en")
+
+
+@pytest.fixture(scope="module")
+def report():
+    scanner, _ = local_scanner(evaluation.known_people())
+    return evaluation.evaluate(scanner)
+
+
+def test_the_set_is_large_varied_and_has_decoys():
+    examples = evaluation.load_examples()
+    assert len(examples) >= 300
+    for lang in LANGUAGES:
+        mine = [e for e in examples if e.language == lang]
+        assert len(mine) >= 100
+        decoys = [e for e in mine if not e.special and not e.spans]
+        assert len(decoys) >= 30
+        assert {c for e in mine for c in e.special} == SPECIAL_CATEGORY_TYPES
+        for etype in IDENTIFIERS:
+            assert sum(1 for e in mine for t, *_ in e.spans if t == etype) >= 4, (lang, etype)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("etype", IDENTIFIERS)
+def test_identifier_floors(report, lang, etype):
+    s = report.spans[(lang, etype)]
+    assert s.recall >= 0.95 and s.precision >= 0.95, (lang, etype, s)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_person_floor(report, lang):
+    s = report.spans[(lang, "PERSON")]
+    assert s.recall >= 0.80 and s.precision >= 0.70, (lang, s)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_special_category_floor_per_message(report, lang):
+    s = report.special[lang]
+    assert s.recall >= 0.90 and s.precision >= 0.85, (lang, s)
+
+
+def test_language_detection_on_the_set(report):
+    assert report.language_accuracy >= 0.95
+
+
+def test_labels_must_be_in_the_text(tmp_path):
+    (tmp_path / "known_people.txt").write_text("")
+    (tmp_path / "labelled_nl.yaml").write_text('- {id: x1, text: "bel me", pii: [[PHONE_NUMBER, "0477"]]}\n')
+    with pytest.raises(ValueError, match="not in the text"):
+        evaluation.load_examples(tmp_path)
