@@ -27,6 +27,9 @@ ui: setup
 bench: setup
 	$(BIN)/python -m bench
 
+screenshot: setup  # after `make run`: headless Chromium renders the latest report to a PNG and checks it
+	tools/screenshot_report.sh
+
 peer-check: setup
 	$(BIN)/python tools/check_peer_fixtures.py ../shared/peer-fixtures
 

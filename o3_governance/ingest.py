@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 
 import pyarrow as pa
 
-from o3_governance import audit, lake, warehouse
+from o3_governance import audit, lake, purge, warehouse
 from o3_governance.config import DataLayout, raw_retention_days
 from o3_governance.parsing import NotAnExport, ParsedExport, open_archive
 
@@ -64,6 +64,7 @@ class IngestSummary:
     archives: list[ArchiveResult] = field(default_factory=list)
     inbox_files: list[tuple[str, str]] = field(default_factory=list)  # (file name, sha256) seen this run
     raw_removed: int = 0
+    purges_resumed: int = 0
 
     def count(self, status: str) -> int:
         return sum(1 for a in self.archives if a.status == status)
@@ -261,8 +262,12 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
 
     # Only messages the warehouse does not hold yet: an older export is a prefix of a newer one.
     staged = _staged_messages_sql(staging, archive_id, source_format, language)
+    # Not already held, and not deleted earlier by retention or erasure: a later export of the chat
+    # repeats its whole history, and what was destroyed must not come back.
+    con.execute(purge.PURGED_DDL)
     new_rows = (f"SELECT s.* FROM ({staged}) s WHERE NOT EXISTS "
-                f"(SELECT 1 FROM messages m WHERE m.message_id = s.message_id)")
+                f"(SELECT 1 FROM messages m WHERE m.message_id = s.message_id) AND NOT EXISTS "
+                f"(SELECT 1 FROM purged_messages p WHERE p.message_key = {purge.purged_key_sql('s.message_id')})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE new_{staging} AS {new_rows}")
     result.new_message_count = con.execute(f"SELECT count(*) FROM new_{staging}").fetchone()[0]
     result.media_count = len(stored_media)
@@ -321,6 +326,8 @@ def ingest_inbox(layout: DataLayout, *, run_id: str | None = None) -> IngestSumm
     """Ingest every file waiting in the inbox. Never raises for a bad file."""
     layout.ensure()
     summary = IngestSummary()
+    # A disposal or erasure cut short by a crash is finished before anything new comes in.
+    summary.purges_resumed = len(purge.resume_pending(layout))
     con = warehouse.connect(layout.warehouse)
     try:
         for path in inbox_files(layout.inbox):

@@ -15,6 +15,8 @@ Retention (delete / anonymise) and data-subject rights (erasure, rectification, 
   ``archives.raw_path`` is cleared;
 - earlier access exports under ``exports/<id>/`` that hold an affected message (its id, its text, or
   its media file) are removed whole: a copy handed to the data subject is not kept by us;
+- a fingerprint of each deleted id goes into ``purged_messages`` (see ``was_purged``), so that a
+  later export of the same chat, which repeats its whole history, does not bring it back;
 - finally the DuckDB file is check-pointed and compacted (copied into a fresh file), so deleted
   rows leave no bytes behind, and one audit event with counts only is appended.
 
@@ -51,6 +53,35 @@ JOURNAL_PREFIX = "purge-journal-"
 TMP_SUFFIX = ".purge-tmp"
 # Texts shorter than this are too common to tell one export from another ("ok", "Merci").
 MIN_TEXT_NEEDLE = 8
+
+# Deleted messages leave a keyed fingerprint (never the id itself, no message_id column, so no sweep
+# removes it): WhatsApp exports repeat the whole history, and ingest must not bring them back.
+PURGED_DDL = """CREATE TABLE IF NOT EXISTS purged_messages (
+    message_key VARCHAR NOT NULL,   -- sha256('o3-purged:' || message_id)
+    purged_at   TIMESTAMPTZ NOT NULL,
+    event       VARCHAR NOT NULL
+)"""
+
+
+def purged_key_sql(column: str) -> str:
+    """SQL for the fingerprint of a message id column, as stored in ``purged_messages``."""
+    return f"sha256('o3-purged:' || {column})"
+
+
+def purged_key(message_id: str) -> str:
+    return hashlib.sha256(f"o3-purged:{message_id}".encode()).hexdigest()
+
+
+def was_purged(con, message_ids) -> set[str]:
+    """Which of these ids were deleted by a purge (for ingest: do not bring them back)."""
+    ids = sorted(set(message_ids))
+    if not ids or not _table_exists(con, "purged_messages"):
+        return set()
+    keys = {purged_key(i): i for i in ids}
+    found = con.execute("SELECT DISTINCT message_key FROM purged_messages WHERE message_key IN "
+                        "(SELECT unnest(?::VARCHAR[]))", [sorted(keys)]).fetchall()
+    return {keys[k] for (k,) in found}
+
 
 STEPS = ("lake", "raw", "exports", "warehouse", "media", "compact", "audit")
 
@@ -124,6 +155,7 @@ def apply_changes(layout: DataLayout, *, delete_ids: set[str] | frozenset[str] |
                 raise PurgeError("each new finding needs entity_type (text) and start <= end (whole numbers)")
     request = {"delete_ids": sorted(delete_ids), "updates": updates, "new_findings": new_findings}
     request_hash = _hash(request)
+    explicit = purge_id is not None
     purge_id = purge_id or request_hash[:20]
     if not all(c.isalnum() or c in "-_" for c in purge_id):
         raise PurgeError("purge_id may hold only letters, digits, '-' and '_'")
@@ -139,7 +171,9 @@ def apply_changes(layout: DataLayout, *, delete_ids: set[str] | frozenset[str] |
             if journal["request_hash"] != request_hash:
                 raise PurgeError(f"purge {purge_id} is pending with a different request; resume it first")
             return _run(layout, journal, resumed=True)
-        done = _completed_counts(layout, purge_id)
+        # A named job that already finished is not done twice. An unnamed request is planned afresh:
+        # the same ids may have come back since (a later export of the chat re-ingested them).
+        done = _completed_counts(layout, purge_id) if explicit else None
         if done is not None:
             return PurgeResult.from_counts(done[0], done[1], resumed=True)
         journal = _plan(layout, purge_id, request, request_hash, run_id, event, dict(details or {}))
@@ -336,7 +370,9 @@ def _apply_updates(table: pa.Table, ids: list[str], updates: dict[str, dict]) ->
         for i, cols in rows.items():
             if col in cols:
                 values[i] = cols[col]
-        table = table.set_column(idx, table.schema.field(idx), pa.array(values, type=table.schema.field(idx).type))
+        # Some writers declare columns "required" when no null was seen; a redaction may bring one.
+        target = table.schema.field(idx).with_nullable(True)
+        table = table.set_column(idx, target, pa.array(values, type=target.type))
     return table
 
 
@@ -368,6 +404,10 @@ def _step_warehouse(layout: DataLayout, journal: dict) -> dict:
             _register_ids(con, "purge_deleted", delete_ids)
             for table in _message_id_tables(con):
                 con.execute(f'DELETE FROM "{table}" WHERE message_id IN (SELECT message_id FROM purge_deleted)')
+            con.execute(PURGED_DDL)
+            con.execute(f"INSERT INTO purged_messages SELECT DISTINCT {purged_key_sql('d.message_id')}, ?, ? "
+                        f"FROM purge_deleted d WHERE NOT EXISTS (SELECT 1 FROM purged_messages p "
+                        f"WHERE p.message_key = {purged_key_sql('d.message_id')})", [_now(), journal["event"]])
             _update_messages(con, updates)
             replace_ids = plan["findings_replace_ids"]
             if replace_ids and _table_exists(con, "findings"):

@@ -215,3 +215,20 @@ def test_partial_downloads_and_hidden_files_wait(data_layout):
     write(data_layout.inbox / ".DS_Store", b"\x00")
     assert ingest.ingest_inbox(data_layout).archives == []
     assert (data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt.crdownload").exists()
+
+
+def test_messages_deleted_earlier_do_not_come_back_with_a_later_export(data_layout):
+    from o3_governance import purge
+
+    write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
+    ingest.ingest_inbox(data_layout)
+    con = warehouse.connect(data_layout.warehouse, read_only=True)
+    (victim,) = rows(con, "SELECT message_id FROM messages WHERE body LIKE 'Goeiemorgen%'")[0]
+    con.close()
+    purge.apply_changes(data_layout, delete_ids={victim}, updates={}, run_id=None, event="test_delete", details={})
+    write(data_layout.inbox / "WhatsApp Chat with Werf Leuven (1).txt", CHAT_V1 + CHAT_V2_EXTRA)
+    (result,) = ingest.ingest_inbox(data_layout).archives
+    assert (result.status, result.new_message_count) == ("ingested", 2)
+    con = warehouse.connect(data_layout.warehouse, read_only=True)
+    assert rows(con, "SELECT count(*) FROM messages WHERE body LIKE 'Goeiemorgen%'") == [(0,)]
+    assert lake.lake_row_count(con, data_layout.lake_messages) == 6

@@ -27,17 +27,19 @@ def nightly_twice(tmp_path_factory):
     layout = config.layout().ensure()
     written = write_demo_inbox(layout.inbox)
     job = defs.resolve_job_def("nightly_governance")
-    with dg.DagsterInstance.ephemeral() as instance:
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir()
+    with dg.DagsterInstance.local_temp(str(dagster_home)) as instance:
         first = job.execute_in_process(instance=instance)
         after_first = snapshot(layout)
         second = job.execute_in_process(instance=instance)
         after_second = snapshot(layout)
-    yield layout, written, first, second, after_first, after_second
+    yield layout, written, first, second, after_first, after_second, dagster_home
     mp.undo()
 
 
 def test_nightly_job_ingests_every_demo_archive(nightly_twice):
-    layout, written, first, _, after_first, _ = nightly_twice
+    layout, written, first, _, after_first, _, _ = nightly_twice
     assert first.success
     statuses = [row[3] for row in after_first["archives"]]
     assert len(statuses) == len(written) and set(statuses) == {"ingested"}
@@ -46,7 +48,7 @@ def test_nightly_job_ingests_every_demo_archive(nightly_twice):
 
 
 def test_running_twice_changes_nothing(nightly_twice):
-    _, _, first, second, after_first, after_second = nightly_twice
+    _, _, first, second, after_first, after_second, _ = nightly_twice
     assert first.success and second.success
     for table in ("archives", "messages", "findings"):
         if table in after_first:
@@ -58,6 +60,18 @@ def test_checks_pass_on_the_demo_night(nightly_twice):
     failed = [(e.asset_key.to_user_string(), e.check_name) for e in first.get_asset_check_evaluations()
               if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
     assert failed == []
+
+
+def test_no_personal_data_in_the_orchestrators_records(nightly_twice):
+    """Event logs, run storage and compute logs of the runs hold no name, number or planted text."""
+    from o3_governance.demo import PLANTED
+
+    dagster_home = nightly_twice[-1]
+    needles = [s.encode() for s in PLANTED.strings() if len(s) >= 5]
+    files = [f for f in dagster_home.rglob("*") if f.is_file()]
+    assert files
+    leaks = [f.name for f in files for n in needles if n in f.read_bytes()]
+    assert leaks == []
 
 
 def test_job_graph_and_schedule():

@@ -204,13 +204,26 @@ def test_crash_during_lake_rewrite_keeps_whole_files(populated, monkeypatch):
     assert not [p for p in layout.lake_messages.rglob("*") if p.name.endswith(purge.TMP_SUFFIX)]
 
 
-def test_same_request_twice_is_done_once(populated):
+def test_named_purge_is_done_once(populated):
     layout, ids, _ = populated
-    first = purge.apply_changes(layout, delete_ids={ids[SECRET]}, event="t", details={})
-    second = purge.apply_changes(layout, delete_ids={ids[SECRET]}, event="t", details={})
+    first = purge.apply_changes(layout, delete_ids={ids[SECRET]}, event="t", details={}, purge_id="job-1")
+    second = purge.apply_changes(layout, delete_ids={ids[SECRET]}, event="t", details={}, purge_id="job-1")
     assert second.resumed and second.messages_deleted == first.messages_deleted == 1
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM audit_log WHERE event = 't'").fetchone()[0] == 1
+
+
+def test_deleted_messages_leave_a_fingerprint_not_their_id(populated):
+    layout, ids, _ = populated
+    victim = ids[SECRET]
+    purge.apply_changes(layout, delete_ids={victim}, event="t", details={})
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        assert purge.was_purged(con, {victim, ids[KEEP]}) == {victim}
+        assert con.execute("SELECT count(*) FROM purged_messages").fetchone()[0] == 1
+    assert holders(layout.root, victim) == [], "the id itself is gone from every file"
+    # The same request again (say, after a later export brought the message back) is carried out again.
+    again = purge.apply_changes(layout, delete_ids={victim}, event="t", details={})
+    assert not again.resumed
 
 
 def test_unknown_ids_change_nothing_but_are_audited(populated):
@@ -248,3 +261,19 @@ def test_bad_update_values_are_refused_before_anything_is_written(populated, upd
         purge.apply_changes(layout, updates={mid: updates}, new_findings={mid: findings} if findings else None,
                             event="t", details={})
     assert purge.pending_purges(layout) == []
+
+
+def test_update_to_null_in_a_lake_file_that_declares_the_column_required(populated):
+    layout, ids, _ = populated
+    mid = ids[REDACT]
+    # Rewrite the lake file holding the message with author_phone declared non-nullable.
+    (path,) = [p for p in layout.lake_messages.rglob("*.parquet")
+               if mid in pq.ParquetFile(p).read().column("message_id").to_pylist()]
+    table = pq.ParquetFile(path).read()
+    idx = table.column_names.index("author")
+    strict = table.schema.set(idx, table.schema.field(idx).with_nullable(False))
+    pq.write_table(table.cast(strict), path)
+    assert not pq.ParquetFile(path).schema_arrow.field("author").nullable
+    purge.apply_changes(layout, updates={mid: {"author": None, "body": "x"}}, event="t", details={})
+    rows = pq.ParquetFile(path).read().to_pylist()
+    assert [r["author"] for r in rows if r["message_id"] == mid] == [None]

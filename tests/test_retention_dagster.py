@@ -52,7 +52,7 @@ def test_assets_list_due_messages_and_checks_pass(setup):
     (dl,) = result.asset_materializations_for_node("deletion_list")
     assert dl.metadata["dagster/row_count"].value == 1 and dl.metadata["status"].value == "awaiting_approval"
     for name in ("no_held_message_on_list", "audit_chain_verifies", "list_not_waiting_too_long",
-                 "no_interrupted_purge"):
+                 "no_interrupted_purge", "no_deleted_message_came_back"):
         assert check(result, name).passed, name
     # Metadata holds counts and ids only, never text.
     assert "Oude boodschap" not in repr(result.all_events)
@@ -191,3 +191,15 @@ def test_interrupted_purge_warns(setup, monkeypatch):
     monkeypatch.setitem(purge._STEP_FUNCS, "warehouse", real)
     evaluation = check(materialize(), "no_interrupted_purge")
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_deleted_message_that_came_back_fails_the_check(setup):
+    from o3_governance import purge
+
+    layout, _ = setup
+    purge.apply_changes(layout, delete_ids={"a"}, event="t", details={})
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        assert rdefs.resurrected(con) == 0
+        add_message(con, "a", day=OLD)  # as a re-ingested export would
+    evaluation = check(materialize(), "no_deleted_message_came_back")
+    assert not evaluation.passed and evaluation.metadata["messages_back"].value == 1

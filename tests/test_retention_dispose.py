@@ -154,6 +154,8 @@ def test_crash_half_way_leaves_list_executing_and_rerun_finishes(listed, monkeyp
         assert con.execute("SELECT status FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall() == [
             ("executing",)]
         assert con.execute("SELECT count(*) FROM retention WHERE eligible AND action = 'anonymise'").fetchall()[0][0] == 0
+        # ...nor lists again what the executing list still has to delete.
+        assert con.execute("SELECT count(*) FROM deletion_list WHERE status = 'awaiting_approval'").fetchall()[0][0] == 0
     monkeypatch.setitem(purge._STEP_FUNCS, step, real)
     result = dispose.apply_deletion_list(list_id, "DPO")
     assert result.status == "applied" and result.certificate["executed"] == {"delete": 1, "anonymise": 1}

@@ -55,6 +55,7 @@ def test_cli_access_runs_on_the_dagster_instance_with_the_request_id_only(
         assert run.run_config["ops"] == {"carry_out_access": {"config": {"request_id": "CLI-1"}}}
         assert set(run.run_config) == {"ops", "loggers"}   # loggers: only the console log level
         assert run.tags["o3/dsr_request_id"] == "CLI-1"
+        assert run.tags["o3/warehouse"] == "write"      # queued one at a time with the nightly run
         assert run.status == dg.DagsterRunStatus.SUCCESS
         events = instance.all_logs(run.run_id)
         text = json.dumps([dg.serialize_value(e) for e in events])
@@ -98,6 +99,8 @@ legal_holds:
     (["request", "access", "--request-id", "bad id", "--subject-phone", "0471234567"], "request id must"),
     (["request", "rectification", "--request-id", "A1", "--subject-phone", "0471234567"], "needs --new-name"),
     (["request", "access", "--request-id", "A1", "--subject-phone", "0471234567", "--lift"], "--lift applies"),
+    (["request", "rectification", "--request-id", "A1", "--subject-phone", "0471234567", "--new-phone", "call-me-maybe"],
+     "--new-phone is not"),
 ])
 def test_cli_bad_input_exits_2_with_one_line_and_no_echo(data_layout, dagster_home, capsys, argv, fragment):
     assert cli.main(argv) == 2
@@ -110,8 +113,13 @@ def test_cli_bad_input_exits_2_with_one_line_and_no_echo(data_layout, dagster_ho
 
 def test_cli_lift_with_nothing_to_lift_exits_3(data_layout, tmp_path, monkeypatch, dagster_home, capsys):
     build_warehouse(data_layout, tmp_path, monkeypatch, with_bxl=False)
-    assert cli.main(["request", "restriction", "--request-id", "L1", "--subject-phone", "0471234567", "--lift"]) == 3
-    assert "no active restriction" in capsys.readouterr().err
+    assert cli.main(["request", "restriction", "--request-id", "L1", "--subject-phone", "0471234567", "--lift",
+                     "--received-on", "2026-10-31"]) == 3
+    captured = capsys.readouterr()
+    assert "no active restriction" in captured.err
+    assert "received 2026-10-31, due 2026-11-30" in captured.out
+    with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
+        assert register.get_request(con, "L1").status == "rejected"
 
 
 def test_cli_same_request_id_twice_is_refused(data_layout, tmp_path, monkeypatch, dagster_home, capsys):
@@ -182,9 +190,12 @@ def test_purge_orchestrator_history_deletes_old_finished_runs_only(dagster_home,
     with dg.DagsterInstance.get() as instance:
         old = tiny.execute_in_process(instance=instance).run_id
         assert housekeeping.purge_run_history(instance, 90) == 0          # nothing old enough yet
+        captured = dagster_home / "storage" / old
+        assert captured.is_dir()                                          # the step's stdout/stderr
         later = datetime.now(timezone.utc) + timedelta(days=91)
         assert housekeeping.purge_run_history(instance, 90, now=later) == 1
         assert instance.get_run_by_id(old) is None and instance.all_logs(old) == []
+        assert not captured.exists()
         monkeypatch.setenv("O3_RUN_HISTORY_DAYS", "30")
         result = purge_orchestrator_history.execute_in_process(instance=instance)
         assert result.success
@@ -235,3 +246,30 @@ def test_cli_failed_request_can_be_run_again_once_the_cause_is_fixed(
     assert cli.main(argv) == 0
     captured = capsys.readouterr()
     assert "running it again" in captured.err and "request F1 (erasure): completed" in captured.out
+
+
+def test_cli_refuses_cleanly_while_another_process_writes_the_warehouse(data_layout, dagster_home, capsys):
+    import subprocess
+    import sys
+
+    warehouse.connect(data_layout.warehouse).close()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)"),
+        str(data_layout.warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        assert cli.main(["request", "access", "--request-id", "B1", "--subject-phone", "0471234567"]) == 1
+        assert "in use by another process" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+    with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
+        assert not warehouse.table_exists(con, "dsr_requests") or \
+            con.execute("SELECT count(*) FROM dsr_requests").fetchone()[0] == 0
+
+
+def test_cli_bad_received_date_is_refused_by_the_parser(data_layout, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["request", "access", "--request-id", "A1", "--subject-phone", "0471234567",
+                  "--received-on", "31/10/2026"])
+    assert exc.value.code == 2 and "--received-on" in capsys.readouterr().err

@@ -56,3 +56,35 @@ def test_labels_must_be_in_the_text(tmp_path):
     (tmp_path / "labelled_nl.yaml").write_text('- {id: x1, text: "bel me", pii: [[PHONE_NUMBER, "0477"]]}\n')
     with pytest.raises(ValueError, match="not in the text"):
         evaluation.load_examples(tmp_path)
+
+
+def test_floors_on_the_demo_data_planted_by_another_author():
+    """The demo generator's planted sentences were written independently of the term files: the
+    identifier floors and the special-category floors hold on them too."""
+    from o3_governance.demo import DEMO_PEOPLE, SENTENCES
+    from o3_governance.scanning.scan import detect_and_analyze
+
+    scanner, langid = local_scanner([p.name for p in DEMO_PEOPLE])
+    results = detect_and_analyze(scanner, langid, [(s.text, s.language) for s in SENTENCES])
+    found = missed = wrong = right = 0
+    sp = {"tp": 0, "fn": 0, "correct": 0, "wrong": 0}
+    for s, (_, findings) in zip(SENTENCES, results):
+        gold = [(t, a, b) for t, a, b in s.spans() if t in IDENTIFIERS]
+        pred = [(f.entity_type, f.start, f.end) for f in findings if f.entity_type in IDENTIFIERS]
+        for t, a, b in gold:
+            hit = any(t == u and x < b and a < y for u, x, y in pred)
+            found += hit
+            missed += not hit
+        for u, x, y in pred:
+            ok = any(t == u and x < b and a < y for t, a, b in gold)
+            right += ok
+            wrong += not ok
+        want = {t for t, _ in s.entities} & SPECIAL_CATEGORY_TYPES
+        got = {f.entity_type for f in findings} & SPECIAL_CATEGORY_TYPES
+        sp["tp"] += len(want & got)
+        sp["fn"] += len(want - got)
+        sp["correct"] += len(got & want)
+        sp["wrong"] += len(got - want)
+    assert found / (found + missed) >= 0.95 and right / (right + wrong) >= 0.95
+    assert sp["tp"] / (sp["tp"] + sp["fn"]) >= 0.90
+    assert sp["correct"] / (sp["correct"] + sp["wrong"]) >= 0.85

@@ -247,3 +247,13 @@ def test_cli_scan_prints_counts_only(data_layout, capsys):
     for secret in SECRETS:
         assert secret not in out
     assert main(["scan", "--workers", "0"]) == 1
+
+
+def test_no_message_text_in_logs_even_at_debug_level(con, caplog):
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        scan_warehouse(con, workers=1)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in SECRETS + ["ziek vandaag", "casier"]:
+        assert secret not in logged

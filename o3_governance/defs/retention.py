@@ -71,6 +71,9 @@ def retention_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         dg.AssetCheckSpec("list_not_waiting_too_long", asset=DELETION_LIST,
                           description="Warns when the current list has awaited approval longer than "
                                       "O3_APPROVAL_WARN_DAYS (default 7) days."),
+        dg.AssetCheckSpec("no_deleted_message_came_back", asset=DELETION_LIST,
+                          description="No message deleted earlier is in the warehouse again (a later export of "
+                                      "the chat repeats its history; ingest must skip purged messages)."),
         dg.AssetCheckSpec("no_interrupted_purge", asset=DELETION_LIST,
                           description="Warns when a deletion or redaction was interrupted and still has to be "
                                       "finished (approve the list again, or `o3-governance resume-purges`)."),
@@ -83,6 +86,7 @@ def deletion_list_asset(context: dg.AssetExecutionContext):
         info = current_list(con)
         held = held_on_current_list(con)
         verification = audit.verify(con)
+        came_back = resurrected(con)
     yield dg.MaterializeResult(metadata={
         "dagster/row_count": info["items"],
         "list_id": info["list_id"] or "none",
@@ -94,6 +98,9 @@ def deletion_list_asset(context: dg.AssetExecutionContext):
     yield held_check(held)
     yield audit_check(verification)
     yield wait_check(info)
+    yield dg.AssetCheckResult(check_name="no_deleted_message_came_back", asset_key=DELETION_LIST,
+                              passed=came_back == 0, severity=dg.AssetCheckSeverity.ERROR,
+                              metadata={"messages_back": came_back})
     pending = purge.pending_purges(layout)
     yield dg.AssetCheckResult(check_name="no_interrupted_purge", asset_key=DELETION_LIST, passed=not pending,
                               severity=dg.AssetCheckSeverity.WARN, metadata={"interrupted_purges": len(pending)})
@@ -117,6 +124,13 @@ def held_on_current_list(con) -> int:
     return con.execute(
         "SELECT count(*) FROM deletion_list d JOIN retention r ON r.message_id = d.message_id "
         "WHERE r.legal_hold IS NOT NULL OR r.restricted").fetchall()[0][0]
+
+
+def resurrected(con) -> int:
+    if not decide._table_exists(con, "purged_messages"):
+        return 0
+    return con.execute(f"SELECT count(*) FROM messages m WHERE EXISTS (SELECT 1 FROM purged_messages p "
+                       f"WHERE p.message_key = {purge.purged_key_sql('m.message_id')})").fetchall()[0][0]
 
 
 def held_check(held: int) -> dg.AssetCheckResult:

@@ -14,6 +14,7 @@ import dagster as dg
 from pydantic import Field
 
 from o3_governance import config as o3config, warehouse
+from o3_governance.defs.jobs import WAREHOUSE_WRITE_TAGS
 from o3_governance.rights import housekeeping, register, restriction, service
 
 DSR_TAG = "o3/dsr_request_id"
@@ -24,7 +25,8 @@ class DsrConfig(dg.Config):
 
 
 def _counts(outcome: dict) -> dict:
-    meta = {k: v for k, v in outcome.items() if isinstance(v, (int, float, bool)) and not isinstance(v, str)}
+    """Run metadata: counts, the export's relative path and hold names; nothing about the person."""
+    meta = {k: v for k, v in outcome.items() if isinstance(v, (int, float, bool))}
     if isinstance(outcome.get("export_path"), str):
         meta["export_path"] = outcome["export_path"]
     if isinstance(outcome.get("holds"), list):
@@ -50,7 +52,7 @@ def _dsr_job(kind: str, description: str) -> dg.JobDefinition:
                                          "already_closed": result.already_closed, **_counts(result.outcome)})
 
     @dg.job(name=f"dsr_{kind}", description=description, executor_def=dg.in_process_executor,
-            tags={"o3/domain": "rights", "o3/dsr_kind": kind})
+            tags={**WAREHOUSE_WRITE_TAGS, "o3/domain": "rights", "o3/dsr_kind": kind})
     def job():
         carry_out()
 
@@ -112,7 +114,7 @@ def dsr_register(context: dg.AssetExecutionContext):
 
 dsr_register_job = dg.define_asset_job(
     name="dsr_register_refresh", selection=dg.AssetSelection.assets("dsr_register"),
-    executor_def=dg.in_process_executor,
+    executor_def=dg.in_process_executor, tags=WAREHOUSE_WRITE_TAGS,
     description="Refreshes the request register's counts and its deadline check.")
 
 dsr_register_schedule = dg.ScheduleDefinition(

@@ -217,7 +217,7 @@ def _register_authors(con, holds) -> bool:
     return True
 
 
-def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool) -> str:
+def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, skip_executing: bool) -> str:
     has_findings = _table_exists(con, "findings")
     findings = (f"""SELECT message_id, bool_or(list_contains({_list(sorted(special))}, entity_type)) AS special,
                         list(DISTINCT entity_type) AS entity_types
@@ -228,6 +228,10 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool) -
     authors = ("LEFT JOIN rt_authors an ON an.author = m.author" if with_names
                else "LEFT JOIN (SELECT NULL::VARCHAR AS author, NULL::VARCHAR AS author_norm LIMIT 0) an ON false")
     body_norm = "strip_accents(lower(coalesce(m.body, '')))" if with_names else "''"
+    # Messages of a list being applied (e.g. interrupted by a crash) are that list's business.
+    executing = ("SELECT DISTINCT i.message_id FROM deletion_list_items i JOIN deletion_lists l "
+                 "ON l.list_id = i.list_id WHERE l.status = 'executing'" if skip_executing
+                 else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
     return f"""
         SELECT m.message_id, m.chat_id, m.chat_name, m.source_format, m.message_type, m.language,
                m.author_phone, m.body, an.author_norm, {body_norm} AS body_norm,
@@ -236,16 +240,19 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool) -
                coalesce(f.special, false) AS special,
                coalesce(f.entity_types, []::VARCHAR[]) AS entity_types,
                r.message_id IS NOT NULL AS restricted,
-               a.message_id IS NOT NULL AS anonymised
+               a.message_id IS NOT NULL AS anonymised,
+               x.message_id IS NOT NULL AS in_disposal
         FROM messages m
         LEFT JOIN ({findings}) f ON f.message_id = m.message_id
         LEFT JOIN ({restricted}) r ON r.message_id = m.message_id
         LEFT JOIN (SELECT DISTINCT message_id FROM retention_anonymised) a ON a.message_id = m.message_id
+        LEFT JOIN ({executing}) x ON x.message_id = m.message_id
         {authors}"""
 
 
-def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime) -> str:
-    """One row per message: the SELECT that fills ``retention``."""
+def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime, *, skip_executing: bool = True) -> str:
+    """One row per message: the SELECT that fills ``retention``. With ``skip_executing``, messages
+    on a list that is being applied are not eligible again (they would be listed twice)."""
     special = special_category_types()
     active = expand_holds(policy.active_holds(as_of))
     with_names = _register_authors(con, active)
@@ -255,7 +262,7 @@ def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime) -> str
     rules_values = ", ".join(f"({i}, {_lit(r.name)}, {_lit(r.action)}, {r.retain_days})"
                              for i, r in enumerate(policy.rules))
     return f"""
-        WITH input AS ({_input_sql(con, policy, special, with_names)}),
+        WITH input AS ({_input_sql(con, policy, special, with_names, skip_executing)}),
         ruled AS (SELECT *, {rule_case} AS rule_idx, {hold_case} AS legal_hold FROM input),
         rules(rule_idx, rule, action, retain_days) AS (VALUES {rules_values})
         SELECT d.message_id, d.chat_id, rules.rule, rules.action, rules.retain_days, d.local_date,
@@ -263,7 +270,7 @@ def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime) -> str
                d.legal_hold, d.restricted, d.anonymised,
                (CAST(d.local_date + rules.retain_days AS DATE) <= DATE {_lit(as_of.isoformat())}
                 AND d.legal_hold IS NULL AND NOT d.restricted
-                AND NOT (rules.action = 'anonymise' AND d.anonymised)) AS eligible,
+                AND NOT (rules.action = 'anonymise' AND d.anonymised) AND NOT d.in_disposal) AS eligible,
                DATE {_lit(as_of.isoformat())} AS as_of,
                TIMESTAMPTZ {_lit(decided_at.isoformat())} AS decided_at,
                {_lit(policy.sha256)} AS policy_sha256

@@ -6,10 +6,12 @@ in force today (holds, restrictions, rule, due date), then
 - ``delete``: removes the message from every store (``purge.apply_changes``);
 - ``anonymise``: replaces every finding span with a placeholder (``<PHONE_NUMBER>``...) and the
   whole sentence around each special-category finding with ``<HEALTH_DATA>``..., using
-  presidio-anonymizer; the author becomes a role (``staff member`` / ``external contact`` when a
-  staff directory is configured, else ``participant``), ``author_phone`` and the attachment go
+  presidio-anonymizer; the author becomes a role (``<STAFF_MEMBER>`` / ``<EXTERNAL_CONTACT>`` when a
+  staff directory is configured, else ``<PARTICIPANT>``), ``author_phone`` and the attachment go
   (a photo cannot be anonymised: its file is removed when nothing else uses it); the row stays, and
-  its findings are replaced by findings on the placeholders, so statistics still count them.
+  its findings are replaced by findings on the placeholders. It is never anonymised twice
+  (``retention_anonymised``); after the scanner re-reads the new text, the message follows whichever
+  rule fits it then, and is deleted when that rule's period ends.
 
 The list moves ``awaiting_approval`` → ``executing`` → ``applied``. A crash at any point leaves the
 list ``executing``; approving it again resumes the pending purge (or plans it again if it had not
@@ -34,9 +36,9 @@ from o3_governance.config import DataLayout
 from o3_governance.retention import decide
 from o3_governance.retention.policy import Policy, as_of_date, load_policy
 
-ROLE_STAFF = "staff member"
-ROLE_EXTERNAL = "external contact"
-ROLE_UNKNOWN = "participant"
+ROLE_STAFF = "<STAFF_MEMBER>"  # placeholder style: never mistaken for a real name
+ROLE_EXTERNAL = "<EXTERNAL_CONTACT>"
+ROLE_UNKNOWN = "<PARTICIPANT>"
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
@@ -137,7 +139,7 @@ class _Roles:
 
 def _plan(con, layout: DataLayout, policy: Policy, as_of: date, list_id: str) -> dict[str, Any]:
     """Which listed messages are still to be deleted / anonymised today, and the new values."""
-    decisions = decide.decisions_sql(con, policy, as_of, datetime.now(timezone.utc))
+    decisions = decide.decisions_sql(con, policy, as_of, datetime.now(timezone.utc), skip_executing=False)
     rows = con.execute(f"""
         SELECT i.message_id, i.chat_id, i.rule, i.action, d.message_id IS NOT NULL AS present,
                d.legal_hold, d.restricted, d.eligible, d.rule AS rule_now, d.action AS action_now

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from datetime import date
 
+import duckdb
+
 from o3_governance import config, warehouse
 from o3_governance.rights import identity
 from o3_governance.rights import register as reg
@@ -61,6 +63,11 @@ def run_request(args) -> int:
     except (identity.InvalidIdentifier, reg.RequestError) as exc:
         print(f"o3-governance request: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except duckdb.IOException:
+        # DuckDB allows one writing process: most likely the nightly run. Nothing was recorded.
+        print("o3-governance request: the warehouse is in use by another process (a running job?); "
+              "nothing was recorded, try again when it has finished", file=sys.stderr)
+        return EXIT_FAILED
     run_id, success = launch(args.kind, args.request_id)
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         req = reg.get_request(con, args.request_id)

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ SCORE_THRESHOLD = 0.5
 # Offline everywhere: no model hub, no public-suffix list fetch (belt and braces: nothing here asks).
 for _var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
     os.environ.setdefault(_var, "1")
+# Presidio's debug messages quote the words around each match: message text must never reach a log.
+logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 
 class OfflineSpacyNlpEngine(SpacyNlpEngine):

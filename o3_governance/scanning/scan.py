@@ -6,10 +6,12 @@ the same clean-up (``resolve``); ``analyze_one`` is that plain path and the test
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, Sequence
 
 from presidio_analyzer import RecognizerResult
@@ -230,8 +232,14 @@ def scan_unique(items: Sequence[tuple[str, str | None]], known_people: Iterable[
     # spawn, not fork: the caller holds DuckDB and Dagster threads that a fork would copy mid-flight.
     ctx = multiprocessing.get_context("spawn")
     results: list[tuple[str, list[Finding]]] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                             initargs=(people,)) as pool:
-        for part in pool.map(_worker_run, chunks):
-            results.extend(part)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(people,)) as pool:
+            for part in pool.map(_worker_run, chunks):
+                results.extend(part)
+    except BrokenProcessPool:
+        # Workers could not start (e.g. a calling script without a ``__main__`` guard): scan here.
+        logging.getLogger(__name__).warning("scan workers unavailable; scanning in one process")
+        scanner, langid = local_scanner(people)
+        return detect_and_analyze(scanner, langid, items), 1
     return results, workers
