@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHES = ["bench_demo", "bench_parsing", "bench_ingest", "bench_scanning", "bench_reporting", "bench_rights"]
+BENCHES = ["bench_demo", "bench_parsing", "bench_ingest", "bench_scanning", "bench_reporting", "bench_rights", "bench_retention"]
 
 if __name__ == "__main__":
     only = sys.argv[1:]

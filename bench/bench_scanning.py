@@ -7,7 +7,7 @@
 
 Each night runs in a fresh process, as a nightly Dagster run would, so engine start-up is counted.
 
-    python -m bench.bench_scanning                    # 150k messages, naive loop on a 3k sample
+    python -m bench.bench_scanning                    # 300k demo messages, then 100k distinct bodies
     python -m bench.bench_scanning --messages 20000 --naive-sample 1000
     python -m bench.bench_scanning --distinct           # no repeated bodies: the engine alone
 """
@@ -149,13 +149,13 @@ def run_child(*args: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--messages", type=int, default=150_000)
+    ap.add_argument("--messages", type=int, default=0, help="one scenario of this size (default: both scenarios)")
     ap.add_argument("--naive-sample", type=int, default=3_000)
     ap.add_argument("--new-share", type=float, default=0.01)
     ap.add_argument("--distinct", action="store_true", help="make every generated body different")
     ap.add_argument("--child", choices=["night", "naive", "naive-full"])
     ap.add_argument("--db")
-    args = ap.parse_args()
+    args, _ = ap.parse_known_args()  # `python -m bench bench_scanning` passes the bench's name through
     if args.child == "night":
         print(json.dumps(child_night(Path(args.db))))
         return
@@ -163,16 +163,25 @@ def main() -> None:
         print(json.dumps(child_naive(Path(args.db), args.naive_sample, args.child == "naive-full")))
         return
 
-    print(f"scanning benchmark on {os.cpu_count()} cores, {args.messages:,} messages"
-          f"{' (every body made distinct)' if args.distinct else ''}", flush=True)
+    if args.messages:
+        scenario(args.messages, args.naive_sample, args.new_share, args.distinct)
+        return
+    # make bench: the demo generator's messages as they come, then the same engine on distinct bodies.
+    scenario(300_000, args.naive_sample, args.new_share, distinct=False)
+    scenario(100_000, args.naive_sample, args.new_share, distinct=True)
+
+
+def scenario(messages: int, naive_sample: int, new_share: float, distinct: bool) -> None:
+    print(f"scanning benchmark on {os.cpu_count()} cores, {messages:,} messages"
+          f"{' (every body made distinct)' if distinct else ''}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "warehouse.duckdb"
-        insert(db, message_rows(args.messages, seed=1, prefix="m", distinct=args.distinct))
-        naive_full = run_child("--child", "naive-full", "--db", str(db), "--naive-sample", str(args.naive_sample))
+        insert(db, message_rows(messages, seed=1, prefix="m", distinct=distinct))
+        naive_full = run_child("--child", "naive-full", "--db", str(db), "--naive-sample", str(naive_sample))
         full_rate_naive = naive_full["messages"] / naive_full["seconds"]
         print(f"  naive analyze() loop, fr_core_news_sm as Presidio loads it: {naive_full['messages']:,} messages in "
               f"{naive_full['seconds']:.1f} s = {full_rate_naive:,.0f} messages/s (1 core)", flush=True)
-        naive = run_child("--child", "naive", "--db", str(db), "--naive-sample", str(args.naive_sample))
+        naive = run_child("--child", "naive", "--db", str(db), "--naive-sample", str(naive_sample))
         naive_rate = naive["messages"] / naive["seconds"]
         print(f"  naive analyze() loop, the scanner's own engine:           {naive['messages']:,} messages in "
               f"{naive['seconds']:.1f} s = {naive_rate:,.0f} messages/s (1 core); building that engine took "
@@ -185,8 +194,8 @@ def main() -> None:
         print(f"  RATIO nightly / naive (Presidio's loading): {full_rate / full_rate_naive:.1f}x  (target >= 10x)",
               flush=True)
         print(f"  RATIO nightly / naive (same engine):        {full_rate / naive_rate:.1f}x", flush=True)
-        new = max(1, int(args.messages * args.new_share))
-        insert(db, message_rows(new, seed=2, prefix="n", distinct=args.distinct))
+        new = max(1, int(messages * new_share))
+        insert(db, message_rows(new, seed=2, prefix="n", distinct=distinct))
         inc = run_child("--child", "night", "--db", str(db))
         print(f"  incremental night:    {inc['due']:,} new messages in {inc['seconds']:.1f} s "
               f"({inc['unique']:,} distinct new texts analysed, {inc['reused']:,} seen before, "

@@ -95,7 +95,7 @@ def ensure_core_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
 
 
 def compact(path: Path | str) -> None:
@@ -112,6 +112,7 @@ def compact(path: Path | str) -> None:
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"ATTACH '{_sql_path(path)}' AS old_db")
+        con.execute("CHECKPOINT old_db")  # fold any WAL into the file before copying it
         con.execute(f"ATTACH '{_sql_path(fresh)}' AS new_db")
         con.execute("COPY FROM DATABASE old_db TO new_db")
         con.execute("DETACH new_db")

@@ -133,7 +133,7 @@ def test_apply_job_runs_with_config_and_is_exclusive(setup):
     with warehouse.open_warehouse(layout.warehouse) as con:
         (list_id,) = con.execute("SELECT list_id FROM deletion_lists").fetchall()[0]
     job = rdefs.apply_deletion_list_job
-    assert job.tags.get("o3/warehouse") == "exclusive"
+    assert job.tags.get("o3/warehouse") == "write"
     result = job.execute_in_process(run_config={"ops": {"apply_deletion_list_op": {"config": {
         "list_id": list_id, "approved_by": "DPO"}}}})
     assert result.success and result.output_for_node("apply_deletion_list_op") == "applied"

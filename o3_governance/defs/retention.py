@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
+from o3_governance.defs.jobs import WAREHOUSE_WRITE_TAGS
+
 from o3_governance import audit, config, purge, warehouse
 from o3_governance.retention import decide, dispose
 from o3_governance.retention.policy import PolicyError, as_of_date, load_policy
@@ -14,7 +16,7 @@ DELETION_LIST = dg.AssetKey("deletion_list")
 # Runs carrying this tag are limited to one at a time by the instance (tag_concurrency_limits), so
 # disposal (which swaps the DuckDB file) never overlaps the nightly job; the op's pool does the same
 # at step level.
-EXCLUSIVE_TAG = {"o3/warehouse": "exclusive"}
+EXCLUSIVE_TAG = WAREHOUSE_WRITE_TAGS  # queued one at a time with the nightly run and requests
 DEFAULT_APPROVAL_WARN_DAYS = 7
 
 

@@ -158,13 +158,17 @@ def _known_list(list_id: str) -> None:
 
 
 def _failure_reason(result) -> str:
+    """Our own refusals are one line without content; anything else is named by its class only,
+    since a library's message could quote data."""
     for event in result.all_events:
         if event.is_failure and event.step_failure_data and event.step_failure_data.error:
             err = event.step_failure_data.error
-            text = (getattr(err, "message", "") or "").strip().splitlines()
-            if err.cls_name == "Failure" and text:
-                return text[0].removeprefix("dagster._core.definitions.events.Failure: ")
-            return err.cls_name or "step failed"
+            if err.cls_name == "Failure":
+                text = (err.message or "").strip().splitlines()
+                return text[0].split("Failure: ", 1)[-1] if text else "refused"
+            while err.cause is not None:
+                err = err.cause
+            return f"{err.cls_name} (finish it by approving the same list again)"
     return "run failed"
 
 

@@ -22,7 +22,6 @@ from o3_governance.scanning.language import LanguageDetector
 from o3_governance.scanning.recognizers import fold, load_word_list
 from o3_governance.scanning.special import SPECIAL_CATEGORY_TYPES
 
-IDENTIFIERS = ("IBAN_CODE", "EMAIL_ADDRESS", "CREDIT_CARD", "BE_NATIONAL_NUMBER", "PHONE_NUMBER")
 ALWAYS = ("PERSON", "LOCATION") + tuple(sorted(SPECIAL_CATEGORY_TYPES))
 BATCH = 256
 CHUNK = 2000               # unique texts per task sent to a worker
