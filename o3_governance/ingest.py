@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 
 from o3_governance import audit, lake, purge, warehouse
+from o3_governance.hashing import sha256_file
 from o3_governance.config import DataLayout, raw_retention_days
 from o3_governance.parsing import NotAnExport, ParsedExport, open_archive
 
@@ -76,14 +77,6 @@ class IngestSummary:
     @property
     def messages_read(self) -> int:
         return sum(a.message_count for a in self.archives)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -185,12 +178,18 @@ def _register(con, result: ArchiveResult, sha: str, size: int, received_at: date
          result.new_message_count, result.media_count, source_format, chat_id, chat_name, size, received_at, raw_path])
 
 
-def _quarantine(layout: DataLayout, path: Path, archive_id: str, reason: str) -> None:
-    """Move the file aside, unchanged, with its reason beside it: nothing is lost."""
+def _quarantine(con, layout: DataLayout, path: Path, result: ArchiveResult, sha: str, size: int,
+                received_at: datetime, reason: str, run_id: str | None) -> ArchiveResult:
+    """Move the file aside, unchanged, with its reason beside it (nothing is lost), and register it."""
     layout.quarantine.mkdir(parents=True, exist_ok=True)
-    dest = layout.quarantine / f"{archive_id}{''.join(path.suffixes[-1:]).lower()}"
+    dest = layout.quarantine / f"{result.archive_id}{''.join(path.suffixes[-1:]).lower()}"
     shutil.move(str(path), dest)
     dest.with_name(dest.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    result.status, result.reason = "quarantined", reason
+    _register(con, result, sha, size, received_at)
+    audit.append(con, "archive_quarantined", {"archive_id": result.archive_id, "sha256": sha, "reason": reason},
+                 run_id=run_id)
+    return result
 
 
 def _forget_unreferenced_media(con, layout: DataLayout, shas: Iterable[str]) -> None:
@@ -239,12 +238,7 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
         if export is not None:
             export.close()
         _forget_unreferenced_media(con, layout, stored_media.values())
-        result.status, result.reason = "quarantined", reason
-        _quarantine(layout, path, archive_id, reason)
-        _register(con, result, sha, size, received_at)
-        audit.append(con, "archive_quarantined", {"archive_id": archive_id, "sha256": sha, "reason": reason},
-                     run_id=run_id)
-        return result
+        return _quarantine(con, layout, path, result, sha, size, received_at, reason, run_id)
     finally:
         if export is not None:
             export.close()
@@ -252,13 +246,8 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
     result.message_count = con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
     if result.message_count == 0:
         con.execute(f"DROP TABLE {staging}")
-        reason = "no messages found in the export"
-        result.status, result.reason = "quarantined", reason
-        _quarantine(layout, path, archive_id, reason)
-        _register(con, result, sha, size, received_at)
-        audit.append(con, "archive_quarantined", {"archive_id": archive_id, "sha256": sha, "reason": reason},
-                     run_id=run_id)
-        return result
+        return _quarantine(con, layout, path, result, sha, size, received_at, "no messages found in the export",
+                           run_id)
 
     # Only messages the warehouse does not hold yet: an older export is a prefix of a newer one.
     staged = _staged_messages_sql(staging, archive_id, source_format, language)

@@ -1,7 +1,6 @@
 """Dated report folders: manifests of sha256 sums, the index that lists them, and report retention."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -10,19 +9,12 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from o3_governance.hashing import sha256_file  # noqa: F401 - used as history.sha256_file too
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 MANIFEST = "manifest.json"
 INDEX = "index.html"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_manifest(folder: Path, report_date: date, generated_at: str) -> dict:

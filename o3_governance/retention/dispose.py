@@ -81,7 +81,6 @@ def anonymise_text(body: str | None, findings: list[tuple[str, int, int, float]]
     Returns the new text and findings rows pointing at the placeholders."""
     if not body:
         return body, []
-    from presidio_anonymizer import AnonymizerEngine
     from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
     results = []

@@ -10,7 +10,6 @@ numbers, emails (and, in messages others wrote, bank, card, national numbers and
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -25,6 +24,7 @@ from o3_governance.config import DataLayout
 from o3_governance.rights import identity, redaction
 from o3_governance.rights.finder import SubjectData
 from o3_governance.rights.identity import Subject
+from o3_governance.hashing import sha256_file
 
 FIELDS = ["message_id", "sent_at", "sent_at_utc", "chat_name", "author", "relation", "message_type", "body",
           "attachment", "media_file", "edited", "language", "redactions"]
@@ -32,14 +32,6 @@ FIELDS = ["message_id", "sent_at", "sent_at_utc", "chat_name", "author", "relati
 
 def export_dir(layout: DataLayout, request_id: str) -> Path:
     return layout.exports / request_id
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def media_file(layout: DataLayout, sha: str) -> Path | None:
@@ -157,7 +149,7 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
 
     files = []
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-        files.append({"path": path.relative_to(staging).as_posix(), "sha256": _sha256(path),
+        files.append({"path": path.relative_to(staging).as_posix(), "sha256": sha256_file(path),
                       "bytes": path.stat().st_size})
     manifest = {
         "request_id": request_id,
@@ -199,6 +191,6 @@ def verify_manifest(folder: Path) -> list[str]:
     bad = []
     for entry in manifest["files"]:
         path = folder / entry["path"]
-        if not path.is_file() or path.stat().st_size != entry["bytes"] or _sha256(path) != entry["sha256"]:
+        if not path.is_file() or path.stat().st_size != entry["bytes"] or sha256_file(path) != entry["sha256"]:
             bad.append(entry["path"])
     return bad
