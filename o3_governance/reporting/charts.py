@@ -93,7 +93,7 @@ def stacked_columns(months: Sequence[str], series: dict[str, dict[str, float]], 
         series["other"] = {m: sum(series[n].get(m, 0) for n in other) for m in months}
         shown = shown + ["other"]
     legend_rows = (len(shown) + 3) // 4
-    left, _bottom, top, right = 48, 46 + 18 * legend_rows, 14, 10
+    left, top, right = 48, 14, 10
     plot_w, plot_h = width - left - right, height - top - 46
     height = height + 18 * legend_rows
     totals = [sum(series[n].get(m, 0) for n in shown) for m in months]
