@@ -18,7 +18,7 @@ from pathlib import Path
 import phonenumbers
 import yaml
 
-DEFAULT_REGION = "BE"
+from o3_governance.phones import DEFAULT_REGION, normalize_phone  # noqa: F401 - re-exported
 # Separators people put inside phone numbers, including the no-break spaces iOS exports use.
 _SEP = "[ \t./()\\-\u00a0\u202f\u2009\u2010-\u2015]*"  # literal characters: RE2 (DuckDB) has no \\u escapes
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -26,26 +26,6 @@ _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
 class InvalidIdentifier(ValueError):
     """A subject identifier given on a request cannot be understood (message names the field only)."""
-
-
-def normalize_phone(text: str | None, region: str = DEFAULT_REGION) -> str | None:
-    """E.164 for any usual spelling (``0471 23 45 67``, ``0032…``, ``+32 (0)471…``), else None."""
-    if not text:
-        return None
-    cleaned = text.strip().replace("(0)", "")
-    cleaned = re.sub(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", cleaned)
-    digits = re.sub(r"\D", "", cleaned)
-    if cleaned.lstrip().startswith("00") and not cleaned.lstrip().startswith("+"):
-        cleaned = "+" + digits[2:]
-    if not re.search(r"\d", cleaned) or len(digits) < 6:
-        return None
-    try:
-        number = phonenumbers.parse(cleaned, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def require_phone(text: str) -> str:
