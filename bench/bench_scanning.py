@@ -7,7 +7,7 @@
 
 Each night runs in a fresh process, as a nightly Dagster run would, so engine start-up is counted.
 
-    python -m bench.bench_scanning                    # 300k demo messages, then 100k distinct bodies
+    python -m bench.bench_scanning                    # 300k demo messages, then 300k distinct bodies
     python -m bench.bench_scanning --messages 20000 --naive-sample 1000
     python -m bench.bench_scanning --distinct           # no repeated bodies: the engine alone
 """
@@ -168,7 +168,7 @@ def main() -> None:
         return
     # make bench: the demo generator's messages as they come, then the same engine on distinct bodies.
     scenario(300_000, args.naive_sample, args.new_share, distinct=False)
-    scenario(100_000, args.naive_sample, args.new_share, distinct=True)
+    scenario(300_000, args.naive_sample, args.new_share, distinct=True)
 
 
 def scenario(messages: int, naive_sample: int, new_share: float, distinct: bool) -> None:

@@ -88,3 +88,11 @@ def test_floors_on_the_demo_data_planted_by_another_author():
     assert found / (found + missed) >= 0.95 and right / (right + wrong) >= 0.95
     assert sp["tp"] / (sp["tp"] + sp["fn"]) >= 0.90
     assert sp["correct"] / (sp["correct"] + sp["wrong"]) >= 0.85
+
+
+def test_cli_prints_both_sets(capsys):
+    from o3_governance.cli import main
+
+    assert main(["scan-eval"]) == 0
+    out = capsys.readouterr().out
+    assert "development set" in out and "held-out set" in out and "PHONE_NUMBER" in out

@@ -227,7 +227,12 @@ def test_needed_entities_only_skips_what_cannot_match():
 
 
 def test_fast_path_equals_one_analyze_call_per_message(scanner):
+    from o3_governance.demo import generate_bench_messages
+
     examples = evaluation.load_examples()
-    texts = [e.text for e in examples] + ["bonjour marc lemaire, à demain", "marc lemaire est malade"]
-    langs = [e.language for e in examples] + ["fr", "fr"]
+    generated = [(b, lang) for b, lang in generate_bench_messages(2000, seed=11) if lang == "fr"][:300]
+    texts = [e.text for e in examples] + ["bonjour marc lemaire, à demain", "marc lemaire est malade",
+                                          "Merci Marc", "Le client Dupont", "Ok", "Peut-être Lemaire"]
+    texts += [b for b, _ in generated]
+    langs = [e.language for e in examples] + ["fr"] * 6 + [lang for _, lang in generated]
     assert analyze_batch(scanner, texts, langs) == [analyze_one(scanner, t, lang) for t, lang in zip(texts, langs)]

@@ -224,6 +224,9 @@ def test_dagster_asset_and_checks(data_layout):
     assert chat_id("Werf Leuven") in flat and "Werf Leuven" not in flat and "Client" not in flat
     for secret in SECRETS:
         assert secret not in flat
+    with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as c:
+        (details,) = c.execute("SELECT details FROM audit_log WHERE event = 'scan'").fetchone()
+    assert json.loads(details)["scanned"] == 10
 
 
 def test_unscanned_check_fails_when_a_message_is_left_out(data_layout):

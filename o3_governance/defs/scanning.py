@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from o3_governance import config, warehouse
+from o3_governance import audit, config, warehouse
 from o3_governance.scanning import store
 from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
 
@@ -37,6 +37,10 @@ def findings(context: dg.AssetExecutionContext):
         messages_with = con.execute("SELECT count(DISTINCT message_id) FROM findings").fetchone()[0]
         special = store.special_counts_by_chat(con)
         special_messages = len(store.special_category_message_ids(con))
+        audit.append(con, "scan", {"scanner_config": summary.config_hash, "due": summary.due,
+                                   "scanned": summary.scanned, "skipped": summary.skipped,
+                                   "findings_written": summary.findings_written,
+                                   "messages_with_special_category": special_messages}, run_id=context.run.run_id)
     context.log.info(f"scan: {summary.due} due, {summary.scanned} scanned, {summary.skipped} skipped, "
                      f"{summary.unique_texts} distinct texts analysed, {summary.reused_texts} reused, "
                      f"{summary.findings_written} findings written in {summary.seconds:.1f} s")

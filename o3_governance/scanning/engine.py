@@ -63,11 +63,13 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
                 self.nlp[lang] = spacy.blank(lang)
 
     def _doc_to_nlp_artifact(self, doc, language: str) -> NlpArtifacts:
-        artifacts = super()._doc_to_nlp_artifact(doc, language)
-        if not any(artifacts.lemmas):
-            artifacts.lemmas = [t.lower_ for t in doc]
-            artifacts.keywords = artifacts.set_keywords(self, artifacts.lemmas, language)
-        return artifacts
+        # As SpacyNlpEngine does, with lower-cased tokens as lemmas where no lemmatizer ran.
+        lemmas = [t.lemma_ for t in doc]
+        if not any(lemmas):
+            lemmas = [t.lower_ for t in doc]
+        entities, scores = self._get_updated_entities(self._get_entities(doc), self._get_scores_for_entities(doc))
+        return NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[t.idx for t in doc], lemmas=lemmas,
+                            nlp_engine=self, language=language, scores=scores)
 
 
 def stop_words(lang: str) -> set[str]:

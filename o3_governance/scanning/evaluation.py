@@ -31,8 +31,9 @@ class Example:
 
 
 def load_examples(eval_dir: Path = EVAL_DIR, pattern: str = "labelled_*.yaml") -> list[Example]:
-    """``labelled_*``: the development set the term files were written against; ``holdout_*``: messages
-    written after the term files were frozen, never used to tune them."""
+    """``labelled_*``: the development set the term files were written against; ``holdout*_*``: sets
+    written later, whose first-look scores are noted at the top of each file (the term files were
+    extended after each first look, so later scores on them are no longer out-of-sample)."""
     out = []
     for path in sorted(eval_dir.glob(pattern)):
         lang = path.stem.split("_", 1)[1]

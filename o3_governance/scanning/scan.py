@@ -73,6 +73,25 @@ _TOKEN = re.compile(r"\S+")
 _PARTICLES = {"van", "de", "den", "der", "ter", "le", "la", "du", "des", "von", "vanden", "vander"}
 
 
+def _may_hold_names(text: str) -> bool:
+    """Whether the NER model could add anything that ``resolve`` keeps. Every kept NER span holds a
+    capital letter after ordinary words are trimmed from its ends, so a text with no capital, or with
+    its only capitals in an opening ordinary word (``Merci``, ``Je``, ``Ok``), is only tokenized:
+    the outcome is the same, without the neural network."""
+    stripped = text.lstrip()
+    offset = len(text) - len(stripped)
+    space = next((k for k, ch in enumerate(stripped) if ch.isspace()), len(stripped))
+    first_end = offset + space
+    if not any(ch.isupper() for ch in text[first_end:]):
+        head = text[offset:first_end].strip(",.;:!?")
+        if not any(ch.isupper() for ch in head):
+            return False
+        word = fold(head)
+        if head.isalpha() and word in _common() and word not in _PARTICLES:
+            return False
+    return True
+
+
 def _trim_ner(text: str, r: RecognizerResult) -> tuple[int, int] | None:
     """The small French model calls many capitalised words names or places (``Communication``,
     ``Réunion``, ``TVA``) and glues greetings and titles to names (``Bonjour Marc``). Ordinary words
@@ -168,10 +187,8 @@ def analyze_batch(scanner: Scanner, texts: Sequence[str], languages: Sequence[st
     for lang, idxs in by_lang.items():
         nlp = scanner.nlp_engine.get_nlp(lang)
         if "ner" in nlp.pipe_names:
-            # A text without a capital letter cannot yield a name or place that survives ``resolve``:
-            # tokenize it only, and run the neural pipeline on the rest.
-            lower = [i for i in idxs if not any(ch.isupper() for ch in texts[i])]
-            upper = [i for i in idxs if any(ch.isupper() for ch in texts[i])]
+            lower = [i for i in idxs if not _may_hold_names(texts[i])]
+            upper = [i for i in idxs if _may_hold_names(texts[i])]
         else:
             lower, upper = [], idxs
         artifacts = [(i, scanner.nlp_engine._doc_to_nlp_artifact(nlp.make_doc(texts[i]), lang)) for i in lower]
