@@ -178,6 +178,11 @@ def test_staff_directory_names_are_recognised(con, tmp_path):
 
 
 def test_scan_attempts_no_network_access(con, no_network, monkeypatch):
+    from o3_governance.scanning import recognizers, scan
+
+    # Build the engine and the public-suffix extractor afresh, under the guard.
+    monkeypatch.setattr(scan, "_LOCAL", {})
+    monkeypatch.setattr(recognizers.OfflineEmailRecognizer, "_extract", None)
     monkeypatch.setenv("TLDEXTRACT_CACHE", "/nonexistent")
     s = scan_warehouse(con, workers=1)
     assert s.by_type.get("EMAIL_ADDRESS") == 1

@@ -44,6 +44,8 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
         self.ner_models = dict(NER_MODELS if ner_models is None else ner_models)
         self.languages = list(languages)
         self.exclude = NER_EXCLUDE if exclude is None else exclude
+        self._stop: dict[tuple[str, str], bool] = {}
+        self._punct: dict[tuple[str, str], bool] = {}
         conf = NerModelConfiguration(
             model_to_presidio_entity_mapping={"PER": "PERSON", "PERSON": "PERSON", "LOC": "LOCATION",
                                               "GPE": "LOCATION", "ORG": "ORGANIZATION", "MISC": "MISC"},
@@ -62,13 +64,29 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
             else:
                 self.nlp[lang] = spacy.blank(lang)
 
+    # Presidio asks these for every token of every message; the answers never change.
+    def is_stopword(self, word: str, language: str) -> bool:
+        key = (word, language)
+        hit = self._stop.get(key)
+        if hit is None:
+            hit = self._stop[key] = super().is_stopword(word, language)
+        return hit
+
+    def is_punct(self, word: str, language: str) -> bool:
+        key = (word, language)
+        hit = self._punct.get(key)
+        if hit is None:
+            hit = self._punct[key] = super().is_punct(word, language)
+        return hit
+
     def _doc_to_nlp_artifact(self, doc, language: str) -> NlpArtifacts:
         # As SpacyNlpEngine does, with lower-cased tokens as lemmas where no lemmatizer ran.
-        lemmas = [t.lemma_ for t in doc]
+        toks = list(doc)  # one pass: each iteration of a Doc builds new Token objects
+        lemmas = [t.lemma_ for t in toks]
         if not any(lemmas):
-            lemmas = [t.lower_ for t in doc]
+            lemmas = [t.lower_ for t in toks]
         entities, scores = self._get_updated_entities(self._get_entities(doc), self._get_scores_for_entities(doc))
-        return NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[t.idx for t in doc], lemmas=lemmas,
+        return NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[t.idx for t in toks], lemmas=lemmas,
                             nlp_engine=self, language=language, scores=scores)
 
 
@@ -99,10 +117,32 @@ class Scanner:
     entities: dict[str, list[str]] = field(default_factory=dict)
 
 
+class StaticRecognizerRegistry(RecognizerRegistry):
+    """A registry that is complete once built: the recognizers for a language and set of entities
+    are looked up once, not again for every message."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._memo: dict = {}
+
+    def add_recognizer(self, recognizer) -> None:
+        self._memo = {}
+        super().add_recognizer(recognizer)
+
+    def get_recognizers(self, language, entities=None, all_fields=False, ad_hoc_recognizers=None):
+        if ad_hoc_recognizers:
+            return super().get_recognizers(language, entities, all_fields, ad_hoc_recognizers)
+        key = (language, tuple(entities) if entities else None, all_fields)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = super().get_recognizers(language, entities, all_fields)
+        return list(found)
+
+
 def build_registry(known_people: Iterable[str] = (), languages: Iterable[str] = LANGUAGES,
                    terms_dir: Path = TERMS_DIR, with_ner: bool = True) -> RecognizerRegistry:
     languages = list(languages)
-    registry = RecognizerRegistry(supported_languages=languages)
+    registry = StaticRecognizerRegistry(supported_languages=languages)
     common = _common_words()
     first_names = rec.load_word_list("first_names.txt")
     people = list(known_people)

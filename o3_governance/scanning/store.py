@@ -224,6 +224,20 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
         summary.seconds = time.perf_counter() - t0
         return summary
 
+    from o3_governance.scanning import scan  # loads spaCy and Presidio: only when something is due
+
+    # Start the workers now: they load their engines while the rest is read and deduplicated.
+    pool = scan.start_pool(people, workers, len(due))
+    try:
+        return _scan_due(con, due, people, chash, summary, pool, t0)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: float) -> ScanSummary:
+    from o3_governance.scanning.scan import scan_unique
+
     priors = _chat_priors(con)
     unique: dict[tuple[str, str | None], int] = {}
     plan: list[tuple[str, int, int | None]] = []   # (message_id, body_hash, index into unique or None)
@@ -241,9 +255,9 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
         results[idx] = (language, findings)
         summary.reused_texts += 1
     todo = [i for i, r in enumerate(results) if r is None]
-    from o3_governance.scanning.scan import scan_unique  # loads spaCy and Presidio: only when needed
-
-    fresh, summary.workers = scan_unique([keys[i] for i in todo], people, workers=workers) if todo else ([], 0)
+    # No pool means the caller judged one process enough: scan_unique must not start one itself.
+    fresh, summary.workers = scan_unique([keys[i] for i in todo], people, workers=1 if pool is None else pool.workers,
+                                         pool=pool) if todo else ([], 0)
     for i, r in zip(todo, fresh):
         results[i] = r
     summary.unique_texts = len(todo)
