@@ -158,21 +158,19 @@ def test_known_people_are_author_names_not_numbers(con):
 def test_staff_directory_formats(tmp_path):
     (tmp_path / "s.yaml").write_text("Wout Van den Broeck: '+32478316254'\nSofie Janssens: '+32476639233'\n")
     (tmp_path / "s.csv").write_text("name,phone\nWout Van den Broeck,+32478316254\n")
-    (tmp_path / "s.txt").write_text("# staff\nWout Van den Broeck\n")
     assert read_staff_directory(tmp_path / "s.yaml") == ["Sofie Janssens", "Wout Van den Broeck"]
     assert read_staff_directory(tmp_path / "s.csv") == ["Wout Van den Broeck"]
-    assert read_staff_directory(tmp_path / "s.txt") == ["Wout Van den Broeck"]
-    (tmp_path / "bad.csv").write_text("who\nx\n")
+    (tmp_path / "bad.yaml").write_text("- phone: '+32478316254'\n")
     with pytest.raises(ValueError, match="name"):
-        read_staff_directory(tmp_path / "bad.csv")
+        read_staff_directory(tmp_path / "bad.yaml")
     with pytest.raises(FileNotFoundError):
-        read_staff_directory(tmp_path / "missing.txt")
+        read_staff_directory(tmp_path / "missing.yaml")
 
 
 def test_staff_directory_names_are_recognised(con, tmp_path):
-    (tmp_path / "staff.txt").write_text("Zeynep Aksoy\n")
+    (tmp_path / "staff.yaml").write_text("- name: Zeynep Aksoy\n")
     add(con, [(WERF, "Kevin De Smet", "text", "Vraag het aan Zeynep")], start=300)
-    scan_warehouse(con, workers=1, staff_directory=tmp_path / "staff.txt")
+    scan_warehouse(con, workers=1, staff_directory=tmp_path / "staff.yaml")
     assert con.execute("SELECT count(*) FROM findings WHERE message_id = 'm0300' AND entity_type = 'PERSON'"
                        ).fetchone()[0] == 1
 

@@ -80,7 +80,7 @@ def findings(context: dg.AssetExecutionContext):
 def _staff_directory():
     import os
 
-    return os.environ.get("O3_STAFF_DIRECTORY") or None
+    return os.environ.get("O3_DIRECTORY_FILE") or None
 
 
 defs = dg.Definitions(assets=[findings])

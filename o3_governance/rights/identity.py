@@ -7,17 +7,14 @@ show by name are found from a phone number.
 """
 from __future__ import annotations
 
-import csv
 import functools
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import phonenumbers
-import yaml
 
+from o3_governance.directory import DirectoryEntry, directory_file, load_directory  # noqa: F401 - re-exported
 from o3_governance.phones import DEFAULT_REGION, normalize_phone  # noqa: F401 - re-exported
 # Separators people put inside phone numbers, including the no-break spaces iOS exports use.
 _SEP = "[ \t./()\\-\u00a0\u202f\u2009\u2010-\u2015]*"  # literal characters: RE2 (DuckDB) has no \\u escapes
@@ -95,49 +92,6 @@ def first_name(normalized_name: str) -> str | None:
     """The first token of a normalized full name, when long enough to mean something alone."""
     tokens = normalized_name.split()
     return tokens[0] if len(tokens) > 1 and len(tokens[0]) >= 3 else None
-
-
-@dataclass(frozen=True)
-class DirectoryEntry:
-    name: str
-    phone: str | None
-    email: str | None = None
-
-
-def directory_file() -> Path | None:
-    value = os.environ.get("O3_DIRECTORY_FILE")
-    return Path(value) if value else None
-
-
-def load_directory(path: Path | None = None) -> list[DirectoryEntry]:
-    """Entries of the staff/contact directory: YAML (a list of {name, phone, email} or a mapping
-    name → phone) or CSV with a header ``name,phone[,email]``. Missing file setting: empty."""
-    path = path if path is not None else directory_file()
-    if path is None:
-        return []
-    if not path.is_file():
-        raise FileNotFoundError("O3_DIRECTORY_FILE does not point to a file")
-    entries: list[DirectoryEntry] = []
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            for row in csv.DictReader(fh):
-                row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-                if row.get("name"):
-                    entries.append(DirectoryEntry(row["name"], normalize_phone(row.get("phone")),
-                                                  (row.get("email") or "").lower() or None))
-        return entries
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    if isinstance(data, dict):
-        data = data.get("people", data) if isinstance(data.get("people"), list) else \
-            [{"name": k, "phone": v} for k, v in data.items()]
-    if not isinstance(data, list):
-        raise ValueError("O3_DIRECTORY_FILE: expected a list of entries or a name: phone mapping")
-    for item in data:
-        if not isinstance(item, dict) or not item.get("name"):
-            raise ValueError("O3_DIRECTORY_FILE: every entry needs a name")
-        entries.append(DirectoryEntry(str(item["name"]), normalize_phone(str(item.get("phone") or "")),
-                                      str(item.get("email") or "").lower() or None))
-    return entries
 
 
 def mapped_text(text: str) -> tuple[str, "list[int] | range"]:

@@ -13,7 +13,7 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=int, default=2, help="processes to use (default 2)")
     p.add_argument("--staff-directory", default=None,
                    help="file of staff names (YAML, CSV with a name column, or one name a line); "
-                        "default: $O3_STAFF_DIRECTORY")
+                        "default: $O3_DIRECTORY_FILE")
     p.set_defaults(handler=_scan)
     e = subparsers.add_parser("scan-eval", help="recall and precision of the scanner on its labelled set")
     e.set_defaults(handler=_evaluate)
@@ -27,7 +27,7 @@ def _scan(args) -> int:
 
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
-    staff = args.staff_directory or os.environ.get("O3_STAFF_DIRECTORY") or None
+    staff = args.staff_directory or os.environ.get("O3_DIRECTORY_FILE") or None
     with warehouse.open_warehouse(config.layout().warehouse) as con:
         s = scan_warehouse(con, staff_directory=staff, workers=args.workers)
     print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,

@@ -7,8 +7,6 @@ every message due again on its own.
 """
 from __future__ import annotations
 
-import csv
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -17,7 +15,6 @@ from typing import Iterable
 
 import duckdb
 import pyarrow as pa
-import yaml
 
 from o3_governance.scanning.fingerprint import config_hash
 from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES, special_category_message_ids  # noqa: F401
@@ -117,32 +114,16 @@ def known_people_from_authors(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def read_staff_directory(path: Path | str) -> list[str]:
-    """Names from a staff directory: YAML (a mapping name → phone, or a list of names or of
-    {name: ...}), CSV with a ``name`` column, or plain text with one name a line."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError("staff directory file not found")
-    text = path.read_text(encoding="utf-8")
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        doc = yaml.safe_load(text)
-        if isinstance(doc, dict):
-            doc = doc.get("staff", doc)
-        if isinstance(doc, dict):
-            return sorted(str(k) for k in doc)
-        if isinstance(doc, list):
-            return sorted(str(x["name"] if isinstance(x, dict) else x) for x in doc)
-        raise ValueError("staff directory: expected a mapping or a list of names")
-    if suffix == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        if not reader.fieldnames or "name" not in reader.fieldnames:
-            raise ValueError("staff directory: the CSV needs a 'name' column")
-        return sorted(row["name"] for row in reader if row.get("name"))
-    return sorted(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+    """Names of the staff/contact directory (format: ``o3_governance.directory``)."""
+    from o3_governance.directory import load_directory
+
+    return sorted({e.name for e in load_directory(Path(path))})
 
 
 def staff_directory_from_env() -> list[str]:
-    path = os.environ.get("O3_STAFF_DIRECTORY")
+    from o3_governance.directory import directory_file
+
+    path = directory_file()
     return read_staff_directory(path) if path else []
 
 
