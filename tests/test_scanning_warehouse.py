@@ -263,3 +263,17 @@ def test_no_message_text_in_logs_even_at_debug_level(con, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for secret in SECRETS + ["ziek vandaag", "casier"]:
         assert secret not in logged
+
+
+def test_restricted_messages_are_stored_but_not_scanned(con):
+    """Art. 18: a restricted subject's messages are only stored; the scan leaves them until lifted."""
+    add(con, [(WERF, "Kevin De Smet", "text", "Mijn nummer is 0478 31 62 54")], start=400)
+    con.execute("CREATE TABLE restricted_message_ids AS SELECT 'm0400' AS message_id")
+    summary = scan_warehouse(con, workers=1)
+    assert con.execute("SELECT count(*) FROM findings WHERE message_id = 'm0400'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM scan_state WHERE message_id = 'm0400'").fetchone()[0] == 0
+    assert summary.due > 0
+    con.execute("DROP TABLE restricted_message_ids")  # lifted: now it is scanned
+    scan_warehouse(con, workers=1)
+    assert con.execute("SELECT count(*) FROM findings WHERE message_id = 'm0400' "
+                       "AND entity_type = 'PHONE_NUMBER'").fetchone()[0] == 1

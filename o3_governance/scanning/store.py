@@ -194,10 +194,11 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
     con.execute("DELETE FROM findings WHERE message_id NOT IN (SELECT message_id FROM messages)")
     con.execute("DELETE FROM scan_state WHERE message_id NOT IN (SELECT message_id FROM messages)")
 
+    # Restricted messages (Art. 18) may only be stored: they are not scanned until the restriction is lifted.
     due = con.execute(f"""
         SELECT m.message_id, m.chat_id, m.message_type, m.body, hash(coalesce(m.body, '')) AS body_hash
         FROM messages m LEFT JOIN scan_state s USING (message_id)
-        WHERE m.message_type IN {SCANNED_TYPES}
+        WHERE m.message_type IN {SCANNED_TYPES} AND {_not_restricted(con)}
           AND (s.message_id IS NULL OR s.config_hash <> ? OR s.body_hash <> hash(coalesce(m.body, '')))
     """, [chash]).fetchall()
     summary.due = len(due)
@@ -309,20 +310,26 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: floa
     return summary
 
 
+def _not_restricted(con: duckdb.DuckDBPyConnection) -> str:
+    from o3_governance.rights.restriction import exclusion_sql
+
+    return exclusion_sql(con, "m.message_id")
+
+
 def unscanned_text_messages(con: duckdb.DuckDBPyConnection, chash: str) -> int:
     """Text messages without a scan under configuration ``chash`` (or scanned with another body)."""
-    return con.execute("""
+    return con.execute(f"""
         SELECT count(*) FROM messages m LEFT JOIN scan_state s USING (message_id)
-        WHERE m.message_type = 'text'
+        WHERE m.message_type = 'text' AND {_not_restricted(con)}
           AND (s.message_id IS NULL OR s.config_hash <> ? OR s.body_hash <> hash(coalesce(m.body, '')))
     """, [chash]).fetchone()[0]
 
 
 def special_counts_by_chat(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
     """(chat_id, category, messages) for every chat with special-category findings."""
-    return con.execute("""
+    return con.execute(f"""
         SELECT m.chat_id, f.entity_type, count(DISTINCT f.message_id)
         FROM findings f JOIN messages m USING (message_id)
-        WHERE f.entity_type IN (SELECT unnest(?::VARCHAR[]))
+        WHERE f.entity_type IN (SELECT unnest(?::VARCHAR[])) AND {_not_restricted(con)}
         GROUP BY ALL ORDER BY ALL
     """, [sorted(SPECIAL_CATEGORY_TYPES)]).fetchall()
