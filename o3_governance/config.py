@@ -96,6 +96,11 @@ def raw_retention_days() -> int:
     return int(os.environ.get("O3_RAW_RETENTION_DAYS", "0"))
 
 
+def quarantine_retention_days() -> int:
+    """How long a quarantined file is kept for someone to look at before it is removed (default 30)."""
+    return int(os.environ.get("O3_QUARANTINE_RETENTION_DAYS", "30"))
+
+
 def dagster_home() -> Path:
     """DAGSTER_HOME, defaulting to the checkout's ``dagster_home/`` (and exported so Dagster sees it)."""
     value = os.environ.get("DAGSTER_HOME")

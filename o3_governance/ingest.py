@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from o3_governance import audit, lake, purge, warehouse
 from o3_governance.hashing import sha256_file
-from o3_governance.config import DataLayout, raw_retention_days
+from o3_governance.config import DataLayout, quarantine_retention_days, raw_retention_days
 from o3_governance.parsing import NotAnExport, ParsedExport, open_archive
 
 BATCH_ROWS = 50_000
@@ -186,7 +186,7 @@ def _quarantine(con, layout: DataLayout, path: Path, result: ArchiveResult, sha:
     shutil.move(str(path), dest)
     dest.with_name(dest.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
     result.status, result.reason = "quarantined", reason
-    _register(con, result, sha, size, received_at)
+    _register(con, result, sha, size, received_at, raw_path=str(dest.relative_to(layout.root)))
     audit.append(con, "archive_quarantined", {"archive_id": result.archive_id, "sha256": sha, "reason": reason},
                  run_id=run_id)
     return result
@@ -296,14 +296,19 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
 
 def remove_expired_raw_archives(con, layout: DataLayout, now: datetime | None = None, *,
                                 run_id: str | None = None) -> int:
-    """Raw archives are kept only as long as configured; their sha256 stays in the registry."""
+    """Raw archives are kept only as long as configured, and quarantined files too (they are unread
+    copies of chats: someone fixes or re-exports them, or they go). Their sha256 stays in the registry."""
     now = now or datetime.now(timezone.utc)
-    keep = timedelta(days=raw_retention_days())
-    rows = con.execute("SELECT archive_id, raw_path, received_at FROM archives WHERE raw_path IS NOT NULL").fetchall()
+    keep = {"ingested": timedelta(days=raw_retention_days()),
+            "quarantined": timedelta(days=quarantine_retention_days())}
+    rows = con.execute("SELECT archive_id, status, raw_path, received_at FROM archives "
+                       "WHERE raw_path IS NOT NULL").fetchall()
     removed = 0
-    for archive_id, raw_path, received_at in rows:
-        if received_at + keep <= now:
-            (layout.root / raw_path).unlink(missing_ok=True)
+    for archive_id, status, raw_path, received_at in rows:
+        if received_at + keep.get(status, timedelta(0)) <= now:
+            target = layout.root / raw_path
+            target.unlink(missing_ok=True)
+            target.with_name(target.name + ".reason.txt").unlink(missing_ok=True)
             con.execute("UPDATE archives SET raw_path = NULL, raw_removed_at = ? WHERE archive_id = ?", [now, archive_id])
             removed += 1
     if removed:

@@ -232,3 +232,19 @@ def test_messages_deleted_earlier_do_not_come_back_with_a_later_export(data_layo
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     assert rows(con, "SELECT count(*) FROM messages WHERE body LIKE 'Goeiemorgen%'") == [(0,)]
     assert lake.lake_row_count(con, data_layout.lake_messages) == 6
+
+
+def test_quarantined_files_are_removed_after_their_retention(data_layout, monkeypatch):
+    from datetime import timedelta
+
+    monkeypatch.setenv("O3_QUARANTINE_RETENTION_DAYS", "30")
+    write(data_layout.inbox / "notities.txt", "Boodschappenlijst\nmelk\n" * 5)
+    ingest.ingest_inbox(data_layout)
+    con = warehouse.connect(data_layout.warehouse)
+    (raw_path,) = rows(con, "SELECT raw_path FROM archives WHERE status = 'quarantined'")[0]
+    assert raw_path.startswith("quarantine/") and (data_layout.root / raw_path).exists()
+    now = datetime.now(timezone.utc)
+    assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=29)) == 0
+    assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=31)) == 1
+    assert list(data_layout.quarantine.iterdir()) == []
+    assert rows(con, "SELECT status, reason IS NOT NULL, raw_path FROM archives") == [("quarantined", True, None)]
