@@ -9,13 +9,18 @@
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import os
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 import spacy
+import srsly
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
@@ -40,7 +45,8 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
     """spaCy per language from installed packages or blank pipelines; never calls spacy.cli.download."""
 
     def __init__(self, ner_models: dict[str, str] | None = None, languages: Iterable[str] = LANGUAGES,
-                 exclude: list[str] | None = None):
+                 exclude: list[str] | None = None, lazy: bool = True):
+        self.lazy = lazy
         self.ner_models = dict(NER_MODELS if ner_models is None else ner_models)
         self.languages = list(languages)
         self.exclude = NER_EXCLUDE if exclude is None else exclude
@@ -54,15 +60,27 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
                                  for lang in self.languages], ner_model_configuration=conf)
 
     def load(self) -> None:
-        self.nlp = {}
-        for lang in self.languages:
-            name = self.ner_models.get(lang)
-            if name:
-                if not spacy.util.is_package(name):
-                    raise RuntimeError(f"spaCy model {name} is not installed (pip install -e . installs it)")
-                self.nlp[lang] = spacy.load(name, exclude=self.exclude)
-            else:
-                self.nlp[lang] = spacy.blank(lang)
+        # Each language's pipeline is built the first time a text of that language needs it: a night
+        # without French text never pays for the French model.
+        self.nlp = _Pipelines(self._load_one)
+        if not self.lazy:
+            for lang in self.languages:
+                self.nlp[lang]
+
+    def get_supported_languages(self) -> list[str]:
+        return list(self.languages)
+
+    def _load_one(self, lang: str):
+        if lang not in self.languages:
+            raise KeyError(lang)
+        name = self.ner_models.get(lang)
+        if not name:
+            return spacy.blank(lang)
+        if not spacy.util.is_package(name):
+            raise RuntimeError(f"spaCy model {name} is not installed (pip install -e . installs it)")
+        if lang == "fr" and "lemmatizer" in self.exclude:
+            return load_french_model(name, self.exclude)
+        return spacy.load(name, exclude=self.exclude)
 
     # Presidio asks these for every token of every message; the answers never change.
     def is_stopword(self, word: str, language: str) -> bool:
@@ -90,11 +108,179 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
                             nlp_engine=self, language=language, scores=scores)
 
 
+class _Pipelines(dict):
+    """language → spaCy pipeline, each loaded on first use."""
+
+    def __init__(self, loader):
+        super().__init__()
+        self._loader = loader
+
+    def __bool__(self) -> bool:  # Presidio tests "if not self.nlp" for "not loaded yet"
+        return True
+
+    def __missing__(self, lang: str):
+        nlp = self[lang] = self._loader(lang)
+        return nlp
+
+
+def _lang_submodule(lang: str, name: str):
+    """``spacy.lang.<lang>.<name>`` without running ``spacy.lang.<lang>/__init__``: for French that
+    package builds its tokenizer exceptions on import (over 2 s), which an installed model ships
+    ready-made in its ``tokenizer`` file."""
+    full = f"spacy.lang.{lang}.{name}"
+    if full in sys.modules:
+        return sys.modules[full]
+    package = f"spacy.lang.{lang}"
+    if package in sys.modules:
+        return importlib.import_module(full)
+    import spacy.lang
+
+    spec = importlib.util.find_spec(package)
+    sys.modules[package] = importlib.util.module_from_spec(spec)  # the package, its __init__ not run
+    try:
+        return importlib.import_module(full)
+    finally:
+        # The submodules stay cached; a later real import of the package runs its __init__ and finds them.
+        del sys.modules[package]
+
+
 def stop_words(lang: str) -> set[str]:
     """spaCy's stop words without building a pipeline (a blank pipeline compiles the tokenizer)."""
-    import importlib
+    return set(_lang_submodule(lang, "stop_words").STOP_WORDS)
 
-    return set(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
+
+_FRENCH_CLASS = None
+
+
+def _french_class():
+    """spaCy's ``French`` language with the same defaults, minus the tokenizer exceptions, which
+    ``from_disk`` replaces with the model's own (with its token_match); only used for pipelines
+    without a lemmatizer (the French lemmatizer factory belongs to spaCy's own class)."""
+    global _FRENCH_CLASS
+    if _FRENCH_CLASS is None:
+        from spacy.language import BaseDefaults, Language
+
+        punct = _lang_submodule("fr", "punctuation")
+
+        class FrenchModelDefaults(BaseDefaults):
+            tokenizer_exceptions: dict = {}
+            prefixes = punct.TOKENIZER_PREFIXES
+            infixes = punct.TOKENIZER_INFIXES
+            suffixes = punct.TOKENIZER_SUFFIXES
+            token_match = None
+            lex_attr_getters = _lang_submodule("fr", "lex_attrs").LEX_ATTRS
+            syntax_iterators = _lang_submodule("fr", "syntax_iterators").SYNTAX_ITERATORS
+            stop_words = _lang_submodule("fr", "stop_words").STOP_WORDS
+
+        class FrenchFromModel(Language):
+            lang = "fr"
+            Defaults = FrenchModelDefaults
+
+        _FRENCH_CLASS = FrenchFromModel
+    return _FRENCH_CLASS
+
+
+def load_french_model(name: str, exclude: list[str]):
+    """``spacy.load(name, exclude=exclude)`` for an installed French package, without importing
+    ``spacy.lang.fr`` (see ``_lang_submodule``). Same tokenizer, same weights, same results."""
+    package_dir = spacy.util.get_package_path(name)
+    meta = spacy.util.get_model_meta(package_dir)
+    path = package_dir / f"{meta['lang']}_{meta['name']}-{meta['version']}"
+    meta = spacy.util.get_model_meta(path)
+    config = spacy.util.load_config(path / "config.cfg")
+    if config["nlp"]["lang"] != "fr":
+        return spacy.load(name, exclude=exclude)
+    nlp = _french_class().from_config(config, exclude=exclude, meta=meta, auto_fill=False, validate=True)
+    nlp.from_disk(path, exclude=list(exclude) + ["tokenizer"])
+    data = srsly.msgpack_loads((path / "tokenizer").read_bytes())
+    if isinstance(data.get("token_match"), str):
+        data["token_match"] = factor_alternation(data["token_match"])
+    nlp.tokenizer.from_bytes(srsly.msgpack_dumps(data))
+    return nlp
+
+
+_BIG_CLASS = 100  # a character class this long is one of spaCy's alphabet classes
+
+
+def _split_top(pattern: str, sep: str = "|") -> list[str] | None:
+    """``pattern`` split on ``sep`` outside groups and character classes; None if unbalanced."""
+    parts, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == sep and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    if depth or in_class:
+        return None
+    parts.append(pattern[start:])
+    return parts
+
+
+def factor_alternation(pattern: str) -> str:
+    """The same regular language with a much cheaper compile. spaCy's French ``token_match`` is some
+    300 branches ``(?:^<prefix><tail>)`` whose tails repeat a few huge alphabet classes; Python's
+    ``re`` takes over 2 s to compile it. Branches sharing a tail become ``(?:(?:^p1|^p2)<tail>)``:
+    the union of ``p_i·T`` is ``(p_1|…|p_n)·T``, so every string matches as before. A pattern of any
+    other shape is returned unchanged."""
+    flags = re.match(r"\(\?[a-zA-Z]+\)", pattern)
+    head = flags.group() if flags else ""
+    if re.search(r"\\[1-9]|\(\?P=", pattern):  # back-references tie a tail to a head
+        return pattern
+    branches = _split_top(pattern[len(head):])
+    if not branches or len(branches) < 2:
+        return pattern
+    groups: dict[str, list[str]] = {}
+    for b in branches:
+        if not (b.startswith("(?:") and b.endswith(")")) or _split_top(b[3:-1]) is None:
+            return pattern
+        inner = b[3:-1]
+        if len(_split_top(inner)) != 1:
+            return pattern
+        cut = _tail_start(inner)
+        # A head must be one balanced piece with no top-level "|" (else "a|bT" would change meaning).
+        if cut is None or len(_split_top(inner[:cut]) or ()) != 1:
+            return pattern
+        groups.setdefault(inner[cut:], []).append(inner[:cut])
+    return head + "|".join(f"(?:(?:{'|'.join(prefixes)}){tail})" for tail, prefixes in groups.items())
+
+
+def _tail_start(branch: str) -> int | None:
+    """Index of the first long character class in ``branch``: where the shared tail begins."""
+    i = 0
+    while i < len(branch):
+        ch = branch[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            j = i + 1 + (branch[i + 1:i + 2] == "]")
+            while j < len(branch) and branch[j] != "]":
+                j += 2 if branch[j] == "\\" else 1
+            if j >= len(branch):
+                return None
+            if j - i >= _BIG_CLASS:
+                return i
+            i = j + 1
+            continue
+        i += 1
+    return None
 
 
 def _common_words() -> dict[str, set[str]]:
