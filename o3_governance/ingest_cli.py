@@ -44,7 +44,8 @@ def run_nightly(seed_demo: bool = False):
         seeded = len(write_demo_inbox(layout.inbox))
     with DagsterInstance.get() as instance:
         result = defs.resolve_job_def("nightly_governance").execute_in_process(
-            instance=instance, tags={"o3/trigger": "cli"}, raise_on_error=False)
+            instance=instance, tags={"o3/trigger": "cli"}, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     return result, seeded
 
 
@@ -64,5 +65,6 @@ def run_command(args: argparse.Namespace) -> int:
             if warehouse.table_exists(con, table):
                 print(f"  {table}: {con.execute(f'SELECT count(*) FROM {table}').fetchone()[0]} rows")
     print(f"warehouse: {layout.warehouse}")
-    print(f"reports:   {layout.reports}")
+    dated = sorted(p for p in layout.reports.glob("*/report.html"))
+    print(f"reports:   {dated[-1] if dated else layout.reports}  (index: {layout.reports / 'index.html'})")
     return 0 if result.success else 1
