@@ -96,3 +96,26 @@ def test_cli_prints_both_sets(capsys):
     assert main(["scan-eval"]) == 0
     out = capsys.readouterr().out
     assert "development set" in out and "held-out set" in out and "PHONE_NUMBER" in out
+
+
+@pytest.fixture(scope="module")
+def heldout_report():
+    scanner, _ = local_scanner(evaluation.known_people())
+    return evaluation.evaluate(scanner, pattern="holdout*_*.yaml")
+
+
+def test_third_heldout_set_is_large_and_half_decoys():
+    """holdout3 was written blind as everyday chat: at least 50 messages a language, about half of them
+    special-category messages and the rest decoys, with every label a known category."""
+    examples = evaluation.load_examples(pattern="holdout3_*.yaml")
+    for lang in LANGUAGES:
+        mine = [e for e in examples if e.language == lang]
+        assert len(mine) >= 50, lang
+        share = sum(1 for e in mine if e.special) / len(mine)
+        assert 0.4 <= share <= 0.6, (lang, share)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_special_category_floor_on_the_heldout_sets(heldout_report, lang):
+    s = heldout_report.special[lang]
+    assert s.recall >= 0.90 and s.precision >= 0.85, (lang, s)
