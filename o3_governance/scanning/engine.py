@@ -202,21 +202,23 @@ def load_french_model(name: str, exclude: list[str]):
 _BIG_CLASS = 100  # a character class this long is one of spaCy's alphabet classes
 
 
+_SYNTAX = re.compile(r"\\.|[\[\]()|]", re.S)  # the only characters that shape a pattern's structure
+
+
 def _split_top(pattern: str, sep: str = "|") -> list[str] | None:
     """``pattern`` split on ``sep`` outside groups and character classes; None if unbalanced."""
-    parts, depth, in_class, start, i = [], 0, False, 0, 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
+    parts, depth, in_class, start, class_open = [], 0, False, 0, -1
+    for m in _SYNTAX.finditer(pattern):
+        ch, i = m.group(), m.start()
+        if len(ch) == 2:  # an escape
             continue
         if in_class:
-            if ch == "]":
+            if ch == "]" and i != class_open + 1:  # "[]…]": a "]" first in a class is literal
                 in_class = False
         elif ch == "[":
-            in_class = True
-            if pattern[i + 1:i + 2] == "]":
-                i += 1
+            in_class, class_open = True, i
+            if pattern[i + 1:i + 2] == "^":
+                class_open += 1
         elif ch == "(":
             depth += 1
         elif ch == ")":
@@ -226,7 +228,6 @@ def _split_top(pattern: str, sep: str = "|") -> list[str] | None:
         elif ch == sep and depth == 0:
             parts.append(pattern[start:i])
             start = i + 1
-        i += 1
     if depth or in_class:
         return None
     parts.append(pattern[start:])
@@ -248,10 +249,8 @@ def factor_alternation(pattern: str) -> str:
         return pattern
     groups: dict[str, list[str]] = {}
     for b in branches:
-        if not (b.startswith("(?:") and b.endswith(")")) or _split_top(b[3:-1]) is None:
-            return pattern
         inner = b[3:-1]
-        if len(_split_top(inner)) != 1:
+        if not (b.startswith("(?:") and b.endswith(")")) or len(_split_top(inner) or ()) != 1:
             return pattern
         cut = _tail_start(inner)
         # A head must be one balanced piece with no top-level "|" (else "a|bT" would change meaning).
@@ -263,23 +262,20 @@ def factor_alternation(pattern: str) -> str:
 
 def _tail_start(branch: str) -> int | None:
     """Index of the first long character class in ``branch``: where the shared tail begins."""
-    i = 0
-    while i < len(branch):
-        ch = branch[i]
-        if ch == "\\":
-            i += 2
+    in_class, class_open, opened = False, -1, -1
+    for m in _SYNTAX.finditer(branch):
+        ch, i = m.group(), m.start()
+        if len(ch) == 2:
             continue
-        if ch == "[":
-            j = i + 1 + (branch[i + 1:i + 2] == "]")
-            while j < len(branch) and branch[j] != "]":
-                j += 2 if branch[j] == "\\" else 1
-            if j >= len(branch):
-                return None
-            if j - i >= _BIG_CLASS:
-                return i
-            i = j + 1
-            continue
-        i += 1
+        if in_class:
+            if ch == "]" and i != class_open + 1:
+                in_class = False
+                if i - opened >= _BIG_CLASS:
+                    return opened
+        elif ch == "[":
+            in_class, class_open, opened = True, i, i
+            if branch[i + 1:i + 2] == "^":
+                class_open += 1
     return None
 
 
@@ -301,6 +297,8 @@ class Scanner:
     known_people: tuple[str, ...]
     config_hash: str
     entities: dict[str, list[str]] = field(default_factory=dict)
+    # (language, entities) → the recognizers the fast path may call directly (``scan._direct_recognizers``)
+    direct: dict = field(default_factory=dict)
 
 
 class StaticRecognizerRegistry(RecognizerRegistry):

@@ -25,7 +25,7 @@ class LanguageDetector:
     def detect(self, text: str | None, prior: str | None = None) -> str:
         fallback = prior if prior in self.languages else DEFAULT_LANGUAGE
         words = _NOISE.sub(" ", text or "")
-        if sum(ch.isalpha() for ch in words) < 2:
+        if sum(map(str.isalpha, words)) < 2:
             return fallback
         ranked = self._id.rank(words)
         best, best_score = fallback, None

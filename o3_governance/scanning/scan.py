@@ -1,17 +1,12 @@
 """Scanning texts fast: identical texts once, spaCy in batches per language, only the recognizers a
-text can possibly trigger, and two processes that each build their engine once.
+text can possibly trigger; the worker processes are in ``pool``.
 
 Results are what ``AnalyzerEngine.analyze()`` returns for the same text and language, followed by
 the same clean-up (``resolve``); ``analyze_one`` is that plain path and the tests hold the two equal.
 """
 from __future__ import annotations
 
-import logging
-import multiprocessing
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, Sequence
 
 from presidio_analyzer import RecognizerResult
@@ -24,8 +19,6 @@ from o3_governance.scanning.special import SPECIAL_CATEGORY_TYPES
 
 ALWAYS = ("PERSON", "LOCATION") + tuple(sorted(SPECIAL_CATEGORY_TYPES))
 BATCH = 512
-CHUNK = 2000               # unique texts per task sent to a worker
-PARALLEL_MIN = 4000        # below this many unique texts, starting workers costs more than it saves
 
 
 _IBAN_HINT = re.compile(r"[A-Za-z]{2}\s?\d{2}")
@@ -34,7 +27,7 @@ _IBAN_HINT = re.compile(r"[A-Za-z]{2}\s?\d{2}")
 def needed_entities(text: str, language: str) -> list[str]:
     """Entities whose recognizers can fire on this text at all: a phone number needs seven digits,
     an e-mail an ``@``, and so on. Skipping the others is exact, not a heuristic."""
-    digits = sum(ch.isdigit() for ch in text)
+    digits = sum(map(str.isdigit, text))
     wanted = list(ALWAYS)
     if digits >= 7:
         wanted.append("PHONE_NUMBER")
@@ -178,27 +171,62 @@ def analyze_one(scanner: Scanner, text: str, language: str) -> list[Finding]:
     return resolve(text, scanner.analyzer.analyze(text=text, language=language))
 
 
+def _direct_recognizers(scanner: Scanner, lang: str, wanted: list[str]) -> list | None:
+    """The recognizers ``analyze()`` would run for these entities, when none of them reads the NLP
+    artifacts (ours do not; the spaCy one does and is left out); None when one might."""
+    key = (lang, tuple(wanted))
+    cache = scanner.direct
+    found = cache.get(key, False)
+    if found is False:
+        found = []
+        for r in scanner.analyzer.registry.get_recognizers(language=lang, entities=wanted, all_fields=False):
+            if r.name.startswith("spacy_ner"):
+                continue
+            if not type(r).__module__.startswith("o3_governance."):
+                found = None
+                break
+            found.append(r)
+        cache[key] = found
+    return found
+
+
 def analyze_batch(scanner: Scanner, texts: Sequence[str], languages: Sequence[str]) -> list[list[Finding]]:
-    """The fast path: spaCy once per batch and language, then the recognizers each text can trigger."""
+    """The fast path: spaCy once per batch and language, then the recognizers each text can trigger.
+
+    A text none of whose recognizers fires, and that the NER model need not read, has no findings:
+    ``analyze()`` would only tokenize it and enhance an empty list. Those texts never reach spaCy
+    or Presidio; the others go through ``analyze()`` with the artifacts computed in batches."""
     out: list[list[Finding] | None] = [None] * len(texts)
     by_lang: dict[str, list[int]] = {}
     for i, lang in enumerate(languages):
         by_lang.setdefault(lang, []).append(i)
     for lang, idxs in by_lang.items():
+        supported = set(scanner.entities[lang])
+        has_ner = lang in scanner.nlp_engine.ner_models
+        wanted_of: dict[int, list[str]] = {}
+        lower, upper = [], []
+        for i in idxs:
+            text = texts[i]
+            wanted = wanted_of[i] = [e for e in needed_entities(text, lang) if e in supported]
+            if has_ner and _may_hold_names(text):
+                upper.append(i)
+                continue
+            direct = _direct_recognizers(scanner, lang, wanted)
+            if direct is not None and not any(r.analyze(text, wanted, None) for r in direct):
+                out[i] = []
+            else:
+                lower.append(i)
+        if not lower and not upper:
+            continue
         nlp = scanner.nlp_engine.get_nlp(lang)
-        if "ner" in nlp.pipe_names:
-            lower = [i for i in idxs if not _may_hold_names(texts[i])]
-            upper = [i for i in idxs if _may_hold_names(texts[i])]
-        else:
-            lower, upper = [], idxs
+        if "ner" not in nlp.pipe_names:
+            lower, upper = [], sorted(lower + upper)
         artifacts = [(i, scanner.nlp_engine._doc_to_nlp_artifact(nlp.make_doc(texts[i]), lang)) for i in lower]
         artifacts += zip(upper, (art for _, art in scanner.nlp_engine.process_batch(
             [texts[i] for i in upper], lang, batch_size=BATCH)))
-        supported = set(scanner.entities[lang])
         for i, art in artifacts:
             text = texts[i]
-            wanted = [e for e in needed_entities(text, lang) if e in supported]
-            results = scanner.analyzer.analyze(text=text, language=lang, entities=wanted, nlp_artifacts=art)
+            results = scanner.analyzer.analyze(text=text, language=lang, entities=wanted_of[i], nlp_artifacts=art)
             out[i] = resolve(text, results)
     return out  # type: ignore[return-value]
 
@@ -236,63 +264,6 @@ def local_scanner(known_people: Iterable[str]) -> tuple[Scanner, LanguageDetecto
     return _LOCAL["scanner"], _LOCAL["langid"]
 
 
-def _people(known_people: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted({p.strip() for p in known_people if p and p.strip()}))
-
-
-def _ping() -> int:
-    return os.getpid()
-
-
-class WorkerPool:
-    """Worker processes that each build the engine once. Started early (``start_pool``), they load
-    spaCy while the caller is still reading the warehouse."""
-
-    def __init__(self, known_people: Iterable[str], workers: int):
-        self.people = _people(known_people)
-        self.workers = workers
-        # spawn, not fork: the caller holds DuckDB and Dagster threads that a fork would copy mid-flight.
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_worker_init, initargs=(self.people,))
-        self._warm = [self._pool.submit(_ping) for _ in range(workers)]  # one task each: all start now
-
-    def run(self, items: Sequence[tuple[str, str | None]]) -> list[tuple[str, list[Finding]]]:
-        chunks = [list(items[i:i + CHUNK]) for i in range(0, len(items), CHUNK)]
-        results: list[tuple[str, list[Finding]]] = []
-        for part in self._pool.map(_worker_run, chunks):
-            results.extend(part)
-        return results
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def start_pool(known_people: Iterable[str], workers: int, expected_items: int) -> WorkerPool | None:
-    """A pool when the work is big enough for two processes to pay off, else None."""
-    workers = max(1, min(workers, os.cpu_count() or 1))
-    if workers == 1 or expected_items < PARALLEL_MIN:
-        return None
-    return WorkerPool(known_people, workers)
-
-
-def scan_unique(items: Sequence[tuple[str, str | None]], known_people: Iterable[str],
-                workers: int = 2, pool: WorkerPool | None = None) -> tuple[list[tuple[str, list[Finding]]], int]:
-    """Detect and scan unique (text, prior) items; returns the results and the number of processes used.
-    ``pool``: workers already started by the caller (it closes them)."""
-    people = _people(known_people)
-    own = pool is None
-    if own:
-        pool = start_pool(people, workers, len(items))
-    if pool is None:
-        scanner, langid = local_scanner(people)
-        return detect_and_analyze(scanner, langid, items), 1
-    try:
-        return pool.run(items), pool.workers
-    except BrokenProcessPool:
-        # Workers could not start (e.g. a calling script without a ``__main__`` guard): scan here.
-        logging.getLogger(__name__).warning("scan workers unavailable; scanning in one process")
-        scanner, langid = local_scanner(people)
-        return detect_and_analyze(scanner, langid, items), 1
-    finally:
-        if own:
-            pool.close()
+# Worker processes, the pool and ``scan_unique`` live in ``pool``, which the caller can import without
+# loading spaCy or Presidio; re-exported here for callers of the earlier layout.
+from o3_governance.scanning.pool import WorkerPool, scan_unique, start_pool  # noqa: E402,F401

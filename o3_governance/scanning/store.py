@@ -206,10 +206,10 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
         summary.seconds = time.perf_counter() - t0
         return summary
 
-    from o3_governance.scanning import scan  # loads spaCy and Presidio: only when something is due
+    from o3_governance.scanning import pool as scan_pool  # light: spaCy and Presidio load where they run
 
     # Start the workers now: they load their engines while the rest is read and deduplicated.
-    pool = scan.start_pool(people, workers, len(due))
+    pool = scan_pool.start_pool(people, workers, len(due))
     try:
         return _scan_due(con, due, people, chash, summary, pool, t0)
     finally:
@@ -218,7 +218,7 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
 
 
 def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: float) -> ScanSummary:
-    from o3_governance.scanning.scan import scan_unique
+    from o3_governance.scanning.pool import scan_unique
 
     priors = _chat_priors(con)
     unique: dict[tuple[str, str | None], int] = {}
