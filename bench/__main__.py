@@ -1,18 +1,23 @@
-"""Runs every benchmark in turn: ``python -m bench`` (what ``make bench`` calls)."""
-import runpy
+"""Runs every benchmark in turn, each in its own process: ``python -m bench`` (what ``make bench`` calls).
+``python -m bench bench_ingest bench_scanning`` runs only those."""
+import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHES = ["bench_demo", "bench_parsing", "bench_ingest", "bench_scanning", "bench_reporting", "bench_rights", "bench_retention"]
+BENCHES = ["bench_demo", "bench_parsing", "bench_ingest", "bench_scanning", "bench_reporting", "bench_rights",
+           "bench_retention"]
 
 if __name__ == "__main__":
     only = sys.argv[1:]
+    failed = []
     for name in BENCHES:
         if only and name not in only:
             continue
-        if not (HERE / f"{name}.py").exists():
-            print(f"[{name}] missing", file=sys.stderr)
-            continue
         print(f"== {name} ==", flush=True)
-        runpy.run_module(f"bench.{name}", run_name="__main__")
+        # A process each: benchmarks set environment variables and load models of their own.
+        if subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=HERE.parent).returncode != 0:
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        sys.exit(1)
