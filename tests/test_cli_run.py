@@ -2,11 +2,8 @@
 from o3_governance import cli
 
 
-def test_run_seeds_demo_archives_and_prints_the_report_path(data_layout, tmp_path, monkeypatch, capsys):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
+def test_run_seeds_demo_archives_and_prints_the_report_path(data_layout, dagster_home, monkeypatch, capsys):
+    home = dagster_home
     monkeypatch.setenv("O3_AS_OF", "2026-11-24")
     assert cli.main(["run", "--seed-demo"]) == 0
     out = capsys.readouterr().out

@@ -1,9 +1,8 @@
 """Ingest end to end on small hand-written exports: registry, lake, warehouse, media, bad input."""
-import io
-import zipfile
 from datetime import datetime, timezone
 
 import pytest
+from conftest import zip_bytes
 
 from o3_governance import audit, ingest, lake, warehouse
 
@@ -28,14 +27,6 @@ def write(path, text_or_bytes):
     else:
         path.write_bytes(text_or_bytes)
     return path
-
-
-def zip_bytes(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def rows(con, sql, *params):

@@ -15,11 +15,8 @@ OLD = date(2020, 1, 1)
 
 
 @pytest.fixture
-def setup(data_layout, tmp_path, monkeypatch):
+def setup(data_layout, dagster_home, tmp_path, monkeypatch):
     monkeypatch.setenv("O3_AS_OF", "2026-06-01")
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    (tmp_path / "dagster_home").mkdir()
-    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     policy = write_policy(tmp_path / "policy.yaml", SIMPLE_POLICY + """
 legal_holds:
   - name: dispute

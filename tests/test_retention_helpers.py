@@ -3,12 +3,12 @@ straight into the warehouse with the DDL's columns, and policies written from te
 from __future__ import annotations
 
 import hashlib
-import io
 import textwrap
 import zipfile
 from datetime import date, datetime, time
 
 import pyarrow.parquet as pq
+from conftest import zip_bytes  # noqa: F401 - re-exported to the retention tests
 
 from o3_governance import warehouse
 
@@ -67,14 +67,6 @@ rules:
     retain_days: 730
     action: delete
 """
-
-
-def zip_bytes(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def _decoded_blobs(path):

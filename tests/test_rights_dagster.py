@@ -16,15 +16,6 @@ from test_rights_common import PHONE_SPELLINGS, SUBJECT_EMAIL, build_warehouse, 
 NEEDLES = ["Jan Peeters", "Peeters", SUBJECT_EMAIL, *PHONE_SPELLINGS[:6]]
 
 
-@pytest.fixture
-def dagster_home(tmp_path, monkeypatch) -> Path:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    return home
-
-
 def _no_identifiers_under(folder: Path) -> list[str]:
     hits = []
     for path in folder.rglob("*"):
