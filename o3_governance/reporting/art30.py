@@ -188,10 +188,9 @@ def record_rows(record: dict[str, Any]) -> list[dict[str, str]]:
         add("controller", k, v)
     for k, v in (record.get("activity") or {}).items():
         add("activity", k, v)
-    for i, p in enumerate(record["purposes"], 1):
-        add("purpose", i, p)
-    for i, p in enumerate(record["legal_bases"], 1):
-        add("legal_basis", i, p)
+    for section, key in (("purpose", "purposes"), ("legal_basis", "legal_bases")):
+        for i, item in enumerate(record[key], 1):
+            add(section, i, item)
     for c in record["data_subject_categories"]:
         add("data_subject_category", c["category"], "")
     obs = record["data_subjects_observed"]
@@ -203,12 +202,10 @@ def record_rows(record: dict[str, Any]) -> list[dict[str, str]]:
             detail = (detail + "; " if detail else "") + f"{c['messages_concerned']} messages concerned"
         add("personal_data_category", c["category"], c["observed_count"], f"{c['description']}" + (f" ({detail})" if detail else ""),
             c["source"])
-    for i, r in enumerate(record["recipients"], 1):
-        add("recipient", i, r)
-    for i, r in enumerate(record["processors"], 1):
-        add("processor", i, r)
-    for i, r in enumerate(record["third_country_transfers"], 1):
-        add("third_country_transfer", i, r)
+    for section, key in (("recipient", "recipients"), ("processor", "processors"),
+                         ("third_country_transfer", "third_country_transfers")):
+        for i, item in enumerate(record[key], 1):
+            add(section, i, item)
     for r in record["retention_periods"]:
         add("retention_period", f"{r['store']}: {r['rule']}", r["retain_days"],
             f"{r['applies_to']}; {r['envisaged_time_limit']}" + (f"; {r['why']}" if r.get("why") else ""), r["source"])
