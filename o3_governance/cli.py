@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from o3_governance import ingest_cli
+from o3_governance import ingest_cli, settings
 from o3_governance.parsing import cli as parsing_cli
 from o3_governance.reporting import cli as reporting_cli
 from o3_governance.retention import cli as retention_cli
@@ -26,12 +27,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        settings.load()  # every bad environment value is refused before anything runs
         return int(args.handler(args) or 0)
+    except settings.SettingsError as exc:
+        print(f"o3-governance {args.command}: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `o3-governance deletion-list | head -1`: the reader left; end quietly like other Unix tools.
+        _silence_stdout()
+        return 0
     except Exception as exc:  # one line, no traceback, no content: exception texts here are our own
         print(f"o3-governance {args.command}: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Where things live and what "today" is: the contract's environment variables, read in one place."""
+"""Where things live and what "today" is (values from :mod:`o3_governance.settings`)."""
 from __future__ import annotations
 
 import os
@@ -7,9 +7,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_POLICY_FILE = PACKAGE_DIR / "policy" / "default_policy.yaml"
+from o3_governance import settings
+from o3_governance.settings import DEFAULT_POLICY_FILE, PACKAGE_DIR, PROJECT_ROOT  # noqa: F401
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
@@ -68,7 +67,7 @@ class DataLayout:
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("O3_DATA_DIR") or (Path.cwd() / "data")).resolve()
+    return settings.load().data_dir
 
 
 def layout() -> DataLayout:
@@ -76,35 +75,27 @@ def layout() -> DataLayout:
 
 
 def policy_file() -> Path:
-    value = os.environ.get("O3_POLICY_FILE")
-    return Path(value).resolve() if value else DEFAULT_POLICY_FILE
+    return settings.load().policy_file
 
 
 def as_of() -> date:
-    """O3_AS_OF stands in for today (audits, tests); otherwise today's date in Brussels."""
-    value = os.environ.get("O3_AS_OF")
-    if value:
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValueError(f"O3_AS_OF must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
-    return datetime.now(BRUSSELS).date()
+    """O3_AS_OF stands in for today in retention decisions (audits, tests); otherwise today in Brussels."""
+    return settings.load().as_of or datetime.now(BRUSSELS).date()
 
 
 def raw_retention_days() -> int:
     """How long raw archives are kept after ingest; 0 (default) removes them once ingested."""
-    return int(os.environ.get("O3_RAW_RETENTION_DAYS", "0"))
+    return settings.load().raw_retention_days
 
 
 def quarantine_retention_days() -> int:
     """How long a quarantined file is kept for someone to look at before it is removed (default 30)."""
-    return int(os.environ.get("O3_QUARANTINE_RETENTION_DAYS", "30"))
+    return settings.load().quarantine_retention_days
 
 
 def dagster_home() -> Path:
     """DAGSTER_HOME, defaulting to the checkout's ``dagster_home/`` (and exported so Dagster sees it)."""
-    value = os.environ.get("DAGSTER_HOME")
-    home = Path(value).resolve() if value else PROJECT_ROOT / "dagster_home"
+    home = settings.load().dagster_home
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
     return home

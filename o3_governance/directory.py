@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from o3_governance import settings
 from o3_governance.phones import normalize_phone
 
 
@@ -23,8 +24,7 @@ class DirectoryEntry:
 
 
 def directory_file() -> Path | None:
-    value = os.environ.get("O3_DIRECTORY_FILE")
-    return Path(value) if value else None
+    return settings.load().directory_file
 
 
 def load_directory(path: Path | None = None) -> list[DirectoryEntry]:

@@ -12,6 +12,8 @@ from typing import Iterator
 
 import duckdb
 
+from o3_governance import settings
+
 ARCHIVES_DDL = """
 CREATE TABLE IF NOT EXISTS archives (
     archive_id      VARCHAR PRIMARY KEY,
@@ -66,7 +68,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
                                                                   "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
     # Bounded memory: big archives spill to a temp folder inside the data folder instead of growing RSS.
-    con.execute(f"SET memory_limit = '{os.environ.get('O3_DUCKDB_MEMORY', '512MB')}'")
+    con.execute(f"SET memory_limit = '{settings.load().duckdb_memory}'")
     if not read_only:
         spill = path.parent / "tmp" / "duckdb"
         spill.mkdir(parents=True, exist_ok=True)

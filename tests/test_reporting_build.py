@@ -14,7 +14,7 @@ from o3_governance.reporting import charts, history, leakcheck
 from o3_governance.reporting.build import build_report, write_index
 from o3_governance.reporting.data import chat_label, safe_reason
 
-from test_reporting_support import AS_OF, CHATS, PLANTED, all_report_text, chat_id, seed, write_policy
+from test_reporting_support import NOW, AS_OF, CHATS, PLANTED, all_report_text, chat_id, seed, write_policy
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def _text(html: str) -> str:
 
 def test_report_folder_has_every_file_and_a_manifest(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy)
+    result = build_report(layout, AS_OF, policy, now=NOW)
     assert result.folder == layout.reports / "2026-11-24"
     names = sorted(p.name for p in result.folder.iterdir())
     assert names == sorted(["report.html", "deletion_list.csv", "findings_summary.csv", "archive_registry.csv",
@@ -48,7 +48,7 @@ def test_report_folder_has_every_file_and_a_manifest(seeded):
 
 def test_no_planted_identifier_or_message_text_in_any_report_file(seeded):
     layout, policy = seeded
-    build_report(layout, AS_OF, policy)
+    build_report(layout, AS_OF, policy, now=NOW)
     texts = all_report_text(layout.reports)
     assert "index.html" in texts and "2026-11-24/report.html" in texts
     leaks = [(name, s) for name, t in texts.items() for s in PLANTED if s.lower() in t.lower()]
@@ -60,7 +60,7 @@ def test_no_planted_identifier_or_message_text_in_any_report_file(seeded):
 
 def test_leak_guard_notices_a_name_in_a_report(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy)
+    result = build_report(layout, AS_OF, policy, now=NOW)
     (result.folder / "summary.json").write_text('{"note": "forwarded by Marie Dubois"}')
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         scan = leakcheck.scan_folder(con, result.folder)
@@ -69,7 +69,7 @@ def test_leak_guard_notices_a_name_in_a_report(seeded):
 
 def test_report_sections_show_the_counts(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy)
+    result = build_report(layout, AS_OF, policy, now=NOW)
     html = result.html.read_text(encoding="utf-8")
     text = _text(html)
     # archives with reasons (the quoted part of a reason is masked)
@@ -98,7 +98,7 @@ def test_report_sections_show_the_counts(seeded):
 
 def test_counts_match_the_warehouse(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy)
+    result = build_report(layout, AS_OF, policy, now=NOW)
     c = result.counts
     assert c["messages"] == 120 and c["chats"] == 3 and c["findings"] == 180
     assert c["archives_quarantined"] == 1 and c["archives_duplicate"] == 1
@@ -133,7 +133,7 @@ def test_due_by_month_covers_twelve_months_and_skips_held(seeded):
 
 def test_csv_extracts(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy)
+    result = build_report(layout, AS_OF, policy, now=NOW)
     deletion = _csv(result.folder / "deletion_list.csv")
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         expected = {r[0] for r in con.execute("SELECT message_id FROM deletion_list").fetchall()}
@@ -159,7 +159,7 @@ def test_csv_extracts(seeded):
 
 def test_report_without_the_other_domains_tables_says_not_available(data_layout, tmp_path):
     seed(data_layout, full=False)
-    result = build_report(data_layout, AS_OF, write_policy(tmp_path))
+    result = build_report(data_layout, AS_OF, write_policy(tmp_path), now=NOW)
     text = _text(result.html.read_text(encoding="utf-8"))
     assert "not available: no findings table yet" in text
     assert "not available: no retention table yet" in text
@@ -173,7 +173,7 @@ def test_report_without_the_other_domains_tables_says_not_available(data_layout,
 
 
 def test_report_on_an_empty_warehouse_and_a_missing_policy(data_layout, tmp_path):
-    result = build_report(data_layout, AS_OF, tmp_path / "no-such-policy.yaml")
+    result = build_report(data_layout, AS_OF, tmp_path / "no-such-policy.yaml", now=NOW)
     text = _text(result.html.read_text(encoding="utf-8"))
     assert "cannot be read (FileNotFoundError)" in text
     assert "0 messages in 0 chats" in text
@@ -182,10 +182,10 @@ def test_report_on_an_empty_warehouse_and_a_missing_policy(data_layout, tmp_path
 
 def test_a_second_run_the_same_day_replaces_the_report(seeded):
     layout, policy = seeded
-    first = build_report(layout, AS_OF, policy)
+    first = build_report(layout, AS_OF, policy, now=NOW)
     with warehouse.open_warehouse(layout.warehouse) as con:
         con.execute("DELETE FROM messages WHERE chat_id = ?", [chat_id(CHATS[2])])
-    second = build_report(layout, AS_OF, policy)
+    second = build_report(layout, AS_OF, policy, now=NOW)
     assert first.folder == second.folder
     assert second.counts["messages"] == 80
     assert [p.name for p in layout.reports.iterdir() if p.is_dir()] == ["2026-11-24"]
@@ -194,7 +194,7 @@ def test_a_second_run_the_same_day_replaces_the_report(seeded):
 
 def test_manifest_verification_detects_changed_missing_and_extra_files(seeded):
     layout, policy = seeded
-    folder = build_report(layout, AS_OF, policy).folder
+    folder = build_report(layout, AS_OF, policy, now=NOW).folder
     (folder / "deletion_list.csv").write_text("message_id\n")
     (folder / "findings_summary.csv").unlink()
     (folder / "extra.txt").write_text("x")
@@ -207,8 +207,8 @@ def test_manifest_verification_detects_changed_missing_and_extra_files(seeded):
 
 def test_index_lists_every_dated_report_newest_first_with_its_verification(seeded):
     layout, policy = seeded
-    build_report(layout, AS_OF - timedelta(days=1), policy)
-    build_report(layout, AS_OF, policy)
+    build_report(layout, AS_OF - timedelta(days=1), policy, now=NOW)
+    build_report(layout, AS_OF, policy, now=NOW)
     index = (layout.reports / "index.html").read_text(encoding="utf-8")
     assert index.index("2026-11-24") < index.index("2026-11-23")
     assert 'href="2026-11-23/report.html"' in index and 'href="2026-11-24/deletion_list.csv"' in index
@@ -230,11 +230,11 @@ def test_report_retention_prunes_old_dated_folders(seeded, monkeypatch):
     not_a_report = layout.reports / "screenshots"
     not_a_report.mkdir()
     monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", "60")
-    result = build_report(layout, AS_OF, policy)
+    result = build_report(layout, AS_OF, policy, now=NOW)
     assert result.pruned == ["2025-11-01"]
     assert not old.exists() and kept.exists() and not_a_report.exists()
     monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", "365")
-    assert build_report(layout, AS_OF, policy).pruned == []
+    assert build_report(layout, AS_OF, policy, now=NOW).pruned == []
     assert kept.exists()
 
 
@@ -243,12 +243,12 @@ def test_report_retention_setting_must_be_whole_nonnegative_days(seeded, monkeyp
     layout, policy = seeded
     monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", value)
     with pytest.raises(ValueError, match="O3_REPORT_RETENTION_DAYS"):
-        build_report(layout, AS_OF, policy)
+        build_report(layout, AS_OF, policy, now=NOW)
 
 
 def test_report_writes_an_audit_event_with_counts_only(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy, run_id="run-1")
+    result = build_report(layout, AS_OF, policy, run_id="run-1", now=NOW)
     from o3_governance import audit
 
     with warehouse.open_warehouse(layout.warehouse) as con:
@@ -289,7 +289,7 @@ def test_restricted_messages_are_left_out_of_the_counts(seeded):
         con.execute("CREATE VIEW restricted_message_ids AS SELECT message_id FROM restricted_messages")
         hidden_findings = con.execute("SELECT count(*) FROM findings WHERE message_id IN "
                                       "(SELECT message_id FROM restricted_messages)").fetchone()[0]
-    result = build_report(layout, AS_OF, policy)
+    result = build_report(layout, AS_OF, policy, now=NOW)
     assert result.counts["messages"] == 114
     assert result.counts["findings"] == 180 - hidden_findings and hidden_findings > 0
     text = _text(result.html.read_text(encoding="utf-8"))
@@ -304,7 +304,7 @@ def test_deletion_list_csv_cells_cannot_become_formulas(data_layout, tmp_path):
         con.execute("CREATE TABLE deletion_list (message_id VARCHAR, rule VARCHAR, action VARCHAR, retain_until DATE)")
         con.execute("INSERT INTO deletion_list VALUES ('a1', '=HYPERLINK(\"x\")', 'delete', DATE '2026-01-02'), "
                     "('b2', 'default', '@delete', DATE '2026-01-01')")
-    folder = build_report(data_layout, AS_OF, write_policy(tmp_path)).folder
+    folder = build_report(data_layout, AS_OF, write_policy(tmp_path), now=NOW).folder
     rows = _csv(folder / "deletion_list.csv")
     assert rows == [{"message_id": "b2", "rule": "default", "action": "'@delete", "retain_until": "2026-01-01"},
                     {"message_id": "a1", "rule": "'=HYPERLINK(\"x\")", "action": "delete", "retain_until": "2026-01-02"}]
@@ -318,7 +318,7 @@ def test_verify_reports_command(seeded, capsys):
     layout, policy = seeded
     args = argparse.Namespace(reports_dir=None)
     assert cmd_verify(args) == 0 and "no report found" in capsys.readouterr().out
-    folder = build_report(layout, AS_OF, policy).folder
+    folder = build_report(layout, AS_OF, policy, now=NOW).folder
     assert cmd_verify(args) == 0 and "2026-11-24: ok" in capsys.readouterr().out
     (folder / "summary.json").write_text("{}")
     assert cmd_verify(args) == 1

@@ -10,7 +10,7 @@ from o3_governance import warehouse
 from o3_governance.reporting import leakcheck
 from o3_governance.reporting.build import build_report
 
-from test_reporting_support import AS_OF, all_report_text
+from test_reporting_support import NOW, AS_OF, all_report_text
 from test_reporting_support import demo_night as build_demo_night
 
 demo = pytest.importorskip("o3_governance.demo", reason="demo generator not importable")
@@ -29,7 +29,7 @@ def demo_night(tmp_path_factory):
         bodies = [r[0] for r in con.execute("SELECT DISTINCT body FROM messages WHERE message_type = 'text'").fetchall()]
         chats = [r[0] for r in con.execute("SELECT DISTINCT chat_name FROM messages").fetchall()]
         authors = [r[0] for r in con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL").fetchall()]
-    result = build_report(layout, AS_OF)
+    result = build_report(layout, AS_OF, now=NOW)
     return layout, result, placed, bodies, chats, authors, names
 
 

@@ -4,14 +4,14 @@ reads their column names (not guesses) and still shows no person: the approver's
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from o3_governance import warehouse
 from o3_governance.reporting.build import build_report
 
-from test_reporting_support import all_report_text, demo_night
+from test_reporting_support import NOW, all_report_text, demo_night
 
 demo = pytest.importorskip("o3_governance.demo", reason="demo generator not importable")
 decide = pytest.importorskip("o3_governance.retention.decide", reason="retention engine not importable")
@@ -43,7 +43,7 @@ def night(tmp_path_factory):
                     [datetime(2026, 10, 10, tzinfo=timezone.utc), datetime(2026, 11, 20, tzinfo=timezone.utc)])
         list_id, items = con.execute("SELECT list_id, item_count FROM deletion_lists "
                                      "WHERE status = 'awaiting_approval'").fetchone()
-    before = build_report(layout, AS_OF)
+    before = build_report(layout, AS_OF, now=NOW)
     return layout, list_id, items, before, before.html.read_text(encoding="utf-8"), policy
 
 
@@ -52,7 +52,7 @@ def disposed(night):
     """The same night after the DPO approved the list and the retention engine carried it out."""
     layout, list_id, items, _, _, policy = night
     dispose.apply_deletion_list(list_id, APPROVER, layout=layout, policy=policy, as_of=AS_OF)
-    return layout, list_id, items, build_report(layout, AS_OF)
+    return layout, list_id, items, build_report(layout, AS_OF, now=NOW)
 
 
 def test_retention_picture_from_the_retention_engine(night):
@@ -67,6 +67,17 @@ def test_retention_picture_from_the_retention_engine(night):
     assert before.counts["deletion_lists_awaiting_approval"] == 1
     shown = f"{items:,}".replace(",", " ")
     assert re.search(rf"{list_id} \S+ 0 {shown} awaiting_approval", text)   # listed today: 0 days old
+
+
+def test_a_list_age_is_never_negative(night):
+    """A report made with a clock earlier than the list (an audit re-run, a machine with a wrong
+    clock) shows the list as 0 days old, not -3."""
+    layout, list_id, items, *_ = night
+    result = build_report(layout, AS_OF - timedelta(days=10), now=NOW - timedelta(days=3))
+    text = _text(result.html.read_text(encoding="utf-8"))
+    shown = f"{items:,}".replace(",", " ")
+    assert re.search(rf"{list_id} \S+ 0 {shown} awaiting_approval", text)
+    assert not re.search(rf"{list_id} \S+ -\d+ ", text)
 
 
 def test_certificate_and_list_register_after_disposal(disposed):
@@ -108,3 +119,4 @@ def test_no_person_in_any_report_file_including_the_approver(disposed):
     everything = "\n".join(texts.values()).lower()
     assert [s for s in demo.PLANTED.strings() if s.lower() in everything] == []
     assert [c.chat_name for c in demo.CHATS if c.chat_name.lower() in everything] == []
+

@@ -9,7 +9,7 @@ import pytest
 from o3_governance.reporting import screenshot
 from o3_governance.reporting.build import build_report
 
-from test_reporting_support import AS_OF, demo_night, seed, write_policy
+from test_reporting_support import NOW, AS_OF, demo_night, seed, write_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_chromium = pytest.mark.skipif(not Path(screenshot.CHROMIUM).exists(),
@@ -19,7 +19,7 @@ needs_chromium = pytest.mark.skipif(not Path(screenshot.CHROMIUM).exists(),
 @needs_chromium
 def test_report_renders_in_headless_chromium(data_layout, tmp_path):
     seed(data_layout)
-    html = build_report(data_layout, AS_OF, write_policy(tmp_path)).html
+    html = build_report(data_layout, AS_OF, write_policy(tmp_path), now=NOW).html
     png = screenshot.take(html, tmp_path / "report.png")
     info = screenshot.inspect_png(png)
     assert (info.width, info.height) == (1280, 4000)
@@ -32,7 +32,7 @@ def test_script_screenshots_the_demo_nights_report(data_layout, tmp_path):
     """What `make` would run after the demo night: the script finds the newest report itself."""
     pytest.importorskip("o3_governance.demo", reason="demo generator not importable")
     demo_night(data_layout)
-    build_report(data_layout, AS_OF)
+    build_report(data_layout, AS_OF, now=NOW)
     proc = subprocess.run([str(ROOT / "tools" / "screenshot_report.sh")], capture_output=True, text=True, timeout=180,
                           env={"PATH": "/usr/bin:/bin", "O3_DATA_DIR": str(data_layout.root),
                                "PYTHON": str(ROOT / ".venv" / "bin" / "python")})

@@ -14,7 +14,7 @@ from o3_governance.reporting import server
 from o3_governance.reporting.build import build_report
 from o3_governance.reporting.cli import cmd_serve
 
-from test_reporting_support import AS_OF, seed, write_policy
+from test_reporting_support import NOW, AS_OF, seed, write_policy
 
 TOKEN = "s3cret-token-for-tests-0123456789"
 DAY = AS_OF.isoformat()
@@ -34,7 +34,7 @@ def live(tmp_path_factory):
     root = tmp_path_factory.mktemp("srv")
     layout = DataLayout(root / "data").ensure()
     seed(layout)
-    build_report(layout, AS_OF, write_policy(root))
+    build_report(layout, AS_OF, write_policy(root), now=NOW)
     (layout.reports / "secret.txt").write_text("not a report")          # beside the dated folders
     (layout.reports / DAY / "stray.csv").write_text("not in the manifest")
     certs = layout.reports / "certificates"

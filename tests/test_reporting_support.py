@@ -10,6 +10,7 @@ from o3_governance import audit, warehouse
 from o3_governance.config import DataLayout
 
 AS_OF = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 2, 30, tzinfo=timezone.utc)   # the night of AS_OF: every clock in these tests
 
 CHATS = ["WhatsApp Chat with Jan Peeters", "Client Bruxelles", "Werf Gent Kouter"]
 AUTHORS = [("Jan Peeters", "+32471556677"), ("Marie Dubois", "+32485123456"), ("Pieter Claes", None)]
@@ -183,5 +184,5 @@ def demo_night(layout: DataLayout, seed_value: int = 7) -> int:
             return placed
         from o3_governance.config import DEFAULT_POLICY_FILE
 
-        decide.compute(con, load_policy(DEFAULT_POLICY_FILE), AS_OF)
+        decide.compute(con, load_policy(DEFAULT_POLICY_FILE), AS_OF, now=NOW)
     return placed

@@ -6,6 +6,7 @@ import os
 
 import dagster as dg
 
+from o3_governance import settings
 from o3_governance import config, warehouse
 from o3_governance.reporting import history, leakcheck, server
 from o3_governance.reporting.build import build_report
@@ -16,7 +17,7 @@ UPSTREAM = ["archives", "messages", "findings", "retention", "deletion_list"]
 
 def download_url(report_date: str, name: str = "report.html") -> str:
     """Where ``o3-governance serve-reports`` serves it (token not included: it never goes in metadata)."""
-    host = os.environ.get("O3_REPORTS_PUBLIC_URL", "").rstrip("/") or f"http://{server.DEFAULT_HOST}:{server.DEFAULT_PORT}"
+    host = settings.load().reports_public_url or f"http://{server.DEFAULT_HOST}:{server.DEFAULT_PORT}"
     return f"{host}/reports/{report_date}/{name}"
 
 

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
+from o3_governance import settings
 from o3_governance.defs.jobs import WAREHOUSE_WRITE_TAGS
 
 from o3_governance import audit, config, purge, warehouse
@@ -21,11 +22,7 @@ DEFAULT_APPROVAL_WARN_DAYS = 7
 
 
 def approval_warn_days() -> int:
-    value = os.environ.get("O3_APPROVAL_WARN_DAYS", "")
-    try:
-        return int(value) if value.strip() else DEFAULT_APPROVAL_WARN_DAYS
-    except ValueError:
-        raise ValueError("O3_APPROVAL_WARN_DAYS must be a whole number of days") from None
+    return settings.load().approval_warn_days
 
 
 def _load_policy():

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from o3_governance import settings
 from o3_governance import audit, config, warehouse
 from o3_governance.scanning import store
 from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
@@ -78,9 +79,7 @@ def findings(context: dg.AssetExecutionContext):
 
 
 def _staff_directory():
-    import os
-
-    return os.environ.get("O3_DIRECTORY_FILE") or None
+    return settings.load().directory_file
 
 
 defs = dg.Definitions(assets=[findings])

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from o3_governance import settings
 from o3_governance import warehouse
 from o3_governance.config import raw_retention_days
 from o3_governance.reporting import policyview
@@ -61,14 +62,7 @@ def load_activity(path: Path | None = None) -> dict[str, Any]:
 
 
 def report_retention_days() -> int:
-    value = os.environ.get("O3_REPORT_RETENTION_DAYS", "365").strip()
-    try:
-        days = int(value)
-    except ValueError:
-        raise ValueError("O3_REPORT_RETENTION_DAYS must be a whole number of days") from None
-    if days < 0:
-        raise ValueError("O3_REPORT_RETENTION_DAYS must not be negative")
-    return days
+    return settings.load().report_retention_days
 
 
 def _observed(con) -> dict[str, Any]:

@@ -108,11 +108,12 @@ def summary_markdown(d: ReportData, counts: dict[str, int], folder: Path) -> str
 
 def build_report(layout: config.DataLayout | None = None, as_of: date | None = None,
                  policy_path: Path | None = None, *, run_id: str | None = None,
-                 activity_file: Path | None = None, keep_days: int | None = None) -> ReportResult:
+                 activity_file: Path | None = None, keep_days: int | None = None,
+                 now: datetime | None = None) -> ReportResult:
     layout = (layout or config.layout()).ensure()
     as_of = as_of or config.as_of()
     keep_days = art30.report_retention_days() if keep_days is None else keep_days
-    generated_at = datetime.now(config.BRUSSELS).replace(microsecond=0)
+    generated_at = (now or datetime.now(config.BRUSSELS)).astimezone(config.BRUSSELS).replace(microsecond=0)
     policy = policyview.load(Path(policy_path) if policy_path else config.policy_file())
     activity = art30.load_activity(activity_file)
     reports = layout.reports

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from o3_governance import settings
 from o3_governance import audit, warehouse
 from o3_governance.reporting import policyview
 
@@ -375,14 +376,13 @@ def copy_deletion_list(con, path, header: list[str]) -> int:
 
 def approval_warn_days() -> int:
     """Same setting as the retention domain's check: a list waiting longer than this is flagged."""
-    value = os.environ.get("O3_APPROVAL_WARN_DAYS", "").strip()
-    try:
-        return int(value) if value else 7
-    except ValueError:
-        return 7
+    return settings.load().approval_warn_days
 
 
-def deletion_lists_section(con, as_of: date) -> Section:
+def deletion_lists_section(con, as_of: date, today: date | None = None) -> Section:
+    """``today`` is the clock's date when the report is made: a list's age is how long it has waited
+    in the world, never negative (a report for a past as-of date can see lists made later)."""
+    today = today or as_of
     current = con.execute("SELECT count(*) FROM deletion_list").fetchone()[0] if _has(con, "deletion_list", "message_id") else None
     if current is None and not warehouse.table_exists(con, "deletion_lists"):
         return _not_available("no deletion list yet (retention has not run)")
@@ -414,7 +414,7 @@ def deletion_lists_section(con, as_of: date) -> Section:
                         "messages": r.get(count_col) if count_col else None,
                         "approved_at": _iso(r.get(approved_col)) if approved_col else "",
                         "executed_at": _iso(r.get(executed_col)) if executed_col else "",
-                        "age_days": (as_of - created).days if created else None}
+                        "age_days": max(0, (today - created).days) if created else None}
                 lists.append(item)
                 if status_col and item["status"].lower() in AWAITING_STATUSES:
                     awaiting.append(item)
@@ -573,5 +573,5 @@ def collect(con: duckdb.DuckDBPyConnection, as_of: date, policy: policyview.Poli
         as_of=as_of, generated_at=generated_at, policy=policy,
         archives=archives_section(con), messages=messages_section(con), findings=findings_section(con),
         special=special_section(con), retention=retention_section(con, as_of, policy),
-        deletion_lists=deletion_lists_section(con, as_of), deletions=deletions_section(con),
+        deletion_lists=deletion_lists_section(con, as_of, generated_at.date()), deletions=deletions_section(con),
         dsr=dsr_section(con, as_of), audit=audit_section(con))

@@ -18,6 +18,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from o3_governance import settings
+
 CHROMIUM = "/usr/bin/chromium"
 WIDTH, HEIGHT = 1280, 4000
 
@@ -29,7 +31,7 @@ REQUIRED_COLOURS = ("blue",)
 
 
 def find_chromium() -> str | None:
-    for candidate in (os.environ.get("O3_CHROMIUM"), CHROMIUM, shutil.which("chromium"),
+    for candidate in (settings.load().chromium, CHROMIUM, shutil.which("chromium"),
                       shutil.which("chromium-browser")):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from o3_governance import settings
 from o3_governance.reporting import history
 
 TOKEN_ENV = "O3_REPORTS_TOKEN"
@@ -52,7 +53,7 @@ class TokenError(ValueError):
 
 
 def token_from_env() -> str:
-    token = os.environ.get(TOKEN_ENV, "").strip()
+    token = settings.load().reports_token or ""
     if not token:
         raise TokenError(f"{TOKEN_ENV} is not set: the report server needs a token")
     if len(token) < MIN_TOKEN_LENGTH:

@@ -357,13 +357,13 @@ def _table_exists(con, name: str) -> bool:
 
 
 def run(layout, *, policy: Policy | None = None, as_of: date | None = None,
-        run_id: str | None = None) -> RetentionSummary:
+        run_id: str | None = None, now: datetime | None = None) -> RetentionSummary:
     """The nightly step: load the policy (a refused policy raises before anything is written)."""
     from o3_governance.retention.policy import as_of_date, load_policy
 
     policy = policy or load_policy()
     as_of = as_of or as_of_date(policy)
     with warehouse.open_warehouse(layout.warehouse) as con:
-        summary = compute(con, policy, as_of, run_id=run_id)
+        summary = compute(con, policy, as_of, run_id=run_id, now=now)
         con.execute("CHECKPOINT")
     return summary

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from o3_governance import settings
 from o3_governance import config
 
 ACTIONS = {"delete": "delete", "anonymise": "anonymise", "anonymize": "anonymise"}
@@ -347,8 +348,9 @@ def normalize_name(text: str) -> str:
 
 def as_of_date(policy: Policy | None = None, now: datetime | None = None) -> date:
     """O3_AS_OF, or today in the policy's time zone (Brussels by default) at ``now`` (default: now)."""
-    if os.environ.get("O3_AS_OF"):
-        return config.as_of()
+    fixed = settings.load().as_of
+    if fixed:
+        return fixed
     tz = policy.tz if policy is not None else config.BRUSSELS
     now = now or datetime.now(timezone.utc)
     if now.tzinfo is None:

@@ -7,19 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from o3_governance import settings
+
 DEFAULT_RUN_HISTORY_DAYS = 90
 FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
 
 def run_history_days() -> int:
-    value = os.environ.get("O3_RUN_HISTORY_DAYS", str(DEFAULT_RUN_HISTORY_DAYS)).strip()
-    try:
-        days = int(value)
-    except ValueError as exc:
-        raise ValueError("O3_RUN_HISTORY_DAYS must be a whole number of days") from exc
-    if days < 1:
-        raise ValueError("O3_RUN_HISTORY_DAYS must be at least 1")
-    return days
+    return settings.load().run_history_days
 
 
 def purge_run_history(instance: DagsterInstance, older_than_days: int, *, now: datetime | None = None,

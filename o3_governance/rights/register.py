@@ -33,6 +33,7 @@ from typing import Any
 
 import duckdb
 
+from o3_governance import settings
 from o3_governance import audit
 from o3_governance.config import DataLayout
 
@@ -121,7 +122,7 @@ class RequestError(ValueError):
 
 def secret_key(layout: DataLayout) -> bytes:
     """``O3_SUBJECT_KEY`` (any string) or a random key kept in ``<data>/.secret/subject_key`` (0600)."""
-    env = os.environ.get("O3_SUBJECT_KEY")
+    env = settings.load().subject_key
     if env:
         return env.encode("utf-8")
     folder = layout.root / ".secret"

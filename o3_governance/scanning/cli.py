@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+from o3_governance import settings
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("scan", help="find personal and special-category data in messages not yet scanned")
@@ -27,7 +29,7 @@ def _scan(args) -> int:
 
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
-    staff = args.staff_directory or os.environ.get("O3_DIRECTORY_FILE") or None
+    staff = args.staff_directory or settings.load().directory_file
     with warehouse.open_warehouse(config.layout().warehouse) as con:
         s = scan_warehouse(con, staff_directory=staff, workers=args.workers)
     print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,

@@ -1,0 +1,158 @@
+"""The one reader of the environment: every ``O3_*`` variable (and ``DAGSTER_HOME``) is read and
+validated here, once, and a bad value is refused with one line naming the variable and the value.
+
+Core code receives a :class:`Settings` (or the single values it needs) as parameters; only the entry
+points (CLI, Dagster resources) call :func:`load`."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, fields
+from datetime import date
+from pathlib import Path
+from typing import Mapping
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+DEFAULT_POLICY_FILE = PACKAGE_DIR / "policy" / "default_policy.yaml"
+
+
+class SettingsError(ValueError):
+    """A refused environment value: the message is one line naming the variable and the value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    policy_file: Path
+    as_of: date | None                      # O3_AS_OF: stands in for today in retention decisions only
+    dagster_home: Path
+    raw_retention_days: int = 0
+    quarantine_retention_days: int = 30
+    report_retention_days: int = 365
+    approval_warn_days: int = 7
+    run_history_days: int = 90
+    duckdb_memory: str = "512MB"
+    directory_file: Path | None = None
+    subject_key: str | None = None
+    reports_token: str | None = None
+    reports_public_url: str = ""
+    chromium: str | None = None
+    # How long a command waits for the warehouse writer lock before it gives up with one line.
+    lock_wait_seconds: float = 600.0
+    read_wait_seconds: float = 60.0
+    # Bounded work: a body longer than scan_window_chars is scanned in windows (head and tail);
+    # a body or line longer than max_body_chars quarantines its archive.
+    scan_window_chars: int = 100_000
+    max_body_chars: int = 5_000_000
+    scan_seconds_per_night: float = 3_600.0
+    max_archive_bytes: int = 2 * 1024 ** 3       # total bytes extracted from one archive
+    max_night_bytes: int = 20 * 1024 ** 3        # total bytes extracted in one night
+
+
+# variable -> (field, parser)
+def _int(minimum: int):
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r} is refused: it must be a whole number") from None
+        if value < minimum:
+            raise SettingsError(f"{name}={raw!r} is refused: it must be at least {minimum}")
+        return value
+    return parse
+
+
+def _seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is refused: it must be a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise SettingsError(f"{name}={raw!r} is refused: it must be a number of seconds, 0 or more")
+    return value
+
+
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def _memory(name: str, raw: str) -> str:
+    if not _MEMORY.match(raw):
+        raise SettingsError(f"{name}={raw!r} is refused: it must be a size such as 512MB or 2GB")
+    return raw.strip()
+
+
+def _date(name: str, raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is refused: it must be an ISO date (YYYY-MM-DD)") from None
+
+
+def _text(name: str, raw: str) -> str:
+    if any(ord(c) < 32 for c in raw):
+        raise SettingsError(f"{name} is refused: it holds a control character")
+    return raw.strip()
+
+
+def _url(name: str, raw: str) -> str:
+    value = _text(name, raw).rstrip("/")
+    if value and not re.match(r"^https?://[^\s/]+", value):
+        raise SettingsError(f"{name}={raw!r} is refused: it must be an http(s) address")
+    return value
+
+
+_VARIABLES = {
+    "O3_AS_OF": ("as_of", _date),
+    "O3_RAW_RETENTION_DAYS": ("raw_retention_days", _int(0)),
+    "O3_QUARANTINE_RETENTION_DAYS": ("quarantine_retention_days", _int(0)),
+    "O3_REPORT_RETENTION_DAYS": ("report_retention_days", _int(0)),
+    "O3_APPROVAL_WARN_DAYS": ("approval_warn_days", _int(0)),
+    "O3_RUN_HISTORY_DAYS": ("run_history_days", _int(1)),
+    "O3_DUCKDB_MEMORY": ("duckdb_memory", _memory),
+    "O3_SUBJECT_KEY": ("subject_key", lambda n, r: r),
+    "O3_REPORTS_TOKEN": ("reports_token", lambda n, r: r.strip()),
+    "O3_REPORTS_PUBLIC_URL": ("reports_public_url", _url),
+    "O3_CHROMIUM": ("chromium", _text),
+    "O3_LOCK_WAIT_SECONDS": ("lock_wait_seconds", _seconds),
+    "O3_READ_WAIT_SECONDS": ("read_wait_seconds", _seconds),
+    "O3_SCAN_WINDOW_CHARS": ("scan_window_chars", _int(1000)),
+    "O3_MAX_BODY_CHARS": ("max_body_chars", _int(1000)),
+    "O3_SCAN_SECONDS_PER_NIGHT": ("scan_seconds_per_night", _seconds),
+    "O3_MAX_ARCHIVE_BYTES": ("max_archive_bytes", _int(1)),
+    "O3_MAX_NIGHT_BYTES": ("max_night_bytes", _int(1)),
+}
+# Paths: resolved against the working directory the process was started in.
+_PATHS = {"O3_DATA_DIR", "O3_POLICY_FILE", "O3_DIRECTORY_FILE", "DAGSTER_HOME"}
+VARIABLES = tuple(sorted(set(_VARIABLES) | _PATHS))
+
+
+def _path(name: str, raw: str, cwd: Path) -> Path:
+    value = _text(name, raw)
+    if not value:
+        raise SettingsError(f"{name} is refused: it is set but empty")
+    return (cwd / Path(value).expanduser()).resolve()
+
+
+def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    """Settings from ``environ`` (default: the process environment); refuses the first bad value."""
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    values: dict = {}
+    for name, (field, parse) in _VARIABLES.items():
+        raw = environ.get(name)
+        if raw is None or (raw.strip() == "" and field not in ("subject_key",)):
+            continue
+        values[field] = parse(name, raw)
+    if values.get("subject_key") == "":
+        values.pop("subject_key")
+    data_dir = _path("O3_DATA_DIR", environ["O3_DATA_DIR"], cwd) if environ.get("O3_DATA_DIR") else (cwd / "data").resolve()
+    policy = _path("O3_POLICY_FILE", environ["O3_POLICY_FILE"], cwd) if environ.get("O3_POLICY_FILE") else DEFAULT_POLICY_FILE
+    directory = _path("O3_DIRECTORY_FILE", environ["O3_DIRECTORY_FILE"], cwd) if environ.get("O3_DIRECTORY_FILE") else None
+    home = _path("DAGSTER_HOME", environ["DAGSTER_HOME"], cwd) if environ.get("DAGSTER_HOME") else PROJECT_ROOT / "dagster_home"
+    return Settings(data_dir=data_dir, policy_file=policy, dagster_home=home, directory_file=directory,
+                    as_of=values.pop("as_of", None), **values)
+
+
+def field_names() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Settings))
