@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export O3_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: setup run test ui bench peer-check screenshot clean-data
+.PHONY: setup run test test-shifted-clock ui bench peer-check screenshot clean-data
 
 setup: $(VENV)/.installed
 
@@ -20,6 +20,13 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The suite again with the clock 400 days ahead and 400 days back (libfaketime): a test that passes only
+# on one date fails here. The slow end-to-end tests are left to `make test`.
+test-shifted-clock: setup
+	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime (Debian)"; exit 1; }
+	faketime -f "+400d" $(BIN)/python -m pytest -p no:cacheprovider -m "not e2e"
+	faketime -f "-400d" $(BIN)/python -m pytest -p no:cacheprovider -m "not e2e"
 
 ui: setup
 	$(BIN)/dagster dev -w workspace.yaml

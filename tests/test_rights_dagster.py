@@ -73,6 +73,7 @@ legal_holds:
     until: 2027-06-30
 """, encoding="utf-8")
     monkeypatch.setenv("O3_POLICY_FILE", str(policy))
+    monkeypatch.setenv("O3_AS_OF", "2026-11-24")   # the hold runs until 2027-06-30: the request is judged before it
     build_warehouse(data_layout, tmp_path, monkeypatch)
     code = cli.main(["request", "erasure", "--request-id", "CLI-2", "--subject-phone", "+32 471 23 45 67",
                      "--subject-name", "Jan Peeters"])
