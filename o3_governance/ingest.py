@@ -21,6 +21,12 @@ from o3_governance import audit, lake, purge, warehouse
 from o3_governance.hashing import sha256_file
 from o3_governance.config import DataLayout, quarantine_retention_days, raw_retention_days
 from o3_governance.parsing import NotAnExport, ParsedExport, open_archive
+from o3_governance.parsing.archive import expanded_size, too_large
+
+# Defaults of the bounded-work settings (``o3_governance.settings``); entry points pass the configured values.
+DEFAULT_MAX_BODY_CHARS = 5_000_000
+DEFAULT_MAX_ARCHIVE_BYTES = 2 * 1024 ** 3
+DEFAULT_MAX_NIGHT_BYTES = 20 * 1024 ** 3
 
 BATCH_ROWS = 50_000
 # Browsers and sync tools leave these while a download is still being written.
@@ -66,6 +72,8 @@ class IngestSummary:
     inbox_files: list[tuple[str, str]] = field(default_factory=list)  # (file name, sha256) seen this run
     raw_removed: int = 0
     purges_resumed: int = 0
+    left_in_inbox: int = 0        # files left for the next night: the night's byte cap was reached
+    bytes_expanded: int = 0       # bytes the files handled this night expand to (counted against the cap)
 
     def count(self, status: str) -> int:
         return sum(1 for a in self.archives if a.status == status)
@@ -88,11 +96,14 @@ def inbox_files(inbox: Path) -> list[Path]:
 
 
 class MediaStore:
-    """Content-addressed media: ``media/<sha[:2]>/<sha256><ext>``; identical files are stored once."""
+    """Content-addressed media: ``media/<sha[:2]>/<sha256><ext>``; identical files are stored once.
+    At most ``max_bytes`` are copied in all (beyond: NotAnExport); the partial copy never stays."""
 
-    def __init__(self, root: Path, work: Path) -> None:
+    def __init__(self, root: Path, work: Path, max_bytes: int | None = None) -> None:
         self.root = root
         self.work = work
+        self.max_bytes = max_bytes
+        self.copied = 0
 
     def path_for(self, sha: str, ext: str) -> Path:
         return self.root / sha[:2] / f"{sha}{ext}"
@@ -102,10 +113,17 @@ class MediaStore:
         self.work.mkdir(parents=True, exist_ok=True)
         tmp = self.work / f"media-{os.getpid()}.part"
         h = hashlib.sha256()
-        with ref.open() as src, open(tmp, "wb") as dst:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                h.update(chunk)
-                dst.write(chunk)
+        try:
+            with ref.open() as src, open(tmp, "wb") as dst:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    self.copied += len(chunk)
+                    if self.max_bytes is not None and self.copied > self.max_bytes:
+                        raise too_large(self.max_bytes)
+                    h.update(chunk)
+                    dst.write(chunk)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         sha = h.hexdigest()
         dest = self.path_for(sha, ext)
         if dest.exists():
@@ -206,7 +224,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = None,
-                received_at: datetime | None = None, sha: str | None = None) -> ArchiveResult:
+                received_at: datetime | None = None, sha: str | None = None,
+                max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
+                max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES) -> ArchiveResult:
+    """One inbox file into the warehouse, or into quarantine with a one-line reason: among others a
+    line or message longer than ``max_body_chars``, or an archive expanding to more than
+    ``max_archive_bytes``."""
     received_at = received_at or datetime.now(timezone.utc)
     sha = sha or sha256_file(path)
     size = path.stat().st_size
@@ -224,12 +247,14 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
     stored_media: dict[str, str] = {}
     export: ParsedExport | None = None
     try:
-        export = open_archive(path, work_dir=layout.work)
+        export = open_archive(path, work_dir=layout.work, max_body_chars=max_body_chars,
+                              max_archive_bytes=max_archive_bytes)
         # Arrow objects are read through DuckDB's replacement scan of local variables: unlike
         # register(), it does not trip over an earlier, partly fetched result on the connection.
         parsed_empty = PARSED_SCHEMA.empty_table()  # noqa: F841 - read by name in the SQL below
         con.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM parsed_empty")
-        for incoming_batch in _batches(_rows(export, MediaStore(layout.media, layout.work), stored_media)):
+        media_store = MediaStore(layout.media, layout.work, max_bytes=max_archive_bytes)
+        for incoming_batch in _batches(_rows(export, media_store, stored_media)):
             con.execute(f"INSERT INTO {staging} SELECT * FROM incoming_batch")
         source_format, chat_name, language = export.source_format, export.chat_name, export.export_language
     except Exception as exc:  # noqa: BLE001 - any failure to read a file quarantines that file, never the run
@@ -316,18 +341,37 @@ def remove_expired_raw_archives(con, layout: DataLayout, now: datetime | None = 
     return removed
 
 
-def ingest_inbox(layout: DataLayout, *, run_id: str | None = None) -> IngestSummary:
-    """Ingest every file waiting in the inbox. Never raises for a bad file."""
+def ingest_inbox(layout: DataLayout, *, run_id: str | None = None, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
+                 max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
+                 max_night_bytes: int = DEFAULT_MAX_NIGHT_BYTES) -> IngestSummary:
+    """Ingest every file waiting in the inbox. Never raises for a bad file.
+
+    Bounded work: a file expanding to more than ``max_archive_bytes`` (or more than a whole night's
+    ``max_night_bytes``) is quarantined; once the files handled this night would expand to more than
+    ``max_night_bytes``, the rest stay in the inbox for the next night (``left_in_inbox``)."""
+    archive_cap = min(max_archive_bytes, max_night_bytes)   # one that no night can take is refused
     layout.ensure()
     summary = IngestSummary()
     # A disposal or erasure cut short by a crash is finished before anything new comes in.
     summary.purges_resumed = len(purge.resume_pending(layout))
     con = warehouse.connect(layout.warehouse)
     try:
-        for path in inbox_files(layout.inbox):
+        waiting = inbox_files(layout.inbox)
+        for n, path in enumerate(waiting):
+            need = expanded_size(path)
+            if need <= archive_cap and summary.bytes_expanded + need > max_night_bytes:
+                summary.left_in_inbox = len(waiting) - n   # oldest first: these go first tomorrow
+                break
             sha = sha256_file(path)
             summary.inbox_files.append((path.name, sha))
-            summary.archives.append(ingest_file(con, layout, path, run_id=run_id, sha=sha))
+            result = ingest_file(con, layout, path, run_id=run_id, sha=sha, max_body_chars=max_body_chars,
+                                 max_archive_bytes=archive_cap)
+            summary.archives.append(result)
+            if result.status != "duplicate" and need <= archive_cap:   # refused for size: nothing expanded
+                summary.bytes_expanded += need
+        if summary.left_in_inbox:
+            audit.append(con, "inbox_left_for_next_night", {"files": summary.left_in_inbox,
+                                                            "max_night_bytes": max_night_bytes}, run_id=run_id)
         summary.raw_removed = remove_expired_raw_archives(con, layout, run_id=run_id)
         con.execute("CHECKPOINT")
     finally:

@@ -51,7 +51,7 @@ class Settings:
 
 
 # variable -> (field, parser)
-def _int(minimum: int):
+def _int(minimum: int, maximum: int | None = None):
     def parse(name: str, raw: str) -> int:
         try:
             value = int(raw.strip())
@@ -59,6 +59,8 @@ def _int(minimum: int):
             raise SettingsError(f"{name}={raw!r} is refused: it must be a whole number") from None
         if value < minimum:
             raise SettingsError(f"{name}={raw!r} is refused: it must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise SettingsError(f"{name}={raw!r} is refused: it must be at most {maximum}")
         return value
     return parse
 
@@ -116,7 +118,8 @@ _VARIABLES = {
     "O3_CHROMIUM": ("chromium", _text),
     "O3_LOCK_WAIT_SECONDS": ("lock_wait_seconds", _seconds),
     "O3_READ_WAIT_SECONDS": ("read_wait_seconds", _seconds),
-    "O3_SCAN_WINDOW_CHARS": ("scan_window_chars", _int(1000)),
+    # spaCy refuses longer texts (E088): a window never exceeds its limit.
+    "O3_SCAN_WINDOW_CHARS": ("scan_window_chars", _int(1000, 1_000_000)),
     "O3_MAX_BODY_CHARS": ("max_body_chars", _int(1000)),
     "O3_SCAN_SECONDS_PER_NIGHT": ("scan_seconds_per_night", _seconds),
     "O3_MAX_ARCHIVE_BYTES": ("max_archive_bytes", _int(1)),

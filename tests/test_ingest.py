@@ -136,7 +136,7 @@ def test_bad_input_is_quarantined_with_a_reason_and_the_run_goes_on(data_layout,
 def test_unexpected_parser_failure_quarantines_the_file(data_layout, monkeypatch):
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
 
-    def broken(path, work_dir=None):
+    def broken(path, work_dir=None, **limits):
         raise RuntimeError("Ann Peeters said something the parser did not expect")
 
     monkeypatch.setattr(ingest, "open_archive", broken)

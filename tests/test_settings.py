@@ -18,6 +18,7 @@ BAD_VALUES = [
     ("O3_DUCKDB_MEMORY", "lots"), ("O3_DUCKDB_MEMORY", "512"), ("O3_AS_OF", "2026-02-31"), ("O3_AS_OF", "tomorrow"),
     ("O3_REPORTS_PUBLIC_URL", "reports.example"), ("O3_LOCK_WAIT_SECONDS", "forever"),
     ("O3_SCAN_WINDOW_CHARS", "10"), ("O3_MAX_ARCHIVE_BYTES", "0"), ("O3_SCAN_SECONDS_PER_NIGHT", "nan"),
+    ("O3_SCAN_WINDOW_CHARS", "2000000"), ("O3_MAX_BODY_CHARS", "999"), ("O3_MAX_NIGHT_BYTES", "-5"),
 ]
 
 

@@ -5,7 +5,7 @@ import json
 
 import dagster as dg
 
-from o3_governance import config, ingest, lake, warehouse
+from o3_governance import config, ingest, lake, settings, warehouse
 from o3_governance.defs.jobs import nightly_governance
 
 ARCHIVES = dg.AssetKey("archives")
@@ -36,11 +36,13 @@ MESSAGES = dg.AssetKey("messages")
 )
 def ingest_inbox(context: dg.AssetExecutionContext):
     layout = config.layout()
-    summary = ingest.ingest_inbox(layout, run_id=context.run.run_id)
+    conf = settings.load()
+    summary = ingest.ingest_inbox(layout, run_id=context.run.run_id, max_body_chars=conf.max_body_chars,
+                                  max_archive_bytes=conf.max_archive_bytes, max_night_bytes=conf.max_night_bytes)
     context.log.info(
         f"inbox: {len(summary.inbox_files)} files; ingested {summary.count('ingested')}, duplicate "
         f"{summary.count('duplicate')}, quarantined {summary.count('quarantined')}; "
-        f"{summary.new_messages} new messages")
+        f"{summary.new_messages} new messages; {summary.left_in_inbox} files left for the next night (byte cap)")
 
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         archives_total = con.execute("SELECT count(*) FROM archives").fetchone()[0]
@@ -66,6 +68,8 @@ def ingest_inbox(context: dg.AssetExecutionContext):
         "ingested_total": by_status.get("ingested", 0),
         "quarantined_total": by_status.get("quarantined", 0),
         "raw_archives_removed": summary.raw_removed,
+        "left_in_inbox_for_next_night": summary.left_in_inbox,
+        "bytes_expanded_this_run": summary.bytes_expanded,
     })
     yield dg.MaterializeResult(asset_key=MESSAGES, metadata={
         "dagster/row_count": messages_total,

@@ -5,7 +5,8 @@ from o3_governance.parsing.model import MediaRef, NotAnExport, ParsedExport, Par
 __all__ = ["MediaRef", "NotAnExport", "ParsedExport", "ParsedMessage", "open_archive"]
 
 
-def open_archive(path, work_dir=None):  # noqa: D401 - re-exported entry point
+def open_archive(path, work_dir=None, **limits):  # noqa: D401 - re-exported entry point
+    """``archive.open_archive``; ``limits``: ``max_body_chars``, ``max_archive_bytes``."""
     from o3_governance.parsing.archive import open_archive as _open
 
-    return _open(path, work_dir=work_dir)
+    return _open(path, work_dir=work_dir, **limits)

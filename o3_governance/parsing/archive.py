@@ -19,7 +19,8 @@ from o3_governance.parsing.model import MediaRef, NotAnExport, ParsedExport
 from o3_governance.parsing import cloud_api, whatsapp_txt
 
 MAX_ENTRIES = 10_000
-MAX_TOTAL_UNCOMPRESSED = 2 * 1024**3
+MAX_TOTAL_UNCOMPRESSED = 2 * 1024**3   # default of O3_MAX_ARCHIVE_BYTES; ingest passes the configured value
+DEFAULT_MAX_BODY_CHARS = whatsapp_txt.DEFAULT_MAX_BODY_CHARS
 MAX_RATIO = 100                    # uncompressed / compressed, checked for members over LARGE_MEMBER
 LARGE_MEMBER = 1024**2
 
@@ -29,9 +30,31 @@ _CHAT_MEMBER_RE = re.compile(r"^(?:_chat|WhatsApp.*|Discussion WhatsApp.*)\.txt$
 _CORRUPT = "zip is truncated or corrupt"
 
 
-def open_archive(path, work_dir=None) -> ParsedExport:
+def too_large(max_bytes: int) -> NotAnExport:
+    return NotAnExport(f"zip is too large once uncompressed: archive expands to more than {max_bytes} bytes")
+
+
+def expanded_size(path) -> int:
+    """Bytes an inbox file expands to: a zip's declared member sizes (zipfile never inflates a member
+    beyond its declared size), else the file's own size. Cheap: the zip's central directory only."""
+    path = Path(path)
+    size = path.stat().st_size
+    try:
+        with open(path, "rb") as f:
+            if not f.read(4).startswith(_ZIP_MAGIC):
+                return size
+        with zipfile.ZipFile(path) as zf:
+            return sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        return size   # unreadable: open_archive refuses it with its reason
+
+
+def open_archive(path, work_dir=None, *, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
+                 max_archive_bytes: int = MAX_TOTAL_UNCOMPRESSED) -> ParsedExport:
     """Open one inbox file. ``work_dir`` is accepted for ingest's sake; nothing is written there
-    (zip members are streamed). Raises NotAnExport with a one-line reason."""
+    (zip members are streamed). Raises NotAnExport with a one-line reason: among others for a zip
+    whose members together exceed ``max_archive_bytes``, or (while streaming) a line or message
+    longer than ``max_body_chars``."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
@@ -42,12 +65,14 @@ def open_archive(path, work_dir=None) -> ParsedExport:
         raise NotAnExport("file is empty")
     ext = path.suffix.lower()
     if head.startswith(_ZIP_MAGIC):
-        return _open_zip(path)
+        return _open_zip(path, max_body_chars, max_archive_bytes)
     if ext == ".zip":
         raise NotAnExport(f"{_CORRUPT} (no zip signature)")
+    if path.stat().st_size > max_archive_bytes:
+        raise NotAnExport(f"file is too large: archive expands to more than {max_archive_bytes} bytes")
     if ext in (".json", ".jsonl") or _looks_like_json(head):
-        return cloud_api.parse_capture(path)
-    return whatsapp_txt.parse_text(lambda: open(path, "rb"), path.name)
+        return cloud_api.parse_capture(path, max_body_chars)
+    return whatsapp_txt.parse_text(lambda: open(path, "rb"), path.name, max_body_chars=max_body_chars)
 
 
 def _looks_like_json(head: bytes) -> bool:
@@ -108,9 +133,10 @@ def _ignored(name: str) -> bool:
     return name.startswith("__MACOSX/") or "/__MACOSX/" in name or base.startswith("._") or not base
 
 
-def check_zip_entries(infos: list[zipfile.ZipInfo]) -> None:
-    """Refuse the whole zip on any unsafe entry or bomb sign. Declared sizes bound what zipfile will
-    ever inflate (it stops at file_size), so checking them is enough."""
+def check_zip_entries(infos: list[zipfile.ZipInfo], max_total: int = MAX_TOTAL_UNCOMPRESSED) -> None:
+    """Refuse the whole zip on any unsafe entry or bomb sign, or when its members together exceed
+    ``max_total`` bytes. Declared sizes bound what zipfile will ever inflate (it stops at file_size),
+    so checking them is enough."""
     if len(infos) > MAX_ENTRIES:
         raise NotAnExport("zip has too many entries")
     total = 0
@@ -120,8 +146,8 @@ def check_zip_entries(infos: list[zipfile.ZipInfo]) -> None:
         total += info.file_size
         if info.file_size > LARGE_MEMBER and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise NotAnExport("zip looks like a decompression bomb (compression ratio too high)")
-    if total > MAX_TOTAL_UNCOMPRESSED:
-        raise NotAnExport("zip is too large once uncompressed")
+    if total > max_total:
+        raise too_large(max_total)
 
 
 def _pick_chat_member(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
@@ -134,14 +160,15 @@ def _pick_chat_member(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
     return texts[0] if len(texts) == 1 else None
 
 
-def _open_zip(path: Path) -> ParsedExport:
+def _open_zip(path: Path, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
+              max_archive_bytes: int = MAX_TOTAL_UNCOMPRESSED) -> ParsedExport:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError):
         raise NotAnExport(_CORRUPT) from None
     try:
         infos = zf.infolist()
-        check_zip_entries(infos)
+        check_zip_entries(infos, max_archive_bytes)
         chat = _pick_chat_member(infos)
         if chat is None:
             raise NotAnExport("zip holds no WhatsApp chat text")
@@ -153,7 +180,7 @@ def _open_zip(path: Path) -> ParsedExport:
             if base not in media:
                 media[base] = MediaRef(name=base, size=info.file_size, open=_member_opener(zf, info))
         return whatsapp_txt.parse_text(_member_opener(zf, chat), path.name, member_name=chat.filename,
-                                       media=media, close=zf.close)
+                                       media=media, close=zf.close, max_body_chars=max_body_chars)
     except BaseException:
         zf.close()
         raise

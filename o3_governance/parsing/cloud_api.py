@@ -14,6 +14,7 @@ from o3_governance.config import BRUSSELS
 from o3_governance.parsing.model import NotAnExport, ParsedExport, ParsedMessage
 from o3_governance.parsing.phones import to_e164
 
+DEFAULT_MAX_BODY_CHARS = 5_000_000   # the ingest passes the configured O3_MAX_BODY_CHARS
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 _MIME_EXT = {"audio/ogg": ".ogg", "image/jpeg": ".jpg", "image/webp": ".webp", "video/mp4": ".mp4",
              "audio/mpeg": ".mp3", "audio/mp4": ".m4a", "audio/aac": ".aac", "audio/amr": ".amr",
@@ -25,18 +26,23 @@ def _is_payload(obj) -> bool:
         obj.get("object") in (None, "whatsapp_business_account"))
 
 
-def _load_payloads(path: Path) -> Iterator[tuple[int, dict]]:
-    """(record number, payload) pairs; JSON Lines are streamed line by line."""
+def _line_bytes(max_body_chars: int) -> int:
+    """The longest JSON line read: a body at the limit written with \\uXXXX escapes, plus its envelope."""
+    return max_body_chars * 6 + (1 << 20)
+
+
+def _load_payloads(path: Path, max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> Iterator[tuple[int, dict]]:
+    """(record number, payload) pairs; JSON Lines are streamed line by line, no line read beyond a bound."""
     try:
         if path.suffix.lower() == ".jsonl":
-            yield from _jsonl(path)
+            yield from _jsonl(path, max_body_chars)
             return
         with open(path, "rb") as f:
             try:
                 doc = json.load(f)
             except json.JSONDecodeError as exc:
                 if exc.msg == "Extra data":   # JSON Lines under another extension
-                    yield from _jsonl(path)
+                    yield from _jsonl(path, max_body_chars)
                     return
                 raise
     except json.JSONDecodeError:
@@ -52,9 +58,12 @@ def _load_payloads(path: Path) -> Iterator[tuple[int, dict]]:
         yield n, item
 
 
-def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+def _jsonl(path: Path, max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> Iterator[tuple[int, dict]]:
+    limit = _line_bytes(max_body_chars)
     with open(path, "rb") as f:
-        for n, line in enumerate(f, 1):
+        for n, line in enumerate(iter(lambda: f.readline(limit + 1), b""), 1):
+            if len(line) > limit:
+                raise NotAnExport(f"a line is longer than {limit} bytes")
             if not line.strip():
                 continue
             try:
@@ -130,7 +139,8 @@ def _body_of(kind: str, msg: dict) -> tuple[str, str, str | None]:
     return "text", text if isinstance(text, str) else "", None
 
 
-def _messages(payloads: Iterator[tuple[int, dict]]) -> Iterator[ParsedMessage]:
+def _messages(payloads: Iterator[tuple[int, dict]], max_body_chars: int = DEFAULT_MAX_BODY_CHARS
+              ) -> Iterator[ParsedMessage]:
     seen: set[str] = set()
     for n, payload in payloads:
         for value in _values(payload):
@@ -155,13 +165,16 @@ def _messages(payloads: Iterator[tuple[int, dict]]) -> Iterator[ParsedMessage]:
                     raise NotAnExport("webhook message without a valid timestamp") from None
                 kind = str(msg.get("type") or "unknown")
                 message_type, body, attachment = _body_of(kind, msg)
+                if len(body) > max_body_chars:
+                    raise NotAnExport(f"a message is longer than {max_body_chars} characters")
                 who = name or phone or (("+" + sender) if sender else None)
                 yield ParsedMessage(sent, who, message_type, body, attachment, False, phone, n, who)
 
 
-def parse_capture(path: Path) -> ParsedExport:
+def parse_capture(path: Path, max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> ParsedExport:
+    """A ParsedExport over a capture; a message body longer than ``max_body_chars`` refuses the file."""
     path = Path(path)
-    first = next(_load_payloads(path), None)   # validates the head of the file now, not mid-ingest
+    first = next(_load_payloads(path, max_body_chars), None)   # validates the head of the file now, not mid-ingest
     if first is None:
         raise NotAnExport("not a WhatsApp Cloud API webhook capture")
     business = None
@@ -171,4 +184,4 @@ def parse_capture(path: Path) -> ParsedExport:
             break
     chat_name = f"WhatsApp Business {business}" if business else "WhatsApp Business"
     return ParsedExport(chat_name=chat_name, source_format="cloud_api", export_language=None,
-                        messages=_messages(_load_payloads(path)))
+                        messages=_messages(_load_payloads(path, max_body_chars), max_body_chars))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
@@ -39,6 +40,9 @@ HEADER_RE = re.compile(
 )
 _match_header = HEADER_RE.match
 
+# Bounded work: no line and no message longer than this is ever held (the ingest passes the configured
+# O3_MAX_BODY_CHARS); longer refuses the file, which ingest quarantines.
+DEFAULT_MAX_BODY_CHARS = 5_000_000
 MAX_LINES_BEFORE_HEADER = 50     # a real export starts with a header; allow a little junk first
 SNIFF_HEADERS = 2000             # language / format are taken from the first lines only
 MIN_HEADERS_FOR_EOL_VOTE = 200
@@ -163,13 +167,32 @@ def _first_line_language(author: str | None, body_raw: str) -> str | None:
     return None
 
 
-def scan(opener: Opener) -> Scan:
-    """First pass: header lines only. Raises NotAnExport for undecodable or non-export text."""
+def line_too_long(limit: int) -> NotAnExport:
+    return NotAnExport(f"a line is longer than {limit} characters")
+
+
+def message_too_long(limit: int) -> NotAnExport:
+    return NotAnExport(f"a message is longer than {limit} characters")
+
+
+def _bounded_lines(text, limit: int) -> Iterator[str]:
+    """The lines of ``text`` as iteration gives them, but never more than ``limit`` characters read
+    into one line (plus its line end): a longer line raises NotAnExport instead of being read whole."""
+    size = limit + 2
+    for line in iter(partial(text.readline, size), ""):
+        if len(line) > limit and len(line.rstrip("\r\n")) > limit:
+            raise line_too_long(limit)
+        yield line
+
+
+def scan(opener: Opener, max_line_chars: int = DEFAULT_MAX_BODY_CHARS) -> Scan:
+    """First pass: header lines only. Raises NotAnExport for undecodable or non-export text, or for
+    a line longer than ``max_line_chars``."""
     sc = Scan(encoding=detect_encoding(opener))
     try:
         with opener() as raw:
             text = io.TextIOWrapper(raw, encoding=sc.encoding, errors="strict", newline="\n")
-            complete = _scan_lines(text, sc)
+            complete = _scan_lines(_bounded_lines(text, max_line_chars), sc)
         if not complete:
             # Stopped early: the whole file must still decode (checked in large raw chunks, no line work),
             # so that a bad byte refuses the file before any message is handed out.
@@ -264,18 +287,19 @@ def _scan_lines(text, sc: Scan) -> bool:
     return complete
 
 
-def iter_messages(opener: Opener, sc: Scan) -> Iterator[ParsedMessage]:
-    """Second pass: the messages, in file order, one at a time."""
+def iter_messages(opener: Opener, sc: Scan, max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> Iterator[ParsedMessage]:
+    """Second pass: the messages, in file order, one at a time. A line or a message longer than
+    ``max_body_chars`` raises NotAnExport (the line is never read whole)."""
     try:
         with opener() as raw:
             text = io.TextIOWrapper(raw, encoding=sc.encoding, errors="strict",
                                     newline="\r\n" if sc.crlf else "\n")
-            yield from _messages(text, sc)
+            yield from _messages(text, sc, max_body_chars)
     except UnicodeError:
         raise NotAnExport("file is not UTF-8 or UTF-16 text") from None
 
 
-def _messages(text, sc: Scan) -> Iterator[ParsedMessage]:
+def _messages(text, sc: Scan, limit: int = DEFAULT_MAX_BODY_CHARS) -> Iterator[ParsedMessage]:
     # Hot loop: everything bound to locals, one regex match per line, caches for dates and authors.
     order = sc.order
     crlf = sc.crlf
@@ -288,7 +312,11 @@ def _messages(text, sc: Scan) -> Iterator[ParsedMessage]:
     cur_line = 0
     parts: list[str] | None = None
     line_no = 0
-    for line in text:
+    size = limit + 2
+    cur_len = 0
+    for line in iter(partial(text.readline, size), ""):
+        if len(line) > limit and len(line.rstrip("\r\n")) > limit:
+            raise line_too_long(limit)
         start = line_no + 1
         if crlf:
             line_no += line.count("\n") or 1
@@ -329,9 +357,13 @@ def _messages(text, sc: Scan) -> Iterator[ParsedMessage]:
                 else:
                     author, body = None, rest
                 cur_sent, cur_author, cur_body, cur_line = sent, author, body, start
+                cur_len = len(body)
                 parts = None
                 continue
         if cur_sent is not None:
+            cur_len += len(line) + 1
+            if cur_len > limit:
+                raise message_too_long(limit)
             if parts is None:
                 parts = [line]
             else:
@@ -412,14 +444,16 @@ def _classify(sent, author_raw, body, parts, line_no, authors) -> ParsedMessage:
 
 
 def parse_text(opener: Opener, file_name: str, member_name: str | None = None,
-               media: dict | None = None, close: Callable[[], None] | None = None) -> ParsedExport:
-    """A ParsedExport over the text that ``opener`` gives (a .txt file or a zip member)."""
-    sc = scan(opener)
+               media: dict | None = None, close: Callable[[], None] | None = None,
+               max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> ParsedExport:
+    """A ParsedExport over the text that ``opener`` gives (a .txt file or a zip member). No line or
+    message longer than ``max_body_chars`` is read: the file is refused (NotAnExport) instead."""
+    sc = scan(opener, max_body_chars)
     chat_name = (chat_name_from_filename(file_name)
                  or (chat_name_from_filename(member_name) if member_name else None)
                  or sc.first_author
                  or fallback_chat_name(file_name))
     export = ParsedExport(chat_name=chat_name, source_format=sc.source_format, export_language=sc.language,
-                          messages=iter_messages(opener, sc), media=media or {}, _close=close)
+                          messages=iter_messages(opener, sc, max_body_chars), media=media or {}, _close=close)
     export.scan = sc  # for tools/check_peer_fixtures.py (date order); not part of the interface
     return export

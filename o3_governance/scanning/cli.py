@@ -29,12 +29,15 @@ def _scan(args) -> int:
 
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
-    staff = args.staff_directory or settings.load().directory_file
+    conf = settings.load()
+    staff = args.staff_directory or conf.directory_file
     with warehouse.open_warehouse(config.layout().warehouse) as con:
-        s = scan_warehouse(con, staff_directory=staff, workers=args.workers)
+        s = scan_warehouse(con, staff_directory=staff, workers=args.workers, window_chars=conf.scan_window_chars,
+                           seconds_budget=conf.scan_seconds_per_night)
     print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,
                       "distinct_texts_analysed": s.unique_texts, "distinct_texts_reused": s.reused_texts,
-                      "findings_written": s.findings_written, "by_type": s.by_type, "seconds": round(s.seconds, 2)},
+                      "findings_written": s.findings_written, "by_type": s.by_type, "seconds": round(s.seconds, 2),
+                      "truncated_for_scan": s.truncated_for_scan, "left_for_next_night": s.left_for_next_night},
                      sort_keys=True))
     return 0
 

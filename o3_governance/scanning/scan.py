@@ -11,6 +11,7 @@ from typing import Iterable, Sequence
 
 from presidio_analyzer import RecognizerResult
 
+from o3_governance.scanning import windows
 from o3_governance.scanning.categories import Finding
 from o3_governance.scanning.engine import Scanner, build_scanner
 from o3_governance.scanning.language import LanguageDetector
@@ -167,7 +168,10 @@ def resolve(text: str, results: Sequence[RecognizerResult]) -> list[Finding]:
 
 
 def analyze_one(scanner: Scanner, text: str, language: str) -> list[Finding]:
-    """The plain path: one ``AnalyzerEngine.analyze()`` call, NLP included."""
+    """The plain path: one ``AnalyzerEngine.analyze()`` call, NLP included (a text beyond spaCy's limit
+    in consecutive pieces, so that spaCy never refuses it)."""
+    if len(text) > windows.SPACY_MAX_CHARS:
+        return windows.shift((a, analyze_one(scanner, text[a:b], language)) for a, b in windows.consecutive(text))
     return resolve(text, scanner.analyzer.analyze(text=text, language=language))
 
 
@@ -195,11 +199,20 @@ def analyze_batch(scanner: Scanner, texts: Sequence[str], languages: Sequence[st
 
     A text none of whose recognizers fires, and that the NER model need not read, has no findings:
     ``analyze()`` would only tokenize it and enhance an empty list. Those texts never reach spaCy
-    or Presidio; the others go through ``analyze()`` with the artifacts computed in batches."""
+    or Presidio; the others go through ``analyze()`` with the artifacts computed in batches.
+
+    A text beyond spaCy's limit (the store never sends one: it scans long bodies in windows) is
+    analysed in consecutive pieces, so that spaCy's E088 can never stop a scan."""
     out: list[list[Finding] | None] = [None] * len(texts)
+    for i, text in enumerate(texts):
+        if len(text) > windows.SPACY_MAX_CHARS:
+            spans = windows.consecutive(text)
+            pieces = analyze_batch(scanner, [text[a:b] for a, b in spans], [languages[i]] * len(spans))
+            out[i] = windows.shift(zip((a for a, _ in spans), pieces))
     by_lang: dict[str, list[int]] = {}
     for i, lang in enumerate(languages):
-        by_lang.setdefault(lang, []).append(i)
+        if out[i] is None:
+            by_lang.setdefault(lang, []).append(i)
     for lang, idxs in by_lang.items():
         supported = set(scanner.entities[lang])
         has_ner = lang in scanner.nlp_engine.ner_models

@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import duckdb
 import pyarrow as pa
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS scan_state (
     outcome     VARCHAR NOT NULL,   -- scanned / skipped (nothing that can hold data)
     language    VARCHAR,            -- detected
     prior       VARCHAR,            -- the chat's language at scan time (the detector's prior)
-    scanned_at  TIMESTAMPTZ NOT NULL
+    scanned_at  TIMESTAMPTZ NOT NULL,
+    truncated_for_scan BOOLEAN DEFAULT false  -- body longer than the scan window: head and tail scanned
 )
 """
 SPECIAL_VIEW = ("CREATE OR REPLACE VIEW special_category_messages AS SELECT DISTINCT message_id FROM findings "
@@ -72,11 +73,16 @@ class ScanSummary:
     seconds: float = 0.0
     by_type: dict[str, int] = field(default_factory=dict)   # findings written this run, per type
     languages: dict[str, int] = field(default_factory=dict)  # messages scanned this run, per language
+    truncated_for_scan: int = 0  # of those scanned, bodies longer than the window: head and tail scanned
+    left_for_next_night: int = 0  # due messages not reached within the time budget: still due
+    budget_exhausted: bool = False
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(FINDINGS_DDL)
     con.execute(SCAN_STATE_DDL)
+    # Warehouses from before bounded scanning: the column arrives empty (false).
+    con.execute("ALTER TABLE scan_state ADD COLUMN IF NOT EXISTS truncated_for_scan BOOLEAN DEFAULT false")
     con.execute(SPECIAL_VIEW)
 
 
@@ -177,14 +183,28 @@ def _reuse(con: duckdb.DuckDBPyConnection, chash: str, keys: list[tuple[str, str
         con.unregister("_scan_keys")
 
 
+# Defaults of the bounded-work settings (``o3_governance.settings``); entry points pass the configured values.
+DEFAULT_WINDOW_CHARS = 100_000
+SCAN_BATCH = 8000   # distinct texts scanned between two looks at the clock
+
+
 def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] | None = None,
-                   staff_directory: Path | str | None = None, workers: int = 2) -> ScanSummary:
+                   staff_directory: Path | str | None = None, workers: int = 2, *,
+                   window_chars: int = DEFAULT_WINDOW_CHARS, seconds_budget: float | None = None,
+                   monotonic: Callable[[], float] = time.monotonic, batch_texts: int | None = None) -> ScanSummary:
     """Scan every text and media message not yet scanned with the current configuration, write its
     findings, record it in ``scan_state`` and set ``messages.language`` to the detected language.
 
     ``known_people`` defaults to the warehouse's chat authors; names from ``staff_directory`` are added.
+
+    Bounded work: a body longer than ``window_chars`` is scanned in a head and a tail window (findings
+    at offsets in the full body; ``scan_state.truncated_for_scan``). With ``seconds_budget``, the scan
+    looks at ``monotonic()`` between batches of ``batch_texts`` (default ``SCAN_BATCH``) distinct texts and stops once the
+    budget is spent (the first batch always runs, so every night makes progress): what is scanned is
+    written, the rest stays due for the next night (``left_for_next_night``).
     """
     t0 = time.perf_counter()
+    deadline = None if seconds_budget is None else monotonic() + seconds_budget
     ensure_schema(con)
     people = current_people(con, known_people, staff_directory)
     chash = config_hash(people)
@@ -195,11 +215,13 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
     con.execute("DELETE FROM scan_state WHERE message_id NOT IN (SELECT message_id FROM messages)")
 
     # Restricted messages (Art. 18) may only be stored: they are not scanned until the restriction is lifted.
+    # Oldest first, so that what a cut-short night leaves is picked up first the next night.
     due = con.execute(f"""
         SELECT m.message_id, m.chat_id, m.message_type, m.body, hash(coalesce(m.body, '')) AS body_hash
         FROM messages m LEFT JOIN scan_state s USING (message_id)
         WHERE m.message_type IN {SCANNED_TYPES} AND {_not_restricted(con)}
           AND (s.message_id IS NULL OR s.config_hash <> ? OR s.body_hash <> hash(coalesce(m.body, '')))
+        ORDER BY m.sent_at, m.message_id
     """, [chash]).fetchall()
     summary.due = len(due)
     if not due:
@@ -211,26 +233,32 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
     # Start the workers now: they load their engines while the rest is read and deduplicated.
     pool = scan_pool.start_pool(people, workers, len(due))
     try:
-        return _scan_due(con, due, people, chash, summary, pool, t0)
+        return _scan_due(con, due, people, chash, summary, pool, t0,
+                         window_chars=window_chars, deadline=deadline, monotonic=monotonic,
+                         batch_texts=max(1, SCAN_BATCH if batch_texts is None else batch_texts))
     finally:
         if pool is not None:
             pool.close()
 
 
-def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: float) -> ScanSummary:
+def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: float, *, window_chars: int,
+              deadline: float | None, monotonic: Callable[[], float], batch_texts: int) -> ScanSummary:
     from o3_governance.scanning.pool import scan_unique
+    from o3_governance.scanning.windows import head_tail, shift
 
     priors = _chat_priors(con)
     unique: dict[tuple[str, str | None], int] = {}
-    plan: list[tuple[str, int, int | None]] = []   # (message_id, body_hash, index into unique or None)
+    # (message_id, body_hash, [(index into unique, offset in the body)] or None when skipped, truncated)
+    plan: list[tuple[str, int, list[tuple[int, int]] | None, bool]] = []
     for message_id, chat_id, mtype, body, bhash in due:
         text = scannable_text(body, mtype)
         if text is None:
-            plan.append((message_id, bhash, None))
+            plan.append((message_id, bhash, None, False))
             continue
-        key = (text, priors.get(chat_id))
-        idx = unique.setdefault(key, len(unique))
-        plan.append((message_id, bhash, idx))
+        prior = priors.get(chat_id)
+        spans = head_tail(text, window_chars)
+        parts = [(unique.setdefault((text[a:b], prior), len(unique)), a) for a, b in spans]
+        plan.append((message_id, bhash, parts, len(spans) > 1 or spans[0] != (0, len(text))))
     keys = list(unique)
     results: list = [None] * len(keys)
     for idx, language, findings in _reuse(con, chash, keys):
@@ -238,27 +266,40 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: floa
         summary.reused_texts += 1
     todo = [i for i, r in enumerate(results) if r is None]
     # No pool means the caller judged one process enough: scan_unique must not start one itself.
-    fresh, summary.workers = scan_unique([keys[i] for i in todo], people, workers=1 if pool is None else pool.workers,
-                                         pool=pool) if todo else ([], 0)
-    for i, r in zip(todo, fresh):
-        results[i] = r
-    summary.unique_texts = len(todo)
+    for k in range(0, len(todo), batch_texts):
+        if k and deadline is not None and monotonic() >= deadline:
+            summary.budget_exhausted = True
+            break
+        chunk = todo[k:k + batch_texts]
+        fresh, used = scan_unique([keys[i] for i in chunk], people, workers=1 if pool is None else pool.workers,
+                                  pool=pool)
+        summary.workers = max(summary.workers, used)
+        for i, r in zip(chunk, fresh):
+            results[i] = r
+        summary.unique_texts += len(chunk)
 
     f_cols: dict[str, list] = {k: [] for k in ("message_id", "entity_type", "start", "end", "score", "recognizer")}
-    s_cols: dict[str, list] = {k: [] for k in ("message_id", "body_hash", "outcome", "language", "prior")}
-    for message_id, bhash, idx in plan:
+    s_cols: dict[str, list] = {k: [] for k in ("message_id", "body_hash", "outcome", "language", "prior",
+                                                "truncated_for_scan")}
+    for message_id, bhash, parts, truncated in plan:
+        if parts is not None and any(results[idx] is None for idx, _ in parts):
+            summary.left_for_next_night += 1   # not reached within the budget: no scan_state row, still due
+            continue
         s_cols["message_id"].append(message_id)
         s_cols["body_hash"].append(bhash)
-        s_cols["prior"].append(None if idx is None else keys[idx][1])
-        if idx is None:
+        s_cols["prior"].append(None if parts is None else keys[parts[0][0]][1])
+        s_cols["truncated_for_scan"].append(truncated)
+        if parts is None:
             s_cols["outcome"].append("skipped")
             s_cols["language"].append(None)
             summary.skipped += 1
             continue
-        language, findings = results[idx]
+        language = results[parts[0][0]][0]   # a truncated body: the language of its head
+        findings = shift((offset, results[idx][1]) for idx, offset in parts) if truncated else results[parts[0][0]][1]
         s_cols["outcome"].append("scanned")
         s_cols["language"].append(language)
         summary.scanned += 1
+        summary.truncated_for_scan += truncated
         summary.languages[language] = summary.languages.get(language, 0) + 1
         for f in findings:
             f_cols["message_id"].append(message_id)
@@ -284,6 +325,7 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: floa
         "outcome": pa.array(s_cols["outcome"], pa.string()),
         "language": pa.array(s_cols["language"], pa.string()),
         "prior": pa.array(s_cols["prior"], pa.string()),
+        "truncated_for_scan": pa.array(s_cols["truncated_for_scan"], pa.bool_()),
     })
     con.register("_scan_new_findings", new_findings)
     con.register("_scan_new_state", new_state)
@@ -294,8 +336,9 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: floa
             con.execute("DELETE FROM scan_state WHERE message_id IN (SELECT message_id FROM _scan_new_state)")
             con.execute('INSERT INTO findings (message_id, entity_type, start, "end", score, recognizer) '
                         'SELECT message_id, entity_type, start, "end", score, recognizer FROM _scan_new_findings')
-            con.execute("INSERT INTO scan_state (message_id, config_hash, body_hash, outcome, language, prior, scanned_at) "
-                        "SELECT message_id, ?, body_hash, outcome, language, prior, now() FROM _scan_new_state", [chash])
+            con.execute("INSERT INTO scan_state (message_id, config_hash, body_hash, outcome, language, prior, scanned_at, "
+                        "truncated_for_scan) SELECT message_id, ?, body_hash, outcome, language, prior, now(), "
+                        "truncated_for_scan FROM _scan_new_state", [chash])
             con.execute("UPDATE messages SET language = s.language FROM _scan_new_state s "
                         "WHERE messages.message_id = s.message_id AND s.language IS NOT NULL "
                         "AND messages.language IS DISTINCT FROM s.language")
