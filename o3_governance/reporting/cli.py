@@ -35,7 +35,9 @@ def register(subparsers) -> None:
 def cmd_report(args) -> int:
     from o3_governance.reporting.build import build_report
 
-    result = build_report(as_of=args.as_of, activity_file=args.activity)
+    from datetime import datetime, timezone
+
+    result = build_report(as_of=args.as_of, activity_file=args.activity, now=datetime.now(timezone.utc))
     for key, value in result.counts.items():
         print(f"{key}: {value}")
     if result.pruned:
