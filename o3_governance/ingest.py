@@ -316,8 +316,12 @@ def remove_expired_raw_archives(con, layout: DataLayout, now: datetime | None = 
     return removed
 
 
-def ingest_inbox(layout: DataLayout, *, run_id: str | None = None) -> IngestSummary:
-    """Ingest every file waiting in the inbox. Never raises for a bad file."""
+def ingest_inbox(layout: DataLayout, *, run_id: str | None = None, now: datetime | None = None) -> IngestSummary:
+    """Ingest every file waiting in the inbox. Never raises for a bad file.
+
+    ``now`` is the real clock, read by the entry point: it stamps ``received_at`` and decides when
+    kept raw archives and quarantined files expire. ``O3_AS_OF`` never plays a part here."""
+    now = now or datetime.now(timezone.utc)
     layout.ensure()
     summary = IngestSummary()
     # A disposal or erasure cut short by a crash is finished before anything new comes in.
@@ -327,8 +331,8 @@ def ingest_inbox(layout: DataLayout, *, run_id: str | None = None) -> IngestSumm
         for path in inbox_files(layout.inbox):
             sha = sha256_file(path)
             summary.inbox_files.append((path.name, sha))
-            summary.archives.append(ingest_file(con, layout, path, run_id=run_id, sha=sha))
-        summary.raw_removed = remove_expired_raw_archives(con, layout, run_id=run_id)
+            summary.archives.append(ingest_file(con, layout, path, run_id=run_id, sha=sha, received_at=now))
+        summary.raw_removed = remove_expired_raw_archives(con, layout, now, run_id=run_id)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import datetime, timezone
 
 import dagster as dg
 
@@ -36,7 +37,7 @@ MESSAGES = dg.AssetKey("messages")
 )
 def ingest_inbox(context: dg.AssetExecutionContext):
     layout = config.layout()
-    summary = ingest.ingest_inbox(layout, run_id=context.run.run_id)
+    summary = ingest.ingest_inbox(layout, run_id=context.run.run_id, now=datetime.now(timezone.utc))
     context.log.info(
         f"inbox: {len(summary.inbox_files)} files; ingested {summary.count('ingested')}, duplicate "
         f"{summary.count('duplicate')}, quarantined {summary.count('quarantined')}; "
