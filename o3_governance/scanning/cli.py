@@ -30,7 +30,7 @@ def _scan(args) -> int:
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
     staff = args.staff_directory or settings.load().directory_file
-    with warehouse.open_warehouse(config.layout().warehouse) as con:
+    with warehouse.open_warehouse(config.require_warehouse().warehouse) as con:
         s = scan_warehouse(con, staff_directory=staff, workers=args.workers)
     print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,
                       "distinct_texts_analysed": s.unique_texts, "distinct_texts_reused": s.reused_texts,
