@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 AS_OF = date(2026, 11, 24)
@@ -59,7 +59,7 @@ def one(n: int, workdir: Path) -> dict:
         fill(con, n)
     fill_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    result = build_report(layout, AS_OF)
+    result = build_report(layout, AS_OF, now=datetime.now(timezone.utc))
     elapsed = time.perf_counter() - t0
     sizes = {p.name: p.stat().st_size for p in result.folder.iterdir()}
     return {"messages": result.counts["messages"], "findings": result.counts.get("findings"),

@@ -39,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except Exception as exc:  # one line, no traceback, no content: exception texts here are our own
-        print(f"o3-governance {args.command}: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        from o3_governance import config
+
+        if isinstance(exc, config.MissingData):
+            print(f"o3-governance {args.command}: {exc}".splitlines()[0], file=sys.stderr)
+            return 1
+        print(f"o3-governance {args.command}: {type(exc).__name__}: {exc}".splitlines()[0]
+              + f" ({config.where()})", file=sys.stderr)
         return 1
 
 

@@ -66,6 +66,25 @@ class DataLayout:
         return self
 
 
+class MissingData(RuntimeError):
+    """A read command found no warehouse (or no reports) where the settings point: one line naming the path."""
+
+
+def where() -> str:
+    """The data folder and Dagster home this process uses, for one-line error messages."""
+    s = settings.load()
+    return f"data folder {s.data_dir}, Dagster home {s.dagster_home}"
+
+
+def require_warehouse(layout: "DataLayout | None" = None) -> "DataLayout":
+    """For read commands: the layout, when its warehouse exists; never creates anything."""
+    layout = layout or DataLayout(data_dir())
+    if not layout.warehouse.is_file():
+        raise MissingData(f"no warehouse at {layout.warehouse} ({where()}): set O3_DATA_DIR to the data "
+                          f"folder, or run the nightly job first")
+    return layout
+
+
 def data_dir() -> Path:
     return settings.load().data_dir
 

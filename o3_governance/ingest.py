@@ -341,14 +341,18 @@ def remove_expired_raw_archives(con, layout: DataLayout, now: datetime | None = 
     return removed
 
 
-def ingest_inbox(layout: DataLayout, *, run_id: str | None = None, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
-                 max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
+def ingest_inbox(layout: DataLayout, *, run_id: str | None = None, now: datetime | None = None,
+                 max_body_chars: int = DEFAULT_MAX_BODY_CHARS, max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
                  max_night_bytes: int = DEFAULT_MAX_NIGHT_BYTES) -> IngestSummary:
     """Ingest every file waiting in the inbox. Never raises for a bad file.
+
+    ``now`` is the real clock, read by the entry point: it stamps ``received_at`` and decides when
+    kept raw archives and quarantined files expire. ``O3_AS_OF`` never plays a part here.
 
     Bounded work: a file expanding to more than ``max_archive_bytes`` (or more than a whole night's
     ``max_night_bytes``) is quarantined; once the files handled this night would expand to more than
     ``max_night_bytes``, the rest stay in the inbox for the next night (``left_in_inbox``)."""
+    now = now or datetime.now(timezone.utc)
     archive_cap = min(max_archive_bytes, max_night_bytes)   # one that no night can take is refused
     layout.ensure()
     summary = IngestSummary()
@@ -364,15 +368,15 @@ def ingest_inbox(layout: DataLayout, *, run_id: str | None = None, max_body_char
                 break
             sha = sha256_file(path)
             summary.inbox_files.append((path.name, sha))
-            result = ingest_file(con, layout, path, run_id=run_id, sha=sha, max_body_chars=max_body_chars,
-                                 max_archive_bytes=archive_cap)
+            result = ingest_file(con, layout, path, run_id=run_id, sha=sha, received_at=now,
+                                 max_body_chars=max_body_chars, max_archive_bytes=archive_cap)
             summary.archives.append(result)
             if result.status != "duplicate" and need <= archive_cap:   # refused for size: nothing expanded
                 summary.bytes_expanded += need
         if summary.left_in_inbox:
             audit.append(con, "inbox_left_for_next_night", {"files": summary.left_in_inbox,
                                                             "max_night_bytes": max_night_bytes}, run_id=run_id)
-        summary.raw_removed = remove_expired_raw_archives(con, layout, run_id=run_id)
+        summary.raw_removed = remove_expired_raw_archives(con, layout, now, run_id=run_id)
         con.execute("CHECKPOINT")
     finally:
         con.close()

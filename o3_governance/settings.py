@@ -48,6 +48,7 @@ class Settings:
     scan_seconds_per_night: float = 3_600.0
     max_archive_bytes: int = 2 * 1024 ** 3       # total bytes extracted from one archive
     max_night_bytes: int = 20 * 1024 ** 3        # total bytes extracted in one night
+    data_dir_explicit: bool = False              # O3_DATA_DIR was set (not the ./data default)
 
 
 # variable -> (field, parser)
@@ -153,7 +154,8 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> S
     policy = _path("O3_POLICY_FILE", environ["O3_POLICY_FILE"], cwd) if environ.get("O3_POLICY_FILE") else DEFAULT_POLICY_FILE
     directory = _path("O3_DIRECTORY_FILE", environ["O3_DIRECTORY_FILE"], cwd) if environ.get("O3_DIRECTORY_FILE") else None
     home = _path("DAGSTER_HOME", environ["DAGSTER_HOME"], cwd) if environ.get("DAGSTER_HOME") else PROJECT_ROOT / "dagster_home"
-    return Settings(data_dir=data_dir, policy_file=policy, dagster_home=home, directory_file=directory,
+    return Settings(data_dir=data_dir, data_dir_explicit=bool(environ.get("O3_DATA_DIR")),
+                    policy_file=policy, dagster_home=home, directory_file=directory,
                     as_of=values.pop("as_of", None), **values)
 
 

@@ -239,3 +239,26 @@ def test_quarantined_files_are_removed_after_their_retention(data_layout, monkey
     assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=31)) == 1
     assert list(data_layout.quarantine.iterdir()) == []
     assert rows(con, "SELECT status, reason IS NOT NULL, raw_path FROM archives") == [("quarantined", True, None)]
+
+
+def test_raw_and_quarantine_retention_follow_the_injected_clock_not_as_of(data_layout, monkeypatch):
+    """O3_AS_OF far in the future changes retention decisions only: kept raw archives and
+    quarantined files age by the clock the entry point passes in (``now``)."""
+    from datetime import timedelta
+
+    monkeypatch.setenv("O3_AS_OF", "2100-01-01")
+    monkeypatch.setenv("O3_QUARANTINE_RETENTION_DAYS", "30")
+    night = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
+    write(data_layout.inbox / "notities.txt", "Boodschappenlijst\nmelk\n" * 5)
+    summary = ingest.ingest_inbox(data_layout, now=night)
+    assert summary.raw_removed == 0
+    con = warehouse.connect(data_layout.warehouse)
+    try:
+        (raw_path, received) = rows(con, "SELECT raw_path, received_at FROM archives")[0]
+        assert (data_layout.root / raw_path).exists() and received == night
+    finally:
+        con.close()
+    assert ingest.ingest_inbox(data_layout, now=night + timedelta(days=29)).raw_removed == 0
+    assert (data_layout.root / raw_path).exists()
+    assert ingest.ingest_inbox(data_layout, now=night + timedelta(days=31)).raw_removed == 1
+    assert list(data_layout.quarantine.iterdir()) == []

@@ -335,3 +335,32 @@ def test_report_command_prints_counts_and_the_path(seeded, monkeypatch, capsys):
     assert cmd_report(argparse.Namespace(as_of=AS_OF, activity=None)) == 0
     out = capsys.readouterr().out
     assert "messages: 120" in out and f"report: {layout.reports / '2026-11-24' / 'report.html'}" in out
+
+
+def test_as_of_far_in_the_future_leaves_real_reports_alone(seeded, monkeypatch):
+    """Pruning follows the clock (``now``), not the as-of date: O3_AS_OF=2100-01-01 writes that
+    day's folder and removes nothing that is young by the real date."""
+    layout, policy = seeded
+    real = layout.reports / (NOW.date() - timedelta(days=30)).isoformat()
+    ancient = layout.reports / (NOW.date() - timedelta(days=400)).isoformat()
+    for folder in (real, ancient):
+        folder.mkdir(parents=True)
+        (folder / "report.html").write_text("old")
+    monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", "365")
+    result = build_report(layout, date(2100, 1, 1), policy, now=NOW)
+    assert (layout.reports / "2100-01-01" / "report.html").exists()
+    assert real.exists()
+    assert result.pruned == [ancient.name] and not ancient.exists()
+
+
+def test_a_report_dated_in_the_past_is_not_pruned_at_once(seeded, monkeypatch):
+    layout, policy = seeded
+    monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", "30")
+    result = build_report(layout, date(2020, 1, 1), policy, now=NOW)
+    assert result.pruned == [] and (layout.reports / "2020-01-01" / "report.html").exists()
+
+
+def test_build_report_does_not_read_the_clock(seeded):
+    layout, policy = seeded
+    with pytest.raises(TypeError, match="now"):
+        build_report(layout, AS_OF, policy)

@@ -263,3 +263,18 @@ def test_after_applying_a_list_no_byte_of_a_deleted_message_remains(data_layout,
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
         assert con.execute("SELECT body FROM messages WHERE message_id = ?", [anon_id]).fetchall() == [
             ("<TRADE_UNION_MEMBERSHIP> Verder niets.",)]  # the whole sentence, "Over Jan:" included
+
+
+def test_certificate_adds_up_after_an_erasure_removed_listed_messages(listed):
+    """Another purge (here: an erasure-like delete through purge.apply_changes) removed a listed
+    message before the approval: the certificate still counts it as listed, under ``gone``."""
+    layout, list_id, _ = listed
+    purge.apply_changes(layout, delete_ids={"plain"}, event="dsr.erasure", details={"request_id": "DSR-X"})
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        assert con.execute("SELECT item_count FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall() == [(2,)]
+    cert = dispose.apply_deletion_list(list_id, "Els Verhoeven (DPO)").certificate
+    assert cert["listed"] == 2
+    assert cert["skipped"]["gone"] == 1
+    executed = sum(cert["executed"].values())
+    assert cert["listed"] == executed + sum(cert["skipped"].values())
+    assert executed == 1

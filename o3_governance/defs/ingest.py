@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import datetime, timezone
 
 import dagster as dg
 
@@ -37,8 +38,9 @@ MESSAGES = dg.AssetKey("messages")
 def ingest_inbox(context: dg.AssetExecutionContext):
     layout = config.layout()
     conf = settings.load()
-    summary = ingest.ingest_inbox(layout, run_id=context.run.run_id, max_body_chars=conf.max_body_chars,
-                                  max_archive_bytes=conf.max_archive_bytes, max_night_bytes=conf.max_night_bytes)
+    summary = ingest.ingest_inbox(layout, run_id=context.run.run_id, now=datetime.now(timezone.utc),
+                                  max_body_chars=conf.max_body_chars, max_archive_bytes=conf.max_archive_bytes,
+                                  max_night_bytes=conf.max_night_bytes)
     context.log.info(
         f"inbox: {len(summary.inbox_files)} files; ingested {summary.count('ingested')}, duplicate "
         f"{summary.count('duplicate')}, quarantined {summary.count('quarantined')}; "

@@ -40,7 +40,9 @@ def download_url(report_date: str, name: str = "report.html") -> str:
 )
 def nightly_report(context: dg.AssetExecutionContext):
     layout = config.layout()
-    result = build_report(layout, run_id=context.run.run_id)
+    from datetime import datetime, timezone
+
+    result = build_report(layout, run_id=context.run.run_id, now=datetime.now(timezone.utc))
     day = result.report_date.isoformat()
     context.log.info(f"report {day}: {len(result.files)} files; {len(result.pruned)} old reports removed")
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:

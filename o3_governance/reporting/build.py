@@ -113,7 +113,9 @@ def build_report(layout: config.DataLayout | None = None, as_of: date | None = N
     layout = (layout or config.layout()).ensure()
     as_of = as_of or config.as_of()
     keep_days = art30.report_retention_days() if keep_days is None else keep_days
-    generated_at = (now or datetime.now(config.BRUSSELS)).astimezone(config.BRUSSELS).replace(microsecond=0)
+    if now is None:
+        raise TypeError("build_report needs now (the clock is read by the entry point, not here)")
+    generated_at = now.astimezone(config.BRUSSELS).replace(microsecond=0)
     policy = policyview.load(Path(policy_path) if policy_path else config.policy_file())
     activity = art30.load_activity(activity_file)
     reports = layout.reports
@@ -141,7 +143,8 @@ def build_report(layout: config.DataLayout | None = None, as_of: date | None = N
             manifest = history.write_manifest(staging, as_of, generated_at.isoformat())
             manifest_sha = history.sha256_file(staging / history.MANIFEST)
             folder = history.install(staging, reports, as_of)
-            pruned = history.prune(reports, as_of, keep_days)
+            # Pruning follows the clock (``now``), not the as-of date: O3_AS_OF only moves retention decisions.
+            pruned = history.prune(reports, generated_at.date(), keep_days, keep={as_of.isoformat()})
             write_index(reports, verify={as_of.isoformat()})
             audit.append(con, "report_written", {"report_date": as_of.isoformat(), "files": len(manifest["files"]),
                                                  "manifest_sha256": manifest_sha, "reports_pruned": len(pruned)},

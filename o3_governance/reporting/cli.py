@@ -35,7 +35,9 @@ def register(subparsers) -> None:
 def cmd_report(args) -> int:
     from o3_governance.reporting.build import build_report
 
-    result = build_report(as_of=args.as_of, activity_file=args.activity)
+    from datetime import datetime, timezone
+
+    result = build_report(config.require_warehouse(), as_of=args.as_of, activity_file=args.activity, now=datetime.now(timezone.utc))
     for key, value in result.counts.items():
         print(f"{key}: {value}")
     if result.pruned:
@@ -69,6 +71,8 @@ def cmd_verify(args) -> int:
     from o3_governance.reporting import history
 
     reports = args.reports_dir or config.layout().reports
+    if not reports.is_dir():
+        raise config.MissingData(f"no reports folder at {reports} ({config.where()}): set O3_DATA_DIR to the data folder")
     folders = history.dated_folders(reports)
     bad = 0
     for folder in folders:
@@ -84,7 +88,7 @@ def cmd_record(args) -> int:
     from o3_governance import warehouse
     from o3_governance.reporting import art30, policyview
 
-    layout = config.layout().ensure()
+    layout = config.require_warehouse()
     as_of = config.as_of()
     policy = policyview.load(config.policy_file())
     activity = art30.load_activity(args.activity)

@@ -95,11 +95,17 @@ def clean_leftovers(reports: Path, max_age_seconds: float = 3600) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def prune(reports: Path, as_of: date, keep_days: int) -> list[str]:
-    """Dated folders older than ``keep_days`` before ``as_of`` are removed; returns their names."""
-    limit = as_of - timedelta(days=keep_days)
+def prune(reports: Path, today: date, keep_days: int, keep: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Dated folders older than ``keep_days`` before ``today`` are removed; returns their names.
+
+    ``today`` is the real date (the clock at the entry point), never ``O3_AS_OF``: an as-of date
+    in the future must not age real reports. Folders dated after ``today`` and the names in
+    ``keep`` (the report just written) are never removed."""
+    limit = today - timedelta(days=keep_days)
     removed = []
     for folder in dated_folders(reports):
+        if folder.name in keep:
+            continue
         if date.fromisoformat(folder.name) < limit:
             shutil.rmtree(folder)
             removed.append(folder.name)

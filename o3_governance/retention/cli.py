@@ -58,10 +58,7 @@ def check_policy(args) -> int:
 def show_list(args) -> int:
     from o3_governance.retention import decide
 
-    layout = config.layout()
-    if not layout.warehouse.exists():
-        print("no warehouse yet: run the nightly job first")
-        return EXIT_OK
+    layout = config.require_warehouse()
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         if not decide._table_exists(con, "deletion_lists"):
             print("no deletion list yet: run the nightly job first")

@@ -163,11 +163,17 @@ def _plan(con, layout: DataLayout, policy: Policy, as_of: date, list_id: str) ->
             (delete_ids if action == "delete" else anonymise_ids).append(mid)
             by_rule[rule][action] += 1
             by_chat[chat_id or "unknown"][action] += 1
+    # Items of messages another purge (an erasure, an earlier disposal) removed are swept from
+    # deletion_list_items with the message: the list's own count says how many were listed, so the
+    # certificate adds up (listed = executed + skipped, of which ``gone`` were removed before).
+    listed = con.execute("SELECT item_count FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall()
+    listed_count = max(int(listed[0][0]), len(rows)) if listed and listed[0][0] is not None else len(rows)
+    skipped["gone"] += listed_count - len(rows)
     updates, new_findings = _anonymisation(con, anonymise_ids)
     return {
         "delete_ids": delete_ids, "updates": updates, "new_findings": new_findings,
         "counts": {
-            "listed": len(rows), "delete": len(delete_ids), "anonymise": len(anonymise_ids),
+            "listed": listed_count, "delete": len(delete_ids), "anonymise": len(anonymise_ids),
             "skipped": {k: skipped.get(k, 0) for k in ("held", "restricted", "no_longer_due", "gone")},
             "by_rule": {r: dict(c) for r, c in sorted(by_rule.items())},
             "by_chat": {c: dict(n) for c, n in sorted(by_chat.items())},

@@ -124,10 +124,7 @@ def format_result(req: reg.Request, run_id: str | None, layout: config.DataLayou
 
 
 def list_requests(args) -> int:
-    layout = config.layout()
-    if not layout.warehouse.exists():
-        print("no requests recorded")
-        return EXIT_OK
+    layout = config.require_warehouse()
     with warehouse.open_warehouse(layout.warehouse) as con:
         reg.ensure_schema(con)
         requests = reg.list_requests(con)

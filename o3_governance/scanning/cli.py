@@ -31,7 +31,7 @@ def _scan(args) -> int:
         raise ValueError("--workers must be at least 1")
     conf = settings.load()
     staff = args.staff_directory or conf.directory_file
-    with warehouse.open_warehouse(config.layout().warehouse) as con:
+    with warehouse.open_warehouse(config.require_warehouse().warehouse) as con:
         s = scan_warehouse(con, staff_directory=staff, workers=args.workers, window_chars=conf.scan_window_chars,
                            seconds_budget=conf.scan_seconds_per_night)
     print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,
