@@ -1,0 +1,84 @@
+"""The shared words of every domain, in one place below all of them: entity types, special categories,
+languages, message types, statuses, table and view names, file names of what the system writes.
+
+A domain that needs one of these imports it from here; nobody keeps a copy or a "fallback"."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+# The company's time zone: local dates of messages and "today" are Brussels dates.
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+# --- what the scanner finds (the contract's entity types) ---------------------------------------------
+PERSONAL_DATA_TYPES = ("PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER",
+                       "PERSON", "LOCATION")
+# GDPR Art. 9 special categories, and Art. 10 (criminal convictions and offences).
+SPECIAL_CATEGORY_TYPES = ("HEALTH_DATA", "POLITICAL_OPINION", "RELIGIOUS_BELIEF", "TRADE_UNION_MEMBERSHIP",
+                          "SEXUAL_ORIENTATION", "ETHNIC_ORIGIN", "BIOMETRIC_DATA", "GENETIC_DATA",
+                          "CRIMINAL_OFFENCE")
+ENTITY_TYPES = PERSONAL_DATA_TYPES + SPECIAL_CATEGORY_TYPES
+# What each type means, in the words of the record of processing (Art. 30).
+ENTITY_LABELS = {
+    "PHONE_NUMBER": "Phone numbers",
+    "EMAIL_ADDRESS": "E-mail addresses",
+    "IBAN_CODE": "Bank account numbers (IBAN)",
+    "CREDIT_CARD": "Payment card numbers",
+    "BE_NATIONAL_NUMBER": "Belgian national register numbers",
+    "PERSON": "Names of people mentioned in messages",
+    "LOCATION": "Locations and addresses",
+    "HEALTH_DATA": "Health data (Art. 9)",
+    "POLITICAL_OPINION": "Political opinions (Art. 9)",
+    "RELIGIOUS_BELIEF": "Religious or philosophical beliefs (Art. 9)",
+    "TRADE_UNION_MEMBERSHIP": "Trade-union membership (Art. 9)",
+    "SEXUAL_ORIENTATION": "Sex life or sexual orientation (Art. 9)",
+    "ETHNIC_ORIGIN": "Racial or ethnic origin (Art. 9)",
+    "BIOMETRIC_DATA": "Biometric data (Art. 9)",
+    "GENETIC_DATA": "Genetic data (Art. 9)",
+    "CRIMINAL_OFFENCE": "Criminal convictions and offences (Art. 10)",
+}
+# Types that point at a person directly (what redaction of someone else's data replaces first).
+IDENTIFYING_TYPES = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS")
+
+# --- messages ------------------------------------------------------------------------------------------
+LANGUAGES = ("nl", "fr", "en")
+MESSAGE_TYPES = ("text", "media", "system", "deleted")
+SOURCE_FORMATS = ("android", "ios", "cloud_api")
+
+# --- statuses --------------------------------------------------------------------------------------------
+ARCHIVE_STATUSES = ("ingested", "partial", "duplicate", "quarantined")
+# A deletion list: made by the nightly run, waits for a person, then is carried out or replaced.
+LIST_AWAITING_APPROVAL = "awaiting_approval"
+LIST_EXECUTING = "executing"
+LIST_APPLIED = "applied"
+LIST_SUPERSEDED = "superseded"
+LIST_STATUSES = (LIST_AWAITING_APPROVAL, LIST_EXECUTING, LIST_APPLIED, LIST_SUPERSEDED)
+# A data-subject request.
+REQUEST_KINDS = ("access", "erasure", "rectification", "restriction", "objection")
+REQUEST_OPEN_STATUSES = ("received", "in_progress", "failed")
+REQUEST_CLOSED_STATUSES = ("completed", "rejected")
+
+# --- disposal actions (retention rules) -------------------------------------------------------------------
+ACTIONS = ("delete", "anonymise")
+
+# --- warehouse tables and views ---------------------------------------------------------------------------
+ARCHIVES = "archives"
+MESSAGES = "messages"
+FINDINGS = "findings"
+SCAN_STATE = "scan_state"
+RETENTION = "retention"
+DELETION_LIST = "deletion_list"              # the view: what is due and not held
+DELETION_LISTS = "deletion_lists"            # the register of lists
+DELETION_LIST_ITEMS = "deletion_list_items"
+DELETION_CERTIFICATES = "deletion_certificates"
+DSR_REQUESTS = "dsr_requests"
+RESTRICTED_MESSAGE_IDS = "restricted_message_ids"   # the view other domains read to leave restricted messages out
+PURGED_MESSAGES = "purged_messages"
+AUDIT_LOG = "audit_log"
+
+# --- files the system writes ------------------------------------------------------------------------------
+REPORT_FILE = "report.html"
+MANIFEST_FILE = "manifest.json"
+
+
+def certificate_file(list_id: str) -> str:
+    return f"deletion-certificate-{list_id}.json"
