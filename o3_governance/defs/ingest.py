@@ -5,6 +5,8 @@ import json
 
 import dagster as dg
 
+from o3_governance import locking
+
 from o3_governance import config, ingest, lake, warehouse
 from o3_governance.defs.jobs import nightly_governance
 
@@ -31,9 +33,9 @@ MESSAGES = dg.AssetKey("messages")
         dg.AssetCheckSpec("no_quarantined_archives", asset=ARCHIVES,
                           description="Warns when files were quarantined this run (see `archives.reason`)."),
     ],
-    pool="duckdb_write",
     can_subset=False,
 )
+@locking.holding_writer_lock
 def ingest_inbox(context: dg.AssetExecutionContext):
     layout = config.layout()
     summary = ingest.ingest_inbox(layout, run_id=context.run.run_id)
