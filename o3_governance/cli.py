@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from o3_governance import ingest_cli, settings
+from o3_governance import ingest_cli, locking, settings
 from o3_governance.parsing import cli as parsing_cli
 from o3_governance.reporting import cli as reporting_cli
 from o3_governance.retention import cli as retention_cli
@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except settings.SettingsError as exc:
         print(f"o3-governance {args.command}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
+    except locking.WarehouseBusy as exc:  # another process writes the warehouse: one line, no DuckDB text
+        print(f"o3-governance {args.command}: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

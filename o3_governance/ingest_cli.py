@@ -30,8 +30,7 @@ def demo_command(args: argparse.Namespace) -> int:
 
 def run_nightly(seed_demo: bool = False):
     """Execute ``nightly_governance`` on the instance in DAGSTER_HOME, so the run shows in the UI."""
-    from dagster import DagsterInstance
-
+    from o3_governance import locking
     from o3_governance.definitions import defs
     from o3_governance.ingest import inbox_files
 
@@ -42,10 +41,10 @@ def run_nightly(seed_demo: bool = False):
         from o3_governance.demo import write_demo_inbox
 
         seeded = len(write_demo_inbox(layout.inbox))
-    with DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("nightly_governance").execute_in_process(
-            instance=instance, tags={"o3/trigger": "cli"}, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+    # Holds the warehouse writer lock for the whole run, after failing runs a killed process left behind.
+    result = locking.execute_exclusively(
+        defs.resolve_job_def("nightly_governance"), layout, tags={"o3/trigger": "cli"}, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     return result, seeded
 
 

@@ -28,7 +28,6 @@ transaction. The journal holds message ids and the new values only, never the ol
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -43,7 +42,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from o3_governance import audit, warehouse
+from o3_governance import audit, locking, warehouse
 from o3_governance.config import DataLayout
 
 # Columns a caller may change; keys (message_id, chat_id, month, dates) never move.
@@ -575,14 +574,10 @@ def _write_journal(layout: DataLayout, journal: dict) -> None:
 
 @contextmanager
 def _lock(layout: DataLayout) -> Iterator[None]:
-    """One purge at a time per data folder (the compaction swaps the DuckDB file)."""
-    layout.work.mkdir(parents=True, exist_ok=True)
-    with open(layout.work / "purge.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    """One purge at a time per data folder (the compaction swaps the DuckDB file): the warehouse's
+    writer lock, held for the whole purge and released by the kernel if the process dies."""
+    with locking.writer_lock(layout):
+        yield
 
 
 def _fsync_file(path: Path) -> None:

@@ -6,13 +6,14 @@ their own ``ensure_schema(con)``; this module owns ``archives`` and ``messages``
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
 
-from o3_governance import settings
+from o3_governance import locking, settings
 
 ARCHIVES_DDL = """
 CREATE TABLE IF NOT EXISTS archives (
@@ -64,8 +65,11 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False,
-                                                                  "autoload_known_extensions": False})
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False,
+                                                                      "autoload_known_extensions": False})
+    except duckdb.IOException as exc:
+        raise _unavailable(path, exc, read_only) from None
     con.execute("SET TimeZone = 'UTC'")
     # Bounded memory: big archives spill to a temp folder inside the data folder instead of growing RSS.
     con.execute(f"SET memory_limit = '{settings.load().duckdb_memory}'")
@@ -78,13 +82,31 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
+class WarehouseUnavailable(locking.WarehouseBusy):
+    """The warehouse file could not be opened: one line, never DuckDB's text (it names the file's holder)."""
+
+
+def _unavailable(path: Path, exc: Exception, read_only: bool) -> locking.WarehouseBusy:
+    text = str(exc)
+    if "lock" in text.lower():
+        match = re.search(r"PID (\d+)", text)
+        who = f"pid {match.group(1)}" if match else "pid unknown"
+        return WarehouseUnavailable(f"the warehouse is in use by another process ({who}); try again when it has finished")
+    if read_only and not path.exists():
+        return WarehouseUnavailable("there is no warehouse yet: run the nightly job first (o3-governance run)")
+    return WarehouseUnavailable(f"the warehouse could not be opened ({type(exc).__name__})")
+
+
 @contextmanager
 def open_warehouse(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=read_only)
-    try:
-        yield con
-    finally:
-        con.close()
+    """A connection for the duration of the block. Writers hold the writer lock of the data folder
+    (waiting up to O3_LOCK_WAIT_SECONDS); readers hold a shared lock (waiting up to O3_READ_WAIT_SECONDS)."""
+    with (locking.reader_lock(path) if read_only else locking.writer_lock(path)):
+        con = connect(path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def ensure_core_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -105,9 +127,15 @@ def compact(path: Path | str) -> None:
 
     DuckDB reuses freed blocks but does not zero them; copying the database into a new file and
     swapping it in atomically is the documented way to shrink and scrub it. The caller must hold no
-    open connection. A crash before the rename leaves the old file untouched.
+    open connection. A crash before the rename leaves the old file untouched. The writer lock is held
+    from the copy to the swap, so no other process can commit in between and lose its rows.
     """
     path = Path(path)
+    with locking.writer_lock(path):
+        _compact(path)
+
+
+def _compact(path: Path) -> None:
     fresh = path.with_name(path.name + ".compact")
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         leftover.unlink(missing_ok=True)

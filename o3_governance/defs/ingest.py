@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from o3_governance import config, ingest, lake, settings, warehouse
+from o3_governance import config, ingest, lake, locking, settings, warehouse
 from o3_governance.defs.jobs import nightly_governance
 
 ARCHIVES = dg.AssetKey("archives")
@@ -32,9 +32,9 @@ MESSAGES = dg.AssetKey("messages")
         dg.AssetCheckSpec("no_quarantined_archives", asset=ARCHIVES,
                           description="Warns when files were quarantined this run (see `archives.reason`)."),
     ],
-    pool="duckdb_write",
     can_subset=False,
 )
+@locking.holding_writer_lock
 def ingest_inbox(context: dg.AssetExecutionContext):
     layout = config.layout()
     conf = settings.load()

@@ -6,6 +6,8 @@ import os
 
 import dagster as dg
 
+from o3_governance import locking
+
 from o3_governance import settings
 from o3_governance import config, warehouse
 from o3_governance.reporting import history, leakcheck, server
@@ -26,7 +28,6 @@ def download_url(report_date: str, name: str = "report.html") -> str:
     group_name="reporting",
     deps=[dg.AssetKey(k) for k in UPSTREAM],
     kinds={"html", "csv"},
-    pool="duckdb_write",  # appends a `report_written` event to the audit log
     description="Audit report of the night for the DPO: self-contained HTML with charts, CSV extracts "
                 "(deletion list, findings summary, archive registry), the GDPR Art. 30 record and a sha256 "
                 "manifest, in reports/<date>/. Counts and pseudonymous ids only.",
@@ -38,6 +39,7 @@ def download_url(report_date: str, name: str = "report.html") -> str:
                                       "warehouse appears in any file of the report."),
     ],
 )
+@locking.holding_writer_lock
 def nightly_report(context: dg.AssetExecutionContext):
     layout = config.layout()
     from datetime import datetime, timezone

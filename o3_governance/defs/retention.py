@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
+from o3_governance import locking
+
 from o3_governance import settings
 from o3_governance.defs.jobs import WAREHOUSE_WRITE_TAGS
 
@@ -33,11 +35,12 @@ def _load_policy():
 
 
 @dg.asset(
-    key=RETENTION, group_name="retention", deps=["messages", "findings"], pool="duckdb_write",
+    key=RETENTION, group_name="retention", deps=["messages", "findings"],
     kinds={"duckdb"},
     description="One row per message: the rule that decides its retention, retain_until (local date + the "
                 "rule's days), the legal hold that covers it, and whether it is due (eligible).",
 )
+@locking.holding_writer_lock
 def retention_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     policy = _load_policy()
     as_of = as_of_date(policy)
@@ -59,7 +62,7 @@ def retention_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    key=DELETION_LIST, group_name="retention", deps=[RETENTION], kinds={"duckdb"}, pool="duckdb_write",
+    key=DELETION_LIST, group_name="retention", deps=[RETENTION], kinds={"duckdb"},
     description="What is due and not held, awaiting approval: apply it with the apply_deletion_list job or "
                 "`o3-governance approve-deletions`. Nothing is deleted by the nightly run.",
     check_specs=[
@@ -78,6 +81,7 @@ def retention_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
                                       "finished (approve the list again, or `o3-governance resume-purges`)."),
     ],
 )
+@locking.holding_writer_lock
 def deletion_list_asset(context: dg.AssetExecutionContext):
     layout = config.layout()
     with warehouse.open_warehouse(layout.warehouse) as con:
@@ -159,7 +163,8 @@ class ApplyDeletionListConfig(dg.Config):
     approved_by: str
 
 
-@dg.op(pool="duckdb_write", description="Carries out an approved deletion list and writes its certificate.")
+@dg.op(description="Carries out an approved deletion list and writes its certificate.")
+@locking.holding_writer_lock
 def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletionListConfig) -> dg.Output:
     policy = _load_policy()
     try:

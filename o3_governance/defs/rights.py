@@ -11,6 +11,8 @@
 """
 
 import dagster as dg
+
+from o3_governance import locking
 from pydantic import Field
 
 from o3_governance import config as o3config, warehouse
@@ -35,8 +37,9 @@ def _counts(outcome: dict) -> dict:
 
 
 def _dsr_job(kind: str, description: str) -> dg.JobDefinition:
-    @dg.op(name=f"carry_out_{kind}", pool="duckdb_write", description=description,
+    @dg.op(name=f"carry_out_{kind}", description=description,
            tags={"o3/domain": "rights"})
+    @locking.holding_writer_lock
     def carry_out(context: dg.OpExecutionContext, config: DsrConfig):
         try:
             register.validate_request_id(config.request_id)
@@ -79,12 +82,12 @@ def run_config(kind: str, request_id: str) -> dict:
     name="dsr_register",
     group_name="rights",
     kinds={"duckdb"},
-    pool="duckdb_write",
     description="Register of data-subject requests: received, due (one month), status and outcome. "
                 "Identifiers are kept apart and only while needed; see o3_governance/rights/register.py.",
     check_specs=[dg.AssetCheckSpec("dsr_deadlines", asset="dsr_register",
                                    description="Warns about open requests due within 7 days or past their due date.")],
 )
+@locking.holding_writer_lock
 def dsr_register(context: dg.AssetExecutionContext):
     layout = o3config.layout().ensure()
     today = o3config.as_of()

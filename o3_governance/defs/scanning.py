@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from o3_governance import locking
+
 from o3_governance import settings
 from o3_governance import audit, config, warehouse
 from o3_governance.scanning import store
@@ -14,7 +16,6 @@ FINDINGS = dg.AssetKey("findings")
     key=FINDINGS,
     group_name="scanning",
     deps=[dg.AssetKey("messages")],
-    pool="duckdb_write",
     kinds={"python", "duckdb"},
     description="Personal data (phone, e-mail, IBAN, card, Belgian national number, names, places) and GDPR "
                 "Art. 9/10 special categories found in each message by Presidio in nl/fr/en: table `findings` "
@@ -28,6 +29,7 @@ FINDINGS = dg.AssetKey("findings")
                                       "category and per chat (chat_id)."),
     ],
 )
+@locking.holding_writer_lock
 def findings(context: dg.AssetExecutionContext):
     layout = config.layout()
     conf = settings.load()

@@ -93,16 +93,14 @@ def show_list(args) -> int:
 
 def launch(list_id: str, approved_by: str):
     """Run the job on the instance in DAGSTER_HOME, so it shows in the UI like any other run."""
-    config.dagster_home()
-    from dagster import DagsterInstance
-
+    from o3_governance import locking
     from o3_governance.defs.retention import apply_deletion_list_job
 
-    with DagsterInstance.get() as instance:
-        return apply_deletion_list_job.execute_in_process(
-            run_config={"ops": {"apply_deletion_list_op": {"config": {"list_id": list_id,
-                                                                      "approved_by": approved_by}}}},
-            instance=instance, raise_on_error=False, tags={"o3/trigger": "cli"})
+    return locking.execute_exclusively(  # holds the writer lock; fails runs a killed process left behind
+        apply_deletion_list_job, config.layout(),
+        run_config={"ops": {"apply_deletion_list_op": {"config": {"list_id": list_id,
+                                                                  "approved_by": approved_by}}}},
+        raise_on_error=False, tags={"o3/trigger": "cli"})
 
 
 def approve(args) -> int:
@@ -170,8 +168,9 @@ def _failure_reason(result) -> str:
 
 
 def resume(args) -> int:
-    from o3_governance import purge
+    from o3_governance import locking, purge
 
+    locking.fail_abandoned_runs_on_home()  # a run killed mid-purge is marked failed, not left running
     results = purge.resume_pending(config.layout())
     print(f"finished {len(results)} interrupted purge(s)" if results else "no interrupted purge")
     return EXIT_OK

@@ -8,6 +8,7 @@ from datetime import date
 import duckdb
 
 from o3_governance import config, warehouse
+from o3_governance.locking import WarehouseBusy
 from o3_governance.rights import identity
 from o3_governance.rights import register as reg
 
@@ -63,10 +64,11 @@ def run_request(args) -> int:
     except (identity.InvalidIdentifier, reg.RequestError) as exc:
         print(f"o3-governance request: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except duckdb.IOException:
-        # DuckDB allows one writing process: most likely the nightly run. Nothing was recorded.
-        print("o3-governance request: the warehouse is in use by another process (a running job?); "
-              "nothing was recorded, try again when it has finished", file=sys.stderr)
+    except (duckdb.IOException, WarehouseBusy) as exc:
+        # One writing process at a time: most likely the nightly run. Nothing was recorded.
+        reason = str(exc).splitlines()[0] if isinstance(exc, WarehouseBusy) else "the warehouse is in use"
+        print(f"o3-governance request: {reason}; nothing was recorded, try again when it has finished",
+              file=sys.stderr)
         return EXIT_FAILED
     run_id, success = launch(args.kind, args.request_id)
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
@@ -84,18 +86,15 @@ def run_request(args) -> int:
 
 def launch(kind: str, request_id: str) -> tuple[str, bool]:
     """Run the request's job on the instance in DAGSTER_HOME, so it shows in the UI like any other run."""
-    config.dagster_home()
-    from dagster import DagsterInstance
-
+    from o3_governance import locking
     from o3_governance.defs import rights as rights_defs
 
-    with DagsterInstance.get() as instance:
-        # The run's events are stored on the instance as usual; only the console echo is quietened.
-        run_config = {**rights_defs.run_config(kind, request_id),
-                      "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-        result = rights_defs.DSR_JOBS[kind].execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False,
-            tags={rights_defs.DSR_TAG: request_id, "o3/trigger": "cli"})
+    # The run's events are stored on the instance as usual; only the console echo is quietened.
+    run_config = {**rights_defs.run_config(kind, request_id),
+                  "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    result = locking.execute_exclusively(  # holds the writer lock; fails runs a killed process left behind
+        rights_defs.DSR_JOBS[kind], config.layout(), run_config=run_config, raise_on_error=False,
+        tags={rights_defs.DSR_TAG: request_id, "o3/trigger": "cli"})
     return result.run_id, result.success
 
 
