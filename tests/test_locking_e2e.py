@@ -90,7 +90,7 @@ def runs_left_started(environ):
 
 
 def no_raw_error(text):
-    lowered = text.lower()
+    lowered = text.lower().replace("warehouse.duckdb", "")   # the file's name may be said; DuckDB's own words not
     assert "io error" not in lowered and "duckdb" not in lowered and "traceback" not in lowered, text[-500:]
     assert "conflicting lock" not in lowered
 
@@ -148,6 +148,8 @@ def check_readers(answers):
         no_raw_error(r.stdout + r.stderr)
         if r.returncode != 0:
             lines = r.stderr.strip().splitlines()
+            if len(lines) == 1 and "no warehouse at" in lines[0]:   # asked before the first night made one
+                continue
             assert r.returncode == 1 and lines[0].startswith("the nightly run is writing; waiting up to")
             assert len(lines) == 2 and "gave up after" in lines[1], lines
 
