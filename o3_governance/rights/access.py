@@ -97,7 +97,9 @@ class _Writer:
         self.media_copied: dict[str, str] = {}
         self.media_missing = 0
 
-    def add(self, row: tuple, *, relation: str, body: str | None, n_red: int, shown_chat: str | None) -> None:
+    def add(self, row: tuple, *, relation: str, body: str | None, n_red: int, shown_chat: str | None,
+            role: str | None = None) -> str | None:
+        """Adds one record; returns the role shown for another author (None for the subject's own)."""
         (mid, sent_local, sent_at, chat_name, author, author_phone, mtype, _body, attachment, media_sha,
          edited, language) = row
         by_subject = relation == "author"
@@ -106,7 +108,8 @@ class _Writer:
         elif author is None:
             shown_author = None  # system line
         else:
-            shown_author = self.roles.setdefault((author, author_phone), f"Other participant {len(self.roles) + 1}")
+            shown_author = role or self.roles.setdefault((author, author_phone),
+                                                         f"Other participant {len(self.roles) + 1}")
             n_red += 1
         if shown_chat != chat_name:
             n_red += 1
@@ -138,6 +141,7 @@ class _Writer:
             "language": language,
             "redactions": n_red,
         })
+        return shown_author if not by_subject else None
 
     def finish(self, now: datetime, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         staging, records = self.staging, self.records
@@ -227,16 +231,16 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
         if chat_name not in chat_shown:
             chat_shown[chat_name] = _shown_chat(chat_name, other_names)
         relation = data.relation(mid)
-        writer.add(row, relation=relation, body=shown_body, n_red=len(spans), shown_chat=chat_shown[chat_name])
+        role = writer.add(row, relation=relation, body=shown_body, n_red=len(spans), shown_chat=chat_shown[chat_name])
         items.append([request_id, mid, relation, json.dumps([list(s) for s in spans]),
                       json.dumps([list(s) for s in own_spans]), body_key(layout, body),
-                      chat_shown[chat_name] != chat_name])
+                      chat_shown[chat_name] != chat_name, role])
     outcome = writer.finish(now)
     ensure_schema(con)
     con.execute("DELETE FROM dsr_export_items WHERE request_id = ?", [request_id])
     if items:
         con.executemany("INSERT INTO dsr_export_items (request_id, message_id, relation, redactions, own_spans, "
-                        "body_key, chat_redacted) VALUES (?, ?, ?, ?, ?, ?, ?)", items)
+                        "body_key, chat_redacted, author_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", items)
     return outcome
 
 
@@ -251,7 +255,7 @@ def regenerate_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, reques
     and the subject's own mentions in it may be redacted too (never the other way round)."""
     directory = directory if directory is not None else identity.load_directory()
     items = {r[0]: r[1:] for r in con.execute(
-        "SELECT message_id, relation, redactions, own_spans, body_key, chat_redacted FROM dsr_export_items "
+        "SELECT message_id, relation, redactions, own_spans, body_key, chat_redacted, author_role FROM dsr_export_items "
         "WHERE request_id = ?", [request_id]).fetchall()}
     rows = con.execute(_ROW_SQL, [sorted(items)]).fetchall() if items else []
     own_rows = [r for r in rows if items[r[0]][0] == "author"]
@@ -268,7 +272,7 @@ def regenerate_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, reques
     changed = 0
     for row in rows:
         mid, chat_name, body = row[0], row[3], row[7]
-        relation, stored_spans, own_json, key, chat_redacted = items[mid]
+        relation, stored_spans, _own_spans, key, chat_redacted, role = items[mid]
         spans: list[tuple[int, int]] = []
         if body:
             if body_key(layout, body) == key:
@@ -283,7 +287,7 @@ def regenerate_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, reques
                 spans = redaction.merge(spans)
             body = redaction.replace_spans(body, spans, redaction.REDACTED)
         shown_chat = "[redacted chat name]" if chat_redacted else chat_name
-        writer.add(row, relation=relation, body=body, n_red=len(spans), shown_chat=shown_chat)
+        writer.add(row, relation=relation, body=body, n_red=len(spans), shown_chat=shown_chat, role=role)
     left_out = max(0, (first_export_messages or 0) - len(rows))
     outcome = writer.finish(now, extra={"regenerated": True, "messages_no_longer_held": left_out,
                                         "messages_redacted_afresh": changed})

@@ -122,7 +122,8 @@ SCHEMA = [
         redactions    VARCHAR,            -- JSON [[start, end], ...]: other people's data replaced in the copy
         own_spans     VARCHAR,            -- JSON [[start, end], ...]: the subject's own mentions (kept)
         body_key      VARCHAR,            -- keyed hash of the body the offsets apply to
-        chat_redacted BOOLEAN NOT NULL DEFAULT false
+        chat_redacted BOOLEAN NOT NULL DEFAULT false,
+        author_role   VARCHAR             -- "Other participant N" shown for another author (kept on rebuild)
     )""",
     # Existing warehouses gain the export-tracking columns.
     "ALTER TABLE dsr_requests ADD COLUMN IF NOT EXISTS delivered_at TIMESTAMPTZ",
