@@ -14,7 +14,9 @@ Retention (delete / anonymise) and data-subject rights (erasure, rectification, 
   from, or any kept export of the same chat, which repeats it) are removed and
   ``archives.raw_path`` is cleared;
 - earlier access exports under ``exports/<id>/`` that hold an affected message (its id, its text, or
-  its media file) are removed whole: a copy handed to the data subject is not kept by us;
+  its media file) are removed whole: a copy handed to the data subject is not kept by us. Which ones
+  (their request ids, and how many affected messages each held) is in ``exports_affected``, so that
+  the caller can say so and the export can be regenerated;
 - a fingerprint of each deleted id goes into ``purged_messages`` (see ``was_purged``), so that a
   later export of the same chat, which repeats its whole history, does not bring it back;
 - finally the DuckDB file is check-pointed and compacted (copied into a fresh file), so deleted
@@ -31,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -82,6 +85,9 @@ def was_purged(con, message_ids) -> set[str]:
     return {keys[k] for (k,) in found}
 
 
+# As o3_governance.rights.register.REQUEST_ID_RE (not imported: purge sits below the rights domain).
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
+
 STEPS = ("lake", "raw", "exports", "warehouse", "media", "compact", "audit")
 
 
@@ -103,6 +109,7 @@ class PurgeResult:
     media_files_removed: int = 0
     raw_archives_removed: int = 0
     exports_removed: int = 0
+    exports_affected: dict[str, int] = field(default_factory=dict)  # export request id -> affected messages
     compacted: bool = False
     resumed: bool = False
 
@@ -245,9 +252,12 @@ def _plan(layout: DataLayout, purge_id: str, request: dict, request_hash: str, r
     media = {r[3] for r in rows if r[3] and (r[0] in delete_ids or "media_sha256" in updates.get(r[0], {}))}
     plan["media_shas"] = sorted(media)
     plan["lake_files"] = _lake_files_holding(layout, affected)
-    plan["exports"] = _exports_holding(layout, rows, {r[3] for r in rows if r[3]})
+    held = _exports_holding(layout, rows)
+    plan["exports"] = sorted(held)
     counts["raw_archives_removed"] = len(plan["raw_archives"])
     counts["exports_removed"] = len(plan["exports"])
+    counts["exports_affected"] = {_export_request_id(name): n for name, n in sorted(held.items())
+                                  if _export_request_id(name)}
     return {
         "purge_id": purge_id, "request_hash": request_hash, "created_at": _now().isoformat(),
         "run_id": run_id, "event": event, "details": details, "request": request, "plan": plan,
@@ -271,38 +281,52 @@ def _lake_files_holding(layout: DataLayout, ids: set[str]) -> list[str]:
     return sorted(str(Path(f).relative_to(layout.root)) for (f,) in found)
 
 
-def _needles(rows: list[tuple]) -> list[bytes]:
-    out: set[bytes] = set()
-    for message_id, _a, _c, _m, body in rows:
-        out.add(message_id.encode())
-        if body and len(body) >= MIN_TEXT_NEEDLE:
-            for form in (body, json.dumps(body, ensure_ascii=False)[1:-1], json.dumps(body)[1:-1],
-                         body.replace('"', '""')):
-                out.add(form.encode("utf-8"))
+def _needles(row: tuple) -> list[bytes]:
+    """What betrays one message in a file: its id, its text (as written in JSON or CSV)."""
+    message_id, _a, _c, _m, body = row
+    out: set[bytes] = {message_id.encode()}
+    if body and len(body) >= MIN_TEXT_NEEDLE:
+        for form in (body, json.dumps(body, ensure_ascii=False)[1:-1], json.dumps(body)[1:-1],
+                     body.replace('"', '""')):
+            out.add(form.encode("utf-8"))
     return sorted(out)
 
 
-def _exports_holding(layout: DataLayout, rows: list[tuple], shas: set[str]) -> list[str]:
+def _exports_holding(layout: DataLayout, rows: list[tuple]) -> dict[str, int]:
+    """Export folder name -> how many of the affected messages it holds (by id, text or media file)."""
     if not rows or not layout.exports.exists():
-        return []
-    needles = _needles(rows)
-    hit: list[str] = []
+        return {}
+    needles = [(row[3], _needles(row)) for row in rows]
+    hit: dict[str, int] = {}
     for folder in sorted(p for p in layout.exports.iterdir() if p.is_dir()):
-        if _folder_holds(folder, needles, shas):
-            hit.append(folder.name)
+        n = _messages_held(folder, needles)
+        if n:
+            hit[folder.name] = n
     return hit
 
 
-def _folder_holds(folder: Path, needles: list[bytes], shas: set[str]) -> bool:
+def _messages_held(folder: Path, needles: list[tuple[str | None, list[bytes]]]) -> int:
+    found = [False] * len(needles)
     for f in folder.rglob("*"):
         if not f.is_file():
             continue
         data = f.read_bytes()
-        if shas and hashlib.sha256(data).hexdigest() in shas:
-            return True
-        if any(n in data for n in needles):
-            return True
-    return False
+        sha = hashlib.sha256(data).hexdigest()
+        for i, (media_sha, message_needles) in enumerate(needles):
+            if not found[i] and (media_sha == sha or any(n in data for n in message_needles)):
+                found[i] = True
+        if all(found):
+            break
+    return sum(found)
+
+
+def _export_request_id(folder_name: str) -> str | None:
+    """The request id an export folder belongs to (``<id>`` or a staging ``.<id>.partial``); None for a
+    folder that is not named like a request id (it is removed and counted, never named)."""
+    name = folder_name
+    if name.startswith(".") and name.endswith(".partial"):
+        name = name[1:-len(".partial")]
+    return name if _REQUEST_ID.fullmatch(name) else None
 
 
 # --------------------------------------------------------------------------------------- execution

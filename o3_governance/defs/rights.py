@@ -4,6 +4,9 @@
   each carries out one recorded request; run config is ``{request_id}`` only (the identifiers stay in
   the register). ``o3-governance request …`` records the request and launches the matching job; a
   recorded request can also be (re)launched from the UI with the same config.
+* Job ``dsr_access_regenerate``: rebuilds the export of a completed access request from what the
+  warehouse holds now (``o3-governance request access --request-id ID --regenerate``); config
+  ``{request_id}`` only.
 * Asset ``dsr_register`` (group ``rights``, outside the nightly run) with the check ``dsr_deadlines``
   warning about open requests due within 7 days or past due; a daily schedule refreshes it.
 * Job ``purge_orchestrator_history`` with a weekly schedule: Dagster runs and logs older than
@@ -78,6 +81,35 @@ def run_config(kind: str, request_id: str) -> dict:
     return {"ops": {f"carry_out_{kind}": {"config": {"request_id": request_id}}}}
 
 
+@dg.op(name="regenerate_access_export", pool="duckdb_write", tags={"o3/domain": "rights"},
+       description="Rebuilds exports/<request id>/ of a completed access request from what the warehouse holds "
+                   "now (disposed or erased messages left out), with a fresh sha256 manifest.")
+def regenerate_access_export(context: dg.OpExecutionContext, config: DsrConfig):
+    from datetime import datetime, timezone
+
+    try:
+        register.validate_request_id(config.request_id)
+        result = service.regenerate(o3config.layout(), config.request_id, now=datetime.now(timezone.utc),
+                                    run_id=context.run_id, log=context.log.info)
+    except register.RequestError as exc:
+        raise dg.Failure(description=str(exc)) from None
+    except Exception as exc:  # the event log gets a reason without content, never a library's text
+        raise dg.Failure(description=f"regeneration failed: {service.safe_reason(exc)}") from None
+    return dg.Output(None, metadata={"request_id": config.request_id, "status": result.status,
+                                     **_counts(result.outcome)})
+
+
+@dg.job(name="dsr_access_regenerate", executor_def=dg.in_process_executor,
+        tags={**WAREHOUSE_WRITE_TAGS, "o3/domain": "rights", "o3/dsr_kind": "access"},
+        description="Rebuilds the export of a completed access request (e.g. after a disposal removed it).")
+def dsr_access_regenerate_job():
+    regenerate_access_export()
+
+
+def regenerate_run_config(request_id: str) -> dict:
+    return {"ops": {"regenerate_access_export": {"config": {"request_id": request_id}}}}
+
+
 @dg.asset(
     name="dsr_register",
     group_name="rights",
@@ -148,6 +180,6 @@ purge_history_schedule = dg.ScheduleDefinition(
 
 defs = dg.Definitions(
     assets=[dsr_register],
-    jobs=[*DSR_JOBS.values(), dsr_register_job, purge_orchestrator_history],
+    jobs=[*DSR_JOBS.values(), dsr_access_regenerate_job, dsr_register_job, purge_orchestrator_history],
     schedules=[dsr_register_schedule, purge_history_schedule],
 )

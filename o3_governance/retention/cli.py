@@ -132,6 +132,10 @@ def approve(args) -> int:
     print(f"deletion list {args.list_id}: deleted {cert['executed']['delete']}, anonymised "
           f"{cert['executed']['anonymise']}, skipped {sum(cert['skipped'].values())} "
           f"({', '.join(f'{k} {v}' for k, v in cert['skipped'].items() if v) or 'none'})")
+    from o3_governance.rights.register import affected_from_json
+
+    for affected in affected_from_json(cert.get("access_exports_affected")):
+        print(affected.line("disposal"))
     print(f"certificate: {layout.root / path}  (run {result.run_id})")
     return EXIT_OK
 

@@ -18,6 +18,11 @@ list ``executing``; approving it again resumes the pending purge (or plans it ag
 started) and finishes. The certificate (JSON under ``reports/certificates/`` and a row in
 ``deletion_certificates``) holds counts per action, rule and chat id, what was skipped and why,
 counts per store, the list hash, the approver and the times, and never any content.
+
+Access exports the purge removed (they held a disposed or anonymised message) are listed in the
+certificate by request id (``access_exports_affected``: messages affected, delivered or not); one not
+yet handed over is flagged in the request register (``export_affected_at``/``_by``) so it can be
+regenerated (``o3-governance request access --request-id ID --regenerate``).
 """
 from __future__ import annotations
 
@@ -296,9 +301,14 @@ def _record_start(con, list_id, approved_by, now, as_of, policy, pid, plan, run_
 
 
 def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id: str | None) -> DispositionResult:
+    from o3_governance.rights import register as rights_register
+
     now = datetime.now(timezone.utc)
     with warehouse.open_warehouse(layout.warehouse) as con:
         decide.ensure_schema(con)
+        # Idempotent: a crash before the certificate is finished redoes it.
+        affected = rights_register.record_affected_exports(con, result.exports_affected,
+                                                           by=f"deletion-list:{list_id}", now=now)
         (list_hash, approved_by, approved_at, started_at, as_of, policy_sha, counts_json) = con.execute(
             "SELECT list_hash, approved_by, approved_at, started_at, as_of, policy_sha256, counts "
             "FROM deletion_certificates WHERE list_id = ? ORDER BY started_at DESC LIMIT 1", [list_id]).fetchall()[0]
@@ -320,6 +330,8 @@ def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id:
             "by_chat_id": counts["by_chat"],
             "stores": {k: v for k, v in result.counts().items() if k != "purge_id"},
             "purge_id": result.purge_id,
+            "access_exports_affected": [{"request_id": a.request_id, "messages": a.messages, "delivered": a.delivered}
+                                        for a in affected],
         }
         body = json.dumps(cert, indent=2, sort_keys=True)
         sha = hashlib.sha256(body.encode()).hexdigest()

@@ -6,10 +6,18 @@ messages the subject wrote and the messages that mention them. Other people's pe
 redacted in the copy (Art. 15(4)): other authors become a numbered role, and their names, phone
 numbers, emails (and, in messages others wrote, bank, card, national numbers and places) become
 ``[redacted]``. The subject's own restriction does not limit their own access.
+
+What the export holds is recorded in ``dsr_export_items`` (ids, relation, redaction offsets and a keyed
+hash of each body; never text), so that ``regenerate_export`` can rebuild it from what the warehouse
+holds now, after the subject's identifiers have left the register: messages disposed of or erased
+since are left out (the purge removes their items), unchanged bodies get the same redaction, and
+bodies changed since (anonymised, or a mention erased) are redacted afresh from the warehouse.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -58,79 +66,73 @@ def _known_other_names(con: duckdb.DuckDBPyConnection, subject: Subject,
     return full | firsts
 
 
-def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id: str, subject: Subject,
-                 data: SubjectData, *, directory: list[identity.DirectoryEntry] | None = None,
-                 now: datetime | None = None) -> dict[str, Any]:
-    """Write the export and return the outcome summary (counts and the relative path only)."""
-    now = now or datetime.now(timezone.utc)
-    directory = directory if directory is not None else identity.load_directory()
-    ids = sorted(data.all_ids)
-    rows = con.execute(
-        "SELECT message_id, sent_local, sent_at, chat_name, author, author_phone, message_type, body, attachment, "
-        "media_sha256, edited, language FROM messages WHERE message_id IN (SELECT unnest(?::VARCHAR[])) "
-        "ORDER BY sent_at, chat_id, line_no, message_id", [ids]).fetchall() if ids else []
-    findings = redaction.findings_by_message(con, ids)
-    other_names = _known_other_names(con, subject, directory)
-    combined = identity.names_regex(other_names)
-    other_name_res = [combined] if combined else []
-    authored = set(data.authored)
+def body_key(layout: DataLayout, body: str | None) -> str | None:
+    """Keyed hash of a body: tells whether the offsets stored for it still apply (no text stored)."""
+    if body is None:
+        return None
+    from o3_governance.rights.register import secret_key
 
-    final = export_dir(layout, request_id)
-    staging = layout.exports / f".{request_id}.partial"
-    if staging.exists():
-        shutil.rmtree(staging)
-    (staging / "media").mkdir(parents=True)
+    return hmac.new(secret_key(layout), b"o3-export-body\x1f" + body.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    roles: dict[tuple, str] = {}
-    chat_shown: dict[str | None, str | None] = {}
-    records: list[dict[str, Any]] = []
-    redactions = 0
-    media_copied: dict[str, str] = {}
-    media_missing = 0
-    for (mid, sent_local, sent_at, chat_name, author, author_phone, mtype, body, attachment, media_sha,
-         edited, language) in rows:
-        by_subject = mid in authored
-        own_spans = data.mentions.get(mid, [])
-        n_red = 0
-        if body:
-            spans = redaction.others_spans(body, subject=subject, own_spans=own_spans, by_subject=by_subject,
-                                           findings=findings.get(mid, []), other_name_res=other_name_res)
-            n_red = len(spans)
-            body = redaction.replace_spans(body, spans, redaction.REDACTED)
+
+def _shown_chat(chat_name: str | None, other_names: set[str]) -> str | None:
+    # a one-to-one chat named after someone else
+    if chat_name and identity.normalize_name(chat_name) in other_names:
+        return "[redacted chat name]"
+    return chat_name
+
+
+class _Writer:
+    """Builds the records, copies the subject's media into a staging folder, then swaps it in."""
+
+    def __init__(self, layout: DataLayout, request_id: str) -> None:
+        self.layout, self.request_id = layout, request_id
+        self.staging = layout.exports / f".{request_id}.partial"
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        (self.staging / "media").mkdir(parents=True)
+        self.roles: dict[tuple, str] = {}
+        self.records: list[dict[str, Any]] = []
+        self.redactions = 0
+        self.media_copied: dict[str, str] = {}
+        self.media_missing = 0
+
+    def add(self, row: tuple, *, relation: str, body: str | None, n_red: int, shown_chat: str | None,
+            role: str | None = None) -> str | None:
+        """Adds one record; returns the role shown for another author (None for the subject's own)."""
+        (mid, sent_local, sent_at, chat_name, author, author_phone, mtype, _body, attachment, media_sha,
+         edited, language) = row
+        by_subject = relation == "author"
         if by_subject:
             shown_author = author
         elif author is None:
             shown_author = None  # system line
         else:
-            key = (author, author_phone)
-            shown_author = roles.setdefault(key, f"Other participant {len(roles) + 1}")
+            shown_author = role or self.roles.setdefault((author, author_phone),
+                                                         f"Other participant {len(self.roles) + 1}")
             n_red += 1
-        if chat_name not in chat_shown:
-            chat_shown[chat_name] = ("[redacted chat name]"  # a one-to-one chat named after someone else
-                                     if chat_name and identity.normalize_name(chat_name) in other_names else chat_name)
-        shown_chat = chat_shown[chat_name]
         if shown_chat != chat_name:
             n_red += 1
         media_rel = None
         if by_subject and media_sha:
-            if media_sha in media_copied:
-                media_rel = media_copied[media_sha]
+            if media_sha in self.media_copied:
+                media_rel = self.media_copied[media_sha]
             else:
-                src = media_file(layout, media_sha)
+                src = media_file(self.layout, media_sha)
                 if src is None:
-                    media_missing += 1
+                    self.media_missing += 1
                 else:
-                    dest = staging / "media" / f"{media_sha}{src.suffix}"
+                    dest = self.staging / "media" / f"{media_sha}{src.suffix}"
                     shutil.copyfile(src, dest)
-                    media_rel = media_copied[media_sha] = f"media/{dest.name}"
-        redactions += n_red
-        records.append({
+                    media_rel = self.media_copied[media_sha] = f"media/{dest.name}"
+        self.redactions += n_red
+        self.records.append({
             "message_id": mid,
             "sent_at": sent_local.isoformat() if sent_local else None,
             "sent_at_utc": sent_at.astimezone(timezone.utc).isoformat() if sent_at else None,
             "chat_name": shown_chat,
             "author": shown_author,
-            "relation": data.relation(mid),
+            "relation": relation,
             "message_type": mtype,
             "body": body,
             "attachment": attachment if by_subject else (None if attachment is None else "[attachment of another participant]"),
@@ -139,50 +141,158 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
             "language": language,
             "redactions": n_red,
         })
+        return shown_author if not by_subject else None
 
-    (staging / "messages.json").write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
-    with (staging / "messages.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
-        writer.writeheader()
-        for rec in records:
-            writer.writerow({k: ("" if rec[k] is None else rec[k]) for k in FIELDS})
+    def finish(self, now: datetime, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        staging, records = self.staging, self.records
+        (staging / "messages.json").write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
+        with (staging / "messages.csv").open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=FIELDS)
+            writer.writeheader()
+            for rec in records:
+                writer.writerow({k: ("" if rec[k] is None else rec[k]) for k in FIELDS})
 
-    files = []
-    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-        files.append({"path": path.relative_to(staging).as_posix(), "sha256": sha256_file(path),
-                      "bytes": path.stat().st_size})
-    manifest = {
-        "request_id": request_id,
-        "generated_at": now.isoformat(),
-        "format": "o3-governance access export v1",
-        "messages": len(records),
-        "messages_written_by_subject": sum(1 for r in records if r["relation"] == "author"),
-        "messages_mentioning_subject": sum(1 for r in records if r["relation"] == "mentioned"),
-        "messages_in_conversations_with_subject": sum(1 for r in records if r["relation"] == "conversation"),
-        "media_files": len(media_copied),
-        "redactions": redactions,
-        "notes": ("Messages written by the data subject, messages that mention them, and the other side of "
-                  "one-to-one chats with them. Other people's "
-                  "personal data is redacted (GDPR Art. 15(4)); other authors appear as numbered roles. "
-                  "sent_at is the local time written in the chat export; sent_at_utc the same instant in UTC."),
-        "files": files,
-    }
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        files = []
+        for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+            files.append({"path": path.relative_to(staging).as_posix(), "sha256": sha256_file(path),
+                          "bytes": path.stat().st_size})
+        manifest = {
+            "request_id": self.request_id,
+            "generated_at": now.isoformat(),
+            "format": "o3-governance access export v1",
+            "messages": len(records),
+            "messages_written_by_subject": sum(1 for r in records if r["relation"] == "author"),
+            "messages_mentioning_subject": sum(1 for r in records if r["relation"] == "mentioned"),
+            "messages_in_conversations_with_subject": sum(1 for r in records if r["relation"] == "conversation"),
+            "media_files": len(self.media_copied),
+            "redactions": self.redactions,
+            **(extra or {}),
+            "notes": ("Messages written by the data subject, messages that mention them, and the other side of "
+                      "one-to-one chats with them. Other people's "
+                      "personal data is redacted (GDPR Art. 15(4)); other authors appear as numbered roles. "
+                      "sent_at is the local time written in the chat export; sent_at_utc the same instant in UTC."),
+            "files": files,
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(staging, final)
-    return {
-        "export_path": final.relative_to(layout.root).as_posix(),
-        "messages_exported": len(records),
-        "messages_written": manifest["messages_written_by_subject"],
-        "messages_mentioning": manifest["messages_mentioning_subject"],
-        "messages_in_conversations": manifest["messages_in_conversations_with_subject"],
-        "media_files": len(media_copied),
-        "media_missing": media_missing,
-        "redactions": redactions,
-        "files": len(files) + 1,
-    }
+        final = export_dir(self.layout, self.request_id)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(staging, final)
+        return {
+            "export_path": final.relative_to(self.layout.root).as_posix(),
+            "messages_exported": len(records),
+            "messages_written": manifest["messages_written_by_subject"],
+            "messages_mentioning": manifest["messages_mentioning_subject"],
+            "messages_in_conversations": manifest["messages_in_conversations_with_subject"],
+            "media_files": len(self.media_copied),
+            "media_missing": self.media_missing,
+            "redactions": self.redactions,
+            "files": len(files) + 1,
+        }
+
+
+_ROW_SQL = ("SELECT message_id, sent_local, sent_at, chat_name, author, author_phone, message_type, body, attachment, "
+            "media_sha256, edited, language FROM messages WHERE message_id IN (SELECT unnest(?::VARCHAR[])) "
+            "ORDER BY sent_at, chat_id, line_no, message_id")
+
+
+def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id: str, subject: Subject,
+                 data: SubjectData, *, directory: list[identity.DirectoryEntry] | None = None,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """Write the export, record what it holds (``dsr_export_items``), and return the outcome summary
+    (counts and the relative path only)."""
+    from o3_governance.rights.register import ensure_schema
+
+    now = now or datetime.now(timezone.utc)
+    directory = directory if directory is not None else identity.load_directory()
+    ids = sorted(data.all_ids)
+    rows = con.execute(_ROW_SQL, [ids]).fetchall() if ids else []
+    findings = redaction.findings_by_message(con, ids)
+    other_names = _known_other_names(con, subject, directory)
+    combined = identity.names_regex(other_names)
+    other_name_res = [combined] if combined else []
+    authored = set(data.authored)
+
+    writer = _Writer(layout, request_id)
+    chat_shown: dict[str | None, str | None] = {}
+    items: list[list[Any]] = []
+    for row in rows:
+        mid, body = row[0], row[7]
+        by_subject = mid in authored
+        own_spans = data.mentions.get(mid, [])
+        spans: list[tuple[int, int]] = []
+        shown_body = body
+        if body:
+            spans = redaction.others_spans(body, subject=subject, own_spans=own_spans, by_subject=by_subject,
+                                           findings=findings.get(mid, []), other_name_res=other_name_res)
+            shown_body = redaction.replace_spans(body, spans, redaction.REDACTED)
+        chat_name = row[3]
+        if chat_name not in chat_shown:
+            chat_shown[chat_name] = _shown_chat(chat_name, other_names)
+        relation = data.relation(mid)
+        role = writer.add(row, relation=relation, body=shown_body, n_red=len(spans), shown_chat=chat_shown[chat_name])
+        items.append([request_id, mid, relation, json.dumps([list(s) for s in spans]),
+                      json.dumps([list(s) for s in own_spans]), body_key(layout, body),
+                      chat_shown[chat_name] != chat_name, role])
+    outcome = writer.finish(now)
+    ensure_schema(con)
+    con.execute("DELETE FROM dsr_export_items WHERE request_id = ?", [request_id])
+    if items:
+        con.executemany("INSERT INTO dsr_export_items (request_id, message_id, relation, redactions, own_spans, "
+                        "body_key, chat_redacted, author_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", items)
+    return outcome
+
+
+def regenerate_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id: str, *,
+                      first_export_messages: int | None, directory: list[identity.DirectoryEntry] | None = None,
+                      now: datetime) -> dict[str, Any]:
+    """Rebuild ``exports/<request id>/`` from ``dsr_export_items`` and what the warehouse holds now.
+
+    Unchanged bodies get the redaction recorded at the first export. A body changed since (anonymised
+    by a disposal, a mention erased) is redacted afresh: the subject is then known only by the author
+    fields and phones of their own messages, so other people's data is redacted as in a first export,
+    and the subject's own mentions in it may be redacted too (never the other way round)."""
+    directory = directory if directory is not None else identity.load_directory()
+    items = {r[0]: r[1:] for r in con.execute(
+        "SELECT message_id, relation, redactions, own_spans, body_key, chat_redacted, author_role FROM dsr_export_items "
+        "WHERE request_id = ?", [request_id]).fetchall()}
+    rows = con.execute(_ROW_SQL, [sorted(items)]).fetchall() if items else []
+    own_rows = [r for r in rows if items[r[0]][0] == "author"]
+    own_phones = sorted({r[5] for r in own_rows if r[5]})
+    subject = Subject(phone=own_phones[0] if own_phones else "",
+                      aliases={n for n in (identity.normalize_name(r[4]) for r in own_rows) if n})
+    other_names = _known_other_names(con, subject, directory)
+    combined = identity.names_regex(other_names)
+    other_name_res = [combined] if combined else []
+    changed_ids = [r[0] for r in rows if r[7] is not None and body_key(layout, r[7]) != items[r[0]][3]]
+    findings = redaction.findings_by_message(con, changed_ids)
+
+    writer = _Writer(layout, request_id)
+    changed = 0
+    for row in rows:
+        mid, chat_name, body = row[0], row[3], row[7]
+        relation, stored_spans, _own_spans, key, chat_redacted, role = items[mid]
+        spans: list[tuple[int, int]] = []
+        if body:
+            if body_key(layout, body) == key:
+                spans = [tuple(s) for s in json.loads(stored_spans or "[]")]
+            else:
+                changed += 1
+                spans = redaction.others_spans(body, subject=subject, own_spans=[], by_subject=relation == "author",
+                                               findings=findings.get(mid, []), other_name_res=other_name_res)
+                for s, e, e164 in identity.phone_spans(body):
+                    if e164 not in own_phones:
+                        spans.append((s, e))
+                spans = redaction.merge(spans)
+            body = redaction.replace_spans(body, spans, redaction.REDACTED)
+        shown_chat = "[redacted chat name]" if chat_redacted else chat_name
+        writer.add(row, relation=relation, body=body, n_red=len(spans), shown_chat=shown_chat, role=role)
+    left_out = max(0, (first_export_messages or 0) - len(rows))
+    outcome = writer.finish(now, extra={"regenerated": True, "messages_no_longer_held": left_out,
+                                        "messages_redacted_afresh": changed})
+    outcome.update({"messages_no_longer_held": left_out, "messages_redacted_afresh": changed})
+    return outcome
 
 
 def verify_manifest(folder: Path) -> list[str]:

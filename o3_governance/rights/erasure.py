@@ -1,7 +1,9 @@
 """Erasure (Art. 17): the subject's messages and media leave every store; mentions of them in other
 people's messages are replaced by ``[erased]``; earlier access exports for them are deleted; their
-identifiers leave the register. Messages under a legal hold stay (Art. 17(3)(e)) and the answer
-names the hold and its reason.
+identifiers leave the register (and the record of what their exports held). Another person's
+access export that held an erased or redacted message is removed by the purge and flagged in the
+register when not yet delivered (``access_exports_affected`` in the outcome). Messages under a
+legal hold stay (Art. 17(3)(e)) and the answer names the hold and its reason.
 
 The stores (lake, warehouse, media, raw archives, exports) are rewritten by ``o3_governance.purge``,
 the one mechanism that deletes or rewrites stored messages; the warehouse file is then compacted so
@@ -84,8 +86,11 @@ def _moved_findings(con: duckdb.DuckDBPyConnection, plan: ErasurePlan, data: Sub
 def delete_earlier_exports(con: duckdb.DuckDBPyConnection, layout: DataLayout, key: str) -> int:
     """Access exports made for this person earlier (found through the keyed hash)."""
     removed = 0
-    for (rid,) in con.execute("SELECT request_id FROM dsr_requests WHERE subject_key = ? AND kind = 'access'",
-                              [key]).fetchall():
+    rids = [r[0] for r in con.execute("SELECT request_id FROM dsr_requests WHERE subject_key = ? AND kind = 'access'",
+                                      [key]).fetchall()]
+    # What those exports held (ids and offsets) goes too: nothing is left to regenerate them from.
+    con.execute("DELETE FROM dsr_export_items WHERE request_id IN (SELECT unnest(?::VARCHAR[]))", [rids])
+    for rid in rids:
         for folder in (access.export_dir(layout, rid), layout.exports / f".{rid}.partial"):
             if folder.exists():
                 shutil.rmtree(folder)

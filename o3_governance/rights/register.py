@@ -15,6 +15,14 @@ Where the subject's identifiers live, and for how long
   rectified personal data itself (part of the directory processing), not the request; removed by
   an erasure for the same person.
 
+* ``dsr_export_items`` — which messages an access export holds (request id, message id, relation)
+  and the redaction applied to each (offsets only, and a keyed hash of the body it applied to; never
+  text). It lets ``request access --regenerate`` rebuild the export after the identifiers are gone;
+  the purge removes the rows of deleted messages with the messages, so a rebuilt export leaves them out.
+* Access exports are tracked in ``dsr_requests``: ``delivered_at``/``delivered_by`` (handed over:
+  ``request delivered``), ``export_affected_at``/``export_affected_by`` (a disposal or an erasure
+  removed the export before it was handed over: regenerate it), ``regenerated_at``.
+
 Dagster run config, tags, logs and the audit log only ever carry the request id and the keyed hash.
 """
 from __future__ import annotations
@@ -106,6 +114,23 @@ SCHEMA = [
           ON m.author IS NOT DISTINCT FROM ra.author AND m.author_phone IS NOT DISTINCT FROM ra.author_phone
         JOIN restrictions r ON r.restriction_id = ra.restriction_id
         WHERE r.lifted_at IS NULL""",
+    # What an access export holds: no text, offsets only (see the module docstring).
+    """CREATE TABLE IF NOT EXISTS dsr_export_items (
+        request_id    VARCHAR NOT NULL,
+        message_id    VARCHAR NOT NULL,
+        relation      VARCHAR NOT NULL,   -- author / mentioned / conversation
+        redactions    VARCHAR,            -- JSON [[start, end], ...]: other people's data replaced in the copy
+        own_spans     VARCHAR,            -- JSON [[start, end], ...]: the subject's own mentions (kept)
+        body_key      VARCHAR,            -- keyed hash of the body the offsets apply to
+        chat_redacted BOOLEAN NOT NULL DEFAULT false,
+        author_role   VARCHAR             -- "Other participant N" shown for another author (kept on rebuild)
+    )""",
+    # Existing warehouses gain the export-tracking columns.
+    "ALTER TABLE dsr_requests ADD COLUMN IF NOT EXISTS delivered_at TIMESTAMPTZ",
+    "ALTER TABLE dsr_requests ADD COLUMN IF NOT EXISTS delivered_by VARCHAR",
+    "ALTER TABLE dsr_requests ADD COLUMN IF NOT EXISTS export_affected_at TIMESTAMPTZ",
+    "ALTER TABLE dsr_requests ADD COLUMN IF NOT EXISTS export_affected_by VARCHAR",
+    "ALTER TABLE dsr_requests ADD COLUMN IF NOT EXISTS regenerated_at TIMESTAMPTZ",
 ]
 
 
@@ -324,6 +349,101 @@ def _audit_counts(outcome: dict[str, Any]) -> dict[str, Any]:
         elif k == "holds" and isinstance(v, list):
             out["holds"] = sorted({h.get("name") for h in v if isinstance(h, dict)})
     return out
+
+
+# --- access exports: handed over, affected by a purge, regenerated --------------------------------
+
+def _access_request(con: duckdb.DuckDBPyConnection, request_id: str, what: str) -> Request:
+    req = get_request(con, request_id)
+    if req.kind != "access":
+        raise RequestError(f"request is a {req.kind} request: only a completed access request can be {what}")
+    if req.status != "completed":
+        raise RequestError(f"request is {req.status}: only a completed access request can be {what}")
+    return req
+
+
+def mark_delivered(con: duckdb.DuckDBPyConnection, request_id: str, *, delivered_by: str | None,
+                   now: datetime) -> tuple[datetime, bool]:
+    """Record that the access export was handed over. Returns (delivered_at, newly marked)."""
+    ensure_schema(con)
+    validate_request_id(request_id)
+    req = _access_request(con, request_id, "marked delivered")
+    (already,) = con.execute("SELECT delivered_at FROM dsr_requests WHERE request_id = ?", [request_id]).fetchall()[0]
+    if already is not None:
+        return already, False
+    by = " ".join((delivered_by or "").split()) or None
+    if by is not None and len(by) > 100:
+        raise RequestError("--delivered-by is longer than 100 characters")
+    con.execute("BEGIN")
+    try:
+        con.execute("UPDATE dsr_requests SET delivered_at = ?, delivered_by = ? WHERE request_id = ?",
+                    [now, by, request_id])
+        audit.append(con, "dsr.access.delivered", {"request_id": request_id, "subject_key": req.subject_key,
+                                                   "delivered_by_given": by is not None}, ts=now)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return now, True
+
+
+def check_regenerable(con: duckdb.DuckDBPyConnection, request_id: str) -> Request:
+    """The access request whose export may be rebuilt; RequestError (one line, ids only) otherwise."""
+    ensure_schema(con)
+    validate_request_id(request_id)
+    req = _access_request(con, request_id, "regenerated")
+    erased = con.execute("SELECT count(*) FROM dsr_requests WHERE subject_key = ? AND kind = 'erasure' "
+                         "AND status = 'completed'", [req.subject_key]).fetchall()[0][0]
+    if erased:
+        raise RequestError("the data subject of this request has since been erased: there is nothing to regenerate")
+    return req
+
+
+def record_regenerated(con: duckdb.DuckDBPyConnection, request_id: str, outcome: dict[str, Any], *,
+                       run_id: str | None, now: datetime) -> None:
+    """The export was rebuilt: the affected flag clears, and the new copy is not yet delivered."""
+    req = get_request(con, request_id)
+    con.execute("UPDATE dsr_requests SET regenerated_at = ?, export_affected_at = NULL, export_affected_by = NULL, "
+                "delivered_at = NULL, delivered_by = NULL WHERE request_id = ?", [now, request_id])
+    audit.append(con, "dsr.access.regenerated", {"request_id": request_id, "subject_key": req.subject_key,
+                                                 **_audit_counts(outcome)}, run_id=run_id, ts=now)
+
+
+@dataclass
+class AffectedExport:
+    request_id: str
+    messages: int            # affected messages the removed export held
+    delivered: bool          # handed over before: our copy went, theirs is theirs
+
+    def line(self, what: str) -> str:
+        if self.delivered:
+            return (f"access export of request {self.request_id} (delivered) lost {self.messages} messages to "
+                    f"this {what}; it was already handed over")
+        return (f"access export of request {self.request_id} (not yet delivered) lost {self.messages} messages "
+                f"to this {what}; regenerate it with: o3-governance request access --request-id "
+                f"{self.request_id} --regenerate")
+
+
+def record_affected_exports(con: duckdb.DuckDBPyConnection, exports_affected: dict[str, int], *, by: str,
+                            now: datetime) -> list[AffectedExport]:
+    """Access exports a purge removed: flagged in the register when not yet delivered (``by``: the
+    deletion list or erasure, ids only). Export folders of no access request are left out."""
+    if not exports_affected:
+        return []
+    ensure_schema(con)
+    rows = con.execute("SELECT request_id, delivered_at FROM dsr_requests WHERE kind = 'access' AND request_id IN "
+                       "(SELECT unnest(?::VARCHAR[])) ORDER BY request_id", [sorted(exports_affected)]).fetchall()
+    out = [AffectedExport(rid, int(exports_affected[rid]), delivered is not None) for rid, delivered in rows]
+    pending = [a.request_id for a in out if not a.delivered]
+    if pending:
+        con.execute("UPDATE dsr_requests SET export_affected_at = ?, export_affected_by = ? "
+                    "WHERE request_id IN (SELECT unnest(?::VARCHAR[]))", [now, by, pending])
+    return out
+
+
+def affected_from_json(items: Any) -> list[AffectedExport]:
+    return [AffectedExport(str(i["request_id"]), int(i["messages"]), bool(i["delivered"]))
+            for i in (items or []) if isinstance(i, dict)]
 
 
 # --- deadlines ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from o3_governance import config, warehouse
@@ -126,6 +127,12 @@ def _erase(layout: DataLayout, req: register.Request, ids: register.SubjectIdent
                 con.execute("DELETE FROM restricted_messages WHERE message_id IN (SELECT unnest(?::VARCHAR[]))",
                             [plan.delete_ids])
             outcome = erasure.outcome_of(plan, purge_result, exports_removed, forgot)
+            affected = register.record_affected_exports(
+                con, getattr(purge_result, "exports_affected", None) or {}, by=f"erasure:{request_id}",
+                now=datetime.now(timezone.utc))
+            if affected:
+                outcome["access_exports_affected"] = [
+                    {"request_id": a.request_id, "messages": a.messages, "delivered": a.delivered} for a in affected]
             if data.ambiguous_names:
                 outcome["name_not_used"] = "the directory gives this name to another phone number only"
             register.close_request(con, request_id, status="completed", outcome=outcome, run_id=run_id)
@@ -138,3 +145,27 @@ def _erase(layout: DataLayout, req: register.Request, ids: register.SubjectIdent
         with warehouse.open_warehouse(layout.warehouse) as con:
             register.mark_failed(con, request_id, run_id, safe_reason(exc))
         raise
+
+
+def regenerate(layout: DataLayout, request_id: str, *, now: datetime, run_id: str | None = None,
+               log: Callable[[str], None] | None = None) -> Result:
+    """Rebuild the export of a completed access request from what the warehouse holds now (see
+    ``access.regenerate_export``); audited, clears the register's export-affected flag.
+    ``log`` receives counts and ids only."""
+    log = log or (lambda _msg: None)
+    layout.ensure()
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        req = register.check_regenerable(con, request_id)
+        con.execute("BEGIN")
+        try:
+            outcome = access.regenerate_export(con, layout, request_id,
+                                               first_export_messages=(req.outcome or {}).get("messages_exported"),
+                                               now=now)
+            register.record_regenerated(con, request_id, outcome, run_id=run_id, now=now)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    log(f"request {request_id}: export regenerated, {outcome['messages_exported']} messages, "
+        f"{outcome['messages_no_longer_held']} no longer held")
+    return Result(request_id, req.kind, "completed", outcome)
