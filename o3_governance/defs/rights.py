@@ -81,9 +81,10 @@ def run_config(kind: str, request_id: str) -> dict:
     return {"ops": {f"carry_out_{kind}": {"config": {"request_id": request_id}}}}
 
 
-@dg.op(name="regenerate_access_export", pool="duckdb_write", tags={"o3/domain": "rights"},
+@dg.op(name="regenerate_access_export", tags={"o3/domain": "rights"},
        description="Rebuilds exports/<request id>/ of a completed access request from what the warehouse holds "
                    "now (disposed or erased messages left out), with a fresh sha256 manifest.")
+@locking.holding_writer_lock
 def regenerate_access_export(context: dg.OpExecutionContext, config: DsrConfig):
     from datetime import datetime, timezone
 
