@@ -22,7 +22,7 @@ AS_OF = date(2026, 11, 24)
 
 
 def fill(con, n: int) -> None:
-    from o3_governance import warehouse
+    from o3_governance.storage import warehouse
 
     cols = [c for c, _ in warehouse.MESSAGE_COLUMNS]
     values = {
@@ -49,7 +49,7 @@ def fill(con, n: int) -> None:
 
 
 def one(n: int, workdir: Path) -> dict:
-    from o3_governance import warehouse
+    from o3_governance.storage import warehouse
     from o3_governance.config import DataLayout
     from o3_governance.reporting.build import build_report
 

@@ -29,7 +29,7 @@ legal_holds:
 
 
 def run(n: int, workdir: Path) -> dict:
-    from o3_governance import warehouse
+    from o3_governance.storage import warehouse
     from o3_governance.config import DataLayout
     from o3_governance.demo import generate_bench_export
     from o3_governance.ingest import ingest_inbox

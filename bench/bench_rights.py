@@ -52,7 +52,7 @@ def main() -> None:
         t0 = time.perf_counter()
         with dg.DagsterInstance.get() as instance:
             nightly = defs.get_job_def("nightly_governance").execute_in_process(instance=instance, raise_on_error=False)
-        from o3_governance import warehouse
+        from o3_governance.storage import warehouse
 
         with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
             total = con.execute("SELECT count(*) FROM messages").fetchone()[0]

@@ -58,7 +58,7 @@ def message_rows(n: int, seed: int, prefix: str, distinct: bool = False) -> pa.T
     deleted messages in about the demo exports' proportions (7 %, 0.2 %, 1.2 %)."""
     import hashlib
 
-    from o3_governance.warehouse import MESSAGE_COLUMNS
+    from o3_governance.storage.warehouse import MESSAGE_COLUMNS
 
     rng = random.Random(seed + 1)
     cols: dict[str, list] = {name: [] for name, _ in MESSAGE_COLUMNS}
@@ -87,7 +87,7 @@ def message_rows(n: int, seed: int, prefix: str, distinct: bool = False) -> pa.T
 
 
 def insert(db: Path, table: pa.Table) -> None:
-    from o3_governance.warehouse import open_warehouse
+    from o3_governance.storage.warehouse import open_warehouse
 
     with open_warehouse(db) as con:
         con.register("_bench_rows", table)
@@ -98,7 +98,7 @@ def insert(db: Path, table: pa.Table) -> None:
 def child_night(db: Path) -> dict:
     t0 = time.perf_counter()
     from o3_governance.scanning import scan_warehouse
-    from o3_governance.warehouse import open_warehouse
+    from o3_governance.storage.warehouse import open_warehouse
 
     with open_warehouse(db) as con:
         s = scan_warehouse(con, workers=2)
@@ -119,7 +119,7 @@ def child_naive(db: Path, sample: int, full_pipeline: bool) -> dict:
     from o3_governance.scanning import engine as E
     from o3_governance.scanning.scan import analyze_one
     from o3_governance.scanning.store import known_people_from_authors
-    from o3_governance.warehouse import open_warehouse
+    from o3_governance.storage.warehouse import open_warehouse
 
     with open_warehouse(db, read_only=True) as con:
         people = known_people_from_authors(con)

@@ -17,8 +17,9 @@ from typing import Iterable, Iterator
 
 import pyarrow as pa
 
-from o3_governance import audit, lake, purge, warehouse
-from o3_governance.hashing import sha256_file
+from o3_governance.storage import audit, lake, warehouse
+from o3_governance import purge
+from o3_governance.storage.hashing import sha256_file
 from o3_governance.config import DataLayout, quarantine_retention_days, raw_retention_days
 from o3_governance.parsing import NotAnExport, ParsedExport, open_archive
 from o3_governance.parsing.archive import expanded_size, too_large

@@ -45,7 +45,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from o3_governance import audit, locking, warehouse
+from o3_governance.storage import audit, locking, warehouse
 from o3_governance.config import DataLayout
 
 # Columns a caller may change; keys (message_id, chat_id, month, dates) never move.

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from o3_governance import config, ingest, lake, locking, settings, warehouse
+from o3_governance import config, ingest, settings
+from o3_governance.storage import lake, locking, warehouse
 from o3_governance.defs.jobs import nightly_governance
 
 ARCHIVES = dg.AssetKey("archives")

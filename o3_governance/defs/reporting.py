@@ -6,10 +6,11 @@ import os
 
 import dagster as dg
 
-from o3_governance import locking
+from o3_governance.storage import locking
 
 from o3_governance import settings
-from o3_governance import config, warehouse
+from o3_governance import config
+from o3_governance.storage import warehouse
 from o3_governance.reporting import history, leakcheck, server
 from o3_governance.reporting.build import build_report
 

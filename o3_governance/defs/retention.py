@@ -5,12 +5,13 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from o3_governance import locking
+from o3_governance.storage import locking
 
 from o3_governance import settings
 from o3_governance.defs.jobs import WAREHOUSE_WRITE_TAGS
 
-from o3_governance import audit, config, purge, warehouse
+from o3_governance.storage import audit, warehouse
+from o3_governance import config, purge
 from o3_governance.retention import decide, dispose
 from o3_governance.retention.policy import PolicyError, as_of_date, load_policy
 

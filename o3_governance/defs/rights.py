@@ -15,10 +15,11 @@
 
 import dagster as dg
 
-from o3_governance import locking
+from o3_governance.storage import locking
 from pydantic import Field
 
-from o3_governance import config as o3config, warehouse
+from o3_governance import config as o3config
+from o3_governance.storage import warehouse
 from o3_governance.defs.jobs import WAREHOUSE_WRITE_TAGS
 from o3_governance.rights import housekeeping, register, restriction, service
 

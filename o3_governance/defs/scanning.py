@@ -2,10 +2,11 @@
 
 import dagster as dg
 
-from o3_governance import locking
+from o3_governance.storage import locking
 
 from o3_governance import settings
-from o3_governance import audit, config, warehouse
+from o3_governance.storage import audit, warehouse
+from o3_governance import config
 from o3_governance.scanning import store
 from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
 

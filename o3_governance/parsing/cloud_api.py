@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 from o3_governance.config import BRUSSELS
 from o3_governance.parsing.model import NotAnExport, ParsedExport, ParsedMessage
-from o3_governance.parsing.phones import to_e164
+from o3_governance.identity.phones import to_e164
 
 DEFAULT_MAX_BODY_CHARS = 5_000_000   # the ingest passes the configured O3_MAX_BODY_CHARS
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")

@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from o3_governance.parsing import phrases as P
 from o3_governance.parsing.model import NotAnExport, ParsedExport, ParsedMessage
-from o3_governance.parsing.phones import to_e164
+from o3_governance.identity.phones import to_e164
 
 Opener = Callable[[], BinaryIO]
 

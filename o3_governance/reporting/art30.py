@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from o3_governance import settings
-from o3_governance import warehouse
+from o3_governance.storage import warehouse
 from o3_governance.config import raw_retention_days
 from o3_governance.reporting import policyview
 from o3_governance.reporting.data import IDENTIFIER_TYPES, SPECIAL_CATEGORIES, _has, columns

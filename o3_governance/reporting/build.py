@@ -14,7 +14,8 @@ from typing import Any, Iterable
 
 import jinja2
 
-from o3_governance import audit, config, warehouse
+from o3_governance.storage import audit, warehouse
+from o3_governance import config
 from o3_governance.reporting import art30, charts, history, policyview
 from o3_governance.reporting.data import SPECIAL_CATEGORIES, ReportData, chat_label, collect, copy_deletion_list
 

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from o3_governance import settings
-from o3_governance import audit, warehouse
+from o3_governance.storage import audit, warehouse
 from o3_governance.reporting import policyview
 
 # GDPR Art. 9 special categories and Art. 10 (criminal offences), as named in the contract.

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from o3_governance.hashing import sha256_file  # noqa: F401 - used as history.sha256_file too
+from o3_governance.storage.hashing import sha256_file  # noqa: F401 - used as history.sha256_file too
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")

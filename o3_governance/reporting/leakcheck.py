@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from o3_governance import warehouse
+from o3_governance.storage import warehouse
 from o3_governance.reporting.data import _has
 
 MIN_LENGTH = 5           # shorter values ("Jan", "Bob") would match ordinary words

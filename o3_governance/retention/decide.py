@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from o3_governance import audit, warehouse
+from o3_governance.storage import audit, warehouse
 from o3_governance.retention.policy import Policy, Rule
 
 FALLBACK_SPECIAL_CATEGORY_TYPES = frozenset({
@@ -171,7 +171,7 @@ def _name_pattern(norm_name: str) -> str:
 
 
 def hold_condition(hold) -> str:
-    from o3_governance.rights.identity import phone_pattern
+    from o3_governance.identity.matching import phone_pattern
 
     parts: list[str] = []
     if hold.chats:
@@ -193,7 +193,7 @@ def expand_holds(holds) -> list:
     also holds the names that number is known by (Android exports show names), and the reverse."""
     from dataclasses import replace
 
-    from o3_governance.rights.identity import load_directory, normalize_name
+    from o3_governance.identity.matching import load_directory, normalize_name
 
     entries = [(normalize_name(e.name), e.phone) for e in load_directory()] if any(h.subjects for h in holds) else []
     out = []
@@ -206,7 +206,7 @@ def expand_holds(holds) -> list:
 
 def _register_authors(con, holds) -> bool:
     """Normalised author names, computed in Python (same folding as the rights module)."""
-    from o3_governance.rights.identity import normalize_name
+    from o3_governance.identity.matching import normalize_name
 
     if not any(h.names for h in holds):
         return False

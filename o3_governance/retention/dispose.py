@@ -36,7 +36,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from o3_governance import audit, config, purge, warehouse
+from o3_governance.storage import audit, warehouse
+from o3_governance import config, purge
 from o3_governance.config import DataLayout
 from o3_governance.retention import decide
 from o3_governance.retention.policy import Policy, as_of_date, load_policy
@@ -121,7 +122,7 @@ class _Roles:
     """Author → role, from the staff directory (``O3_DIRECTORY_FILE``) when there is one."""
 
     def __init__(self) -> None:
-        from o3_governance.rights.identity import load_directory, normalize_name
+        from o3_governance.identity.matching import load_directory, normalize_name
 
         self._norm = normalize_name
         entries = load_directory()

@@ -333,15 +333,15 @@ def _short(text: str) -> str:
 
 def normalize_phone(text: str) -> str | None:
     """E.164 for a valid number in any usual spelling; a hold on a mistyped number would hold nothing."""
-    from o3_governance.phones import is_valid_e164
-    from o3_governance.phones import normalize_phone as _np
+    from o3_governance.identity.phones import is_valid_e164
+    from o3_governance.identity.phones import normalize_phone as _np
 
     e164 = _np(text)
     return e164 if e164 is not None and is_valid_e164(e164) else None
 
 
 def normalize_name(text: str) -> str:
-    from o3_governance.rights.identity import normalize_name as _nn
+    from o3_governance.identity.matching import normalize_name as _nn
 
     return _nn(text)
 

@@ -27,12 +27,13 @@ from typing import Any
 
 import duckdb
 
-from o3_governance import warehouse
+from o3_governance.storage import warehouse
 from o3_governance.config import DataLayout
-from o3_governance.rights import identity, redaction
+from o3_governance.identity import matching as identity
+from o3_governance.rights import redaction
 from o3_governance.rights.finder import SubjectData
-from o3_governance.rights.identity import Subject
-from o3_governance.hashing import sha256_file
+from o3_governance.identity.matching import Subject
+from o3_governance.storage.hashing import sha256_file
 
 FIELDS = ["message_id", "sent_at", "sent_at_utc", "chat_name", "author", "relation", "message_type", "body",
           "attachment", "media_file", "edited", "language", "redactions"]

@@ -23,11 +23,11 @@ from typing import Any
 
 import duckdb
 
-from o3_governance import warehouse
+from o3_governance.storage import warehouse
 from o3_governance.config import DataLayout
 from o3_governance.rights import access, holds as holds_mod, redaction, register
 from o3_governance.rights.finder import SubjectData
-from o3_governance.rights.identity import Subject
+from o3_governance.identity.matching import Subject
 
 
 @dataclass

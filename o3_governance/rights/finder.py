@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from o3_governance import warehouse
-from o3_governance.rights import identity
-from o3_governance.rights.identity import Subject
+from o3_governance.storage import warehouse
+from o3_governance.identity import matching as identity
+from o3_governance.identity.matching import Subject
 
 MENTION_ENTITIES = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS")  # the finding types that can be the subject
 

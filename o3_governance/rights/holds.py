@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from o3_governance.retention import decide, policy as retention_policy
-from o3_governance.rights import identity
+from o3_governance.identity import matching as identity
 
 Hold = retention_policy.Hold
 

@@ -5,10 +5,10 @@ import re
 
 import duckdb
 
-from o3_governance import warehouse
-from o3_governance.rights import identity
+from o3_governance.storage import warehouse
+from o3_governance.identity import matching as identity
 from o3_governance.rights.finder import merge
-from o3_governance.rights.identity import Subject
+from o3_governance.identity.matching import Subject
 
 REDACTED = "[redacted]"
 ERASED = "[erased]"

@@ -42,7 +42,7 @@ from typing import Any
 import duckdb
 
 from o3_governance import settings
-from o3_governance import audit
+from o3_governance.storage import audit
 from o3_governance.config import DataLayout
 
 KINDS = ("access", "erasure", "rectification", "restriction", "objection")
@@ -238,7 +238,7 @@ def record_request(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, reques
         raise RequestError("rectification needs --new-name and/or --new-phone")
     if kind != "rectification" and (new_name or new_phone):
         raise RequestError("--new-name/--new-phone apply to rectification requests only")
-    from o3_governance.rights import identity
+    from o3_governance.identity import matching as identity
 
     phone = identity.require_phone(phone)
     email = identity.normalize_email(email)
@@ -281,7 +281,7 @@ def can_retry(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id: st
 
 def get_request(con: duckdb.DuckDBPyConnection, request_id: str) -> Request:
     """Works on read-only connections too."""
-    from o3_governance.warehouse import table_exists
+    from o3_governance.storage.warehouse import table_exists
 
     if not table_exists(con, "dsr_requests"):
         raise RequestError("no request with this id in the register")

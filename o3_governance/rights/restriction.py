@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from o3_governance import warehouse
+from o3_governance.storage import warehouse
 from o3_governance.rights import register
 from o3_governance.rights.finder import SubjectData
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from o3_governance import config, warehouse
+from o3_governance import config
+from o3_governance.storage import warehouse
 from o3_governance.config import DataLayout
 from o3_governance.rights import access, erasure, finder, holds as holds_mod, rectification, register, restriction
 
@@ -28,7 +29,7 @@ def safe_reason(exc: BaseException) -> str:
     content), and only the type for anything else (a library's message could quote a value)."""
     from o3_governance.purge import PurgeError
     from o3_governance.retention.policy import PolicyError
-    from o3_governance.rights.identity import InvalidIdentifier
+    from o3_governance.identity.matching import InvalidIdentifier
 
     if isinstance(exc, (register.RequestError, InvalidIdentifier, PolicyError, PurgeError)) and str(exc):
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:200]
@@ -112,7 +113,7 @@ def _erase(layout: DataLayout, req: register.Request, ids: register.SubjectIdent
             f"{len(plan.held_ids)} held")
         purge_result = None
         if plan.delete_ids or plan.updates:
-            from o3_governance import purge  # the one mechanism that rewrites every store
+            from o3_governance import purge# the one mechanism that rewrites every store
 
             purge_result = purge.apply_changes(
                 layout, delete_ids=plan.delete_ids, updates=plan.updates, new_findings=plan.new_findings,

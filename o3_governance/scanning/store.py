@@ -120,14 +120,14 @@ def known_people_from_authors(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def read_staff_directory(path: Path | str) -> list[str]:
-    """Names of the staff/contact directory (format: ``o3_governance.directory``)."""
-    from o3_governance.directory import load_directory
+    """Names of the staff/contact directory (format: ``o3_governance.identity.directory``)."""
+    from o3_governance.identity.directory import load_directory
 
     return sorted({e.name for e in load_directory(Path(path))})
 
 
 def staff_directory_from_env() -> list[str]:
-    from o3_governance.directory import directory_file
+    from o3_governance.identity.directory import directory_file
 
     path = directory_file()
     return read_staff_directory(path) if path else []

@@ -1,0 +1,55 @@
+"""Command-line subcommands of this domain, registered on the ``o3-governance`` parser.
+
+- ``o3-governance scan [--workers N] [--staff-directory FILE]``: scan the warehouse now (counts only).
+- ``o3-governance scan-eval``: recall and precision on the labelled evaluation sets.
+"""
+from __future__ import annotations
+
+import json
+
+from o3_governance import settings
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("scan", help="find personal and special-category data in messages not yet scanned")
+    p.add_argument("--workers", type=int, default=2, help="processes to use (default 2)")
+    p.add_argument("--staff-directory", default=None,
+                   help="file of staff names (YAML, CSV with a name column, or one name a line); "
+                        "default: $O3_DIRECTORY_FILE")
+    p.set_defaults(handler=_scan)
+    e = subparsers.add_parser("scan-eval", help="recall and precision of the scanner on its labelled set")
+    e.set_defaults(handler=_evaluate)
+
+
+def _scan(args) -> int:
+    import os
+
+    from o3_governance import config
+    from o3_governance.storage import warehouse
+    from o3_governance.scanning.store import scan_warehouse
+
+    if args.workers < 1:
+        raise ValueError("--workers must be at least 1")
+    conf = settings.load()
+    staff = args.staff_directory or conf.directory_file
+    with warehouse.open_warehouse(config.require_warehouse().warehouse) as con:
+        s = scan_warehouse(con, staff_directory=staff, workers=args.workers, window_chars=conf.scan_window_chars,
+                           seconds_budget=conf.scan_seconds_per_night)
+    print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,
+                      "distinct_texts_analysed": s.unique_texts, "distinct_texts_reused": s.reused_texts,
+                      "findings_written": s.findings_written, "by_type": s.by_type, "seconds": round(s.seconds, 2),
+                      "truncated_for_scan": s.truncated_for_scan, "left_for_next_night": s.left_for_next_night},
+                     sort_keys=True))
+    return 0
+
+
+def _evaluate(args) -> int:
+    from o3_governance.scanning.evaluation import evaluate, known_people
+    from o3_governance.scanning.scan import local_scanner
+
+    scanner, _ = local_scanner(known_people())
+    print("development set (the term files were written against it):")
+    print(evaluate(scanner).table())
+    print("\nheld-out sets (first-look scores are noted in each file; these are after later changes):")
+    print(evaluate(scanner, pattern="holdout*_*.yaml").table())
+    return 0

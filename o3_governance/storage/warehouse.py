@@ -1,0 +1,158 @@
+"""The DuckDB warehouse: connection, the core tables of the contract, and compaction.
+
+Domain modules (scanning, retention, rights, reporting) own their own tables and create them with
+their own ``ensure_schema(con)``; this module owns ``archives`` and ``messages``.
+"""
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from o3_governance.storage import locking
+from o3_governance import settings
+
+ARCHIVES_DDL = """
+CREATE TABLE IF NOT EXISTS archives (
+    archive_id      VARCHAR PRIMARY KEY,
+    file_name       VARCHAR NOT NULL,
+    sha256          VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,      -- ingested / duplicate / quarantined
+    reason          VARCHAR,               -- one line, never message content
+    message_count   BIGINT NOT NULL DEFAULT 0,  -- messages read from the file
+    new_message_count BIGINT NOT NULL DEFAULT 0, -- of those, not already in the warehouse
+    media_count     BIGINT NOT NULL DEFAULT 0,
+    source_format   VARCHAR,               -- android / ios / cloud_api
+    chat_id         VARCHAR,
+    chat_name       VARCHAR,
+    size_bytes      BIGINT,
+    received_at     TIMESTAMPTZ NOT NULL,
+    raw_path        VARCHAR,               -- relative to the data folder; null once removed
+    raw_removed_at  TIMESTAMPTZ
+)
+"""
+
+# Column order here is the order of the Parquet lake and of every Arrow batch written to it.
+MESSAGE_COLUMNS: list[tuple[str, str]] = [
+    ("message_id", "VARCHAR"),
+    ("archive_id", "VARCHAR"),
+    ("chat_id", "VARCHAR"),
+    ("chat_name", "VARCHAR"),
+    ("source_format", "VARCHAR"),
+    ("sent_at", "TIMESTAMPTZ"),      # instant (UTC), from the local time via Europe/Brussels
+    ("sent_local", "TIMESTAMP"),     # the wall-clock time written in the export
+    ("local_date", "DATE"),          # retention counts from this date
+    ("month", "VARCHAR"),            # YYYY-MM of local_date: lake partition
+    ("author", "VARCHAR"),
+    ("author_phone", "VARCHAR"),     # E.164 or null
+    ("message_type", "VARCHAR"),     # text / media / system / deleted
+    ("body", "VARCHAR"),
+    ("attachment", "VARCHAR"),
+    ("media_sha256", "VARCHAR"),     # content address of the attachment in media/, when present
+    ("edited", "BOOLEAN"),
+    ("language", "VARCHAR"),         # nl / fr / en; refined per message by the scanner
+    ("line_no", "INTEGER"),          # position in the export, for stable ordering
+]
+
+MESSAGES_DDL = "CREATE TABLE IF NOT EXISTS messages (\n    " + ",\n    ".join(
+    f"{name} {kind}" for name, kind in MESSAGE_COLUMNS) + "\n)"
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False,
+                                                                      "autoload_known_extensions": False})
+    except duckdb.IOException as exc:
+        raise _unavailable(path, exc, read_only) from None
+    con.execute("SET TimeZone = 'UTC'")
+    # Bounded memory: big archives spill to a temp folder inside the data folder instead of growing RSS.
+    con.execute(f"SET memory_limit = '{settings.load().duckdb_memory}'")
+    if not read_only:
+        spill = path.parent / "tmp" / "duckdb"
+        spill.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{_sql_path(spill)}'")
+        con.execute("SET preserve_insertion_order = false")
+        ensure_core_schema(con)
+    return con
+
+
+class WarehouseUnavailable(locking.WarehouseBusy):
+    """The warehouse file could not be opened: one line, never DuckDB's text (it names the file's holder)."""
+
+
+def _unavailable(path: Path, exc: Exception, read_only: bool) -> locking.WarehouseBusy:
+    text = str(exc)
+    if "lock" in text.lower():
+        match = re.search(r"PID (\d+)", text)
+        who = f"pid {match.group(1)}" if match else "pid unknown"
+        return WarehouseUnavailable(f"the warehouse is in use by another process ({who}); try again when it has finished")
+    if read_only and not path.exists():
+        return WarehouseUnavailable("there is no warehouse yet: run the nightly job first (o3-governance run)")
+    return WarehouseUnavailable(f"the warehouse could not be opened ({type(exc).__name__})")
+
+
+@contextmanager
+def open_warehouse(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for the duration of the block. Writers hold the writer lock of the data folder
+    (waiting up to O3_LOCK_WAIT_SECONDS); readers hold a shared lock (waiting up to O3_READ_WAIT_SECONDS)."""
+    with (locking.reader_lock(path) if read_only else locking.writer_lock(path)):
+        con = connect(path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def ensure_core_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(ARCHIVES_DDL)
+    con.execute(MESSAGES_DDL)
+    from o3_governance.storage import audit# the audit log is part of every warehouse
+
+    audit.ensure_schema(con)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
+
+
+def compact(path: Path | str) -> None:
+    """Rewrite the DuckDB file so that deleted rows leave no bytes behind.
+
+    DuckDB reuses freed blocks but does not zero them; copying the database into a new file and
+    swapping it in atomically is the documented way to shrink and scrub it. The caller must hold no
+    open connection. A crash before the rename leaves the old file untouched. The writer lock is held
+    from the copy to the swap, so no other process can commit in between and lose its rows.
+    """
+    path = Path(path)
+    with locking.writer_lock(path):
+        _compact(path)
+
+
+def _compact(path: Path) -> None:
+    fresh = path.with_name(path.name + ".compact")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{_sql_path(path)}' AS old_db")
+        con.execute("CHECKPOINT old_db")  # fold any WAL into the file before copying it
+        con.execute(f"ATTACH '{_sql_path(fresh)}' AS new_db")
+        con.execute("COPY FROM DATABASE old_db TO new_db")
+        con.execute("DETACH new_db")
+        con.execute("DETACH old_db")
+    finally:
+        con.close()
+    os.replace(fresh, path)
+    Path(str(path) + ".wal").unlink(missing_ok=True)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

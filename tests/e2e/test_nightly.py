@@ -1,0 +1,96 @@
+"""The whole nightly job on the demo archives, through Dagster, as the schedule and `make run` run it."""
+import dagster as dg
+import pytest
+
+from o3_governance import config
+from o3_governance.storage import warehouse
+from o3_governance.definitions import defs
+from o3_governance.demo import write_demo_inbox
+
+TABLES = ("archives", "messages", "findings", "retention", "deletion_list")
+
+
+def snapshot(layout):
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        out = {}
+        for t in TABLES:
+            if warehouse.table_exists(con, t):
+                out[t] = con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        return out
+
+
+@pytest.fixture(scope="module")
+def nightly_twice(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nightly")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("O3_DATA_DIR", str(root / "data"))
+    mp.setenv("O3_AS_OF", "2026-11-24")
+    layout = config.layout().ensure()
+    written = write_demo_inbox(layout.inbox)
+    job = defs.resolve_job_def("nightly_governance")
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir()
+    with dg.DagsterInstance.local_temp(str(dagster_home)) as instance:
+        first = job.execute_in_process(instance=instance)
+        after_first = snapshot(layout)
+        second = job.execute_in_process(instance=instance)
+        after_second = snapshot(layout)
+    yield layout, written, first, second, after_first, after_second, dagster_home
+    mp.undo()
+
+
+def test_nightly_job_ingests_every_demo_archive(nightly_twice):
+    layout, written, first, _, after_first, _, _ = nightly_twice
+    assert first.success
+    statuses = [row[3] for row in after_first["archives"]]
+    assert len(statuses) == len(written) and set(statuses) == {"ingested"}
+    assert len(after_first["messages"]) > 1000
+    assert not list(layout.inbox.iterdir())
+
+
+def test_running_twice_changes_nothing(nightly_twice):
+    _, _, first, second, after_first, after_second, _ = nightly_twice
+    assert first.success and second.success
+    for table in ("archives", "messages", "findings"):
+        if table in after_first:
+            assert after_first[table] == after_second[table], table
+
+
+def test_checks_pass_on_the_demo_night(nightly_twice):
+    _, _, first, *_ = nightly_twice
+    failed = [(e.asset_key.to_user_string(), e.check_name) for e in first.get_asset_check_evaluations()
+              if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    assert failed == []
+
+
+def test_no_personal_data_in_the_orchestrators_records(nightly_twice):
+    """Event logs, run storage and compute logs of the runs hold no name, number or planted text."""
+    from o3_governance.demo import PLANTED
+
+    dagster_home = nightly_twice[-1]
+    needles = [s.encode() for s in PLANTED.strings() if len(s) >= 5]
+    files = [f for f in dagster_home.rglob("*") if f.is_file()]
+    assert files
+    leaks = [f.name for f in files for n in needles if n in f.read_bytes()]
+    assert leaks == []
+
+
+def test_job_graph_and_schedule():
+    job = defs.resolve_job_def("nightly_governance")
+    keys = {k.to_user_string() for k in job.asset_layer.asset_graph.get_all_asset_keys()}
+    assert {"archives", "messages"} <= keys
+    schedule = defs.resolve_schedule_def("nightly_governance_schedule")
+    assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "Europe/Brussels"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_inbox_sensor_fires_once_per_new_file(data_layout):
+    sensor = defs.resolve_sensor_def("inbox_sensor")
+    ctx = dg.build_sensor_context(cursor=None)
+    assert isinstance(sensor.evaluate_tick(ctx).skip_message, str)
+    (data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt").write_text("12/03/2024, 09:01 - A: b\n")
+    ctx = dg.build_sensor_context(cursor=None)
+    result = sensor.evaluate_tick(ctx)
+    assert len(result.run_requests) == 1 and "Werf" not in (result.cursor or "")
+    again = sensor.evaluate_tick(dg.build_sensor_context(cursor=result.cursor))
+    assert not again.run_requests
