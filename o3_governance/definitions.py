@@ -1,23 +1,7 @@
-"""Entry point for Dagster (``workspace.yaml`` loads this module): merges each domain's definitions."""
+"""Entry point for Dagster (``workspace.yaml``, ``dagster job execute -m o3_governance.definitions``,
+``dg dev``): every definition under ``o3_governance/defs/`` is found by ``load_from_defs_folder``."""
+from pathlib import Path
+
 import dagster as dg
 
-from o3_governance.defs import ingest, reporting, retention, rights, scanning
-from o3_governance.defs.jobs import nightly_governance
-
-nightly_schedule = dg.ScheduleDefinition(
-    name="nightly_governance_schedule",
-    job=nightly_governance,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Europe/Brussels",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Runs the whole governance pipeline every night at 02:00 Brussels time.",
-)
-
-defs = dg.Definitions.merge(
-    dg.Definitions(jobs=[nightly_governance], schedules=[nightly_schedule]),
-    ingest.defs,
-    scanning.defs,
-    retention.defs,
-    reporting.defs,
-    rights.defs,
-)
+defs = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Mapping
@@ -161,3 +161,25 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> S
 
 def field_names() -> tuple[str, ...]:
     return tuple(f.name for f in fields(Settings))
+
+
+_PATH_FIELDS = {"O3_DATA_DIR": "data_dir", "O3_POLICY_FILE": "policy_file", "O3_DIRECTORY_FILE": "directory_file",
+                "DAGSTER_HOME": "dagster_home"}
+
+
+def override(base: Settings, values: Mapping[str, str | None], cwd: Path | None = None) -> Settings:
+    """``base`` with some variables given again as strings (a Dagster resource's config, a test), each
+    checked exactly as the environment's value would be. ``None`` leaves a value as it is."""
+    cwd = Path.cwd() if cwd is None else cwd
+    changes: dict = {}
+    for name, raw in values.items():
+        if raw is None:
+            continue
+        if name in _PATH_FIELDS:
+            changes[_PATH_FIELDS[name]] = _path(name, raw, cwd)
+        elif name in _VARIABLES:
+            field, parse = _VARIABLES[name]
+            changes[field] = parse(name, raw)
+        else:
+            raise SettingsError(f"{name} is not a setting of O3 Governance")
+    return replace(base, **changes)

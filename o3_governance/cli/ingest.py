@@ -30,8 +30,7 @@ def demo_command(args: argparse.Namespace) -> int:
 
 def run_nightly(seed_demo: bool = False):
     """Execute ``nightly_governance`` on the instance in DAGSTER_HOME, so the run shows in the UI."""
-    from o3_governance.storage import locking
-    from o3_governance.definitions import defs
+    from o3_governance.cli import launcher
     from o3_governance.ingest import inbox_files
 
     config.dagster_home()
@@ -42,8 +41,8 @@ def run_nightly(seed_demo: bool = False):
 
         seeded = len(write_demo_inbox(layout.inbox))
     # Holds the warehouse writer lock for the whole run, after failing runs a killed process left behind.
-    result = locking.execute_exclusively(
-        defs.resolve_job_def("nightly_governance"), layout, tags={"o3/trigger": "cli"}, raise_on_error=False,
+    result = launcher.execute_exclusively(
+        "nightly_governance", layout, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     return result, seeded
 

@@ -94,14 +94,13 @@ def show_list(args) -> int:
 
 def launch(list_id: str, approved_by: str):
     """Run the job on the instance in DAGSTER_HOME, so it shows in the UI like any other run."""
-    from o3_governance.storage import locking
-    from o3_governance.defs.retention import apply_deletion_list_job
+    from o3_governance.cli import launcher
 
-    return locking.execute_exclusively(  # holds the writer lock; fails runs a killed process left behind
-        apply_deletion_list_job, config.layout(),
+    return launcher.execute_exclusively(  # holds the writer lock; fails runs a killed process left behind
+        "apply_deletion_list", config.layout(),
         run_config={"ops": {"apply_deletion_list_op": {"config": {"list_id": list_id,
                                                                   "approved_by": approved_by}}}},
-        raise_on_error=False, tags={"o3/trigger": "cli"})
+        raise_on_error=False)
 
 
 def approve(args) -> int:
@@ -173,10 +172,10 @@ def _failure_reason(result) -> str:
 
 
 def resume(args) -> int:
-    from o3_governance.storage import locking
+    from o3_governance.cli import launcher
     from o3_governance import purge
 
-    locking.fail_abandoned_runs_on_home()  # a run killed mid-purge is marked failed, not left running
+    launcher.fail_abandoned_runs_on_home()  # a run killed mid-purge is marked failed, not left running
     results = purge.resume_pending(config.layout())
     print(f"finished {len(results)} interrupted purge(s)" if results else "no interrupted purge")
     return EXIT_OK

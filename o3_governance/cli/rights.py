@@ -100,15 +100,15 @@ def run_request(args) -> int:
 
 def launch(kind: str, request_id: str) -> tuple[str, bool]:
     """Run the request's job on the instance in DAGSTER_HOME, so it shows in the UI like any other run."""
-    from o3_governance.storage import locking
-    from o3_governance.defs import rights as rights_defs
+    from o3_governance.cli import launcher
+    from o3_governance.defs.rights import jobs as rights_defs
 
     # The run's events are stored on the instance as usual; only the console echo is quietened.
     run_config = {**rights_defs.run_config(kind, request_id),
                   "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = locking.execute_exclusively(  # holds the writer lock; fails runs a killed process left behind
-        rights_defs.DSR_JOBS[kind], config.layout(), run_config=run_config, raise_on_error=False,
-        tags={rights_defs.DSR_TAG: request_id, "o3/trigger": "cli"})
+    result = launcher.execute_exclusively(  # holds the writer lock; fails runs a killed process left behind
+        rights_defs.DSR_JOBS[kind].name, config.layout(), run_config=run_config, raise_on_error=False,
+        tags={rights_defs.DSR_TAG: request_id})
     return result.run_id, result.success
 
 
@@ -164,17 +164,14 @@ def regenerate(args) -> int:
         print("o3-governance request: the warehouse is in use by another process (a running job?); "
               "try again when it has finished", file=sys.stderr)
         return EXIT_FAILED
-    config.dagster_home()
-    from dagster import DagsterInstance
+    from o3_governance.cli import launcher
+    from o3_governance.defs.rights import jobs as rights_defs
 
-    from o3_governance.defs import rights as rights_defs
-
-    with DagsterInstance.get() as instance:
-        run_config = {**rights_defs.regenerate_run_config(args.request_id),
-                      "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-        result = rights_defs.dsr_access_regenerate_job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False,
-            tags={rights_defs.DSR_TAG: args.request_id, "o3/trigger": "cli"})
+    run_config = {**rights_defs.regenerate_run_config(args.request_id),
+                  "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    result = launcher.execute_exclusively(
+        rights_defs.dsr_access_regenerate_job.name, config.layout(), run_config=run_config, raise_on_error=False,
+        tags={rights_defs.DSR_TAG: args.request_id})
     if not result.success:
         print(f"o3-governance request: regeneration failed (see run {result.run_id} in the Dagster UI)",
               file=sys.stderr)

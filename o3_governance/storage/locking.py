@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import functools
-import inspect
 import os
-import socket
 import sys
 import threading
 import time
@@ -30,7 +27,6 @@ from typing import Callable, Iterator
 
 LOCK_NAME = ".warehouse.lock"
 POLL_SECONDS = 0.05
-PID_TAG, HOST_TAG = "o3/pid", "o3/host"
 
 
 class WarehouseBusy(RuntimeError):
@@ -226,97 +222,3 @@ def reader_lock(target, wait_seconds: float | None = None) -> Iterator[None]:
                 held.depth -= 1
                 if held.depth == 0:
                     _release(key, held)
-
-
-def holding_writer_lock(fn):
-    """Decorates a Dagster asset/op body that writes the warehouse: the body runs holding the writer
-    lock of the data folder in O3_DATA_DIR (re-entrant: a CLI run already holds it)."""
-    def target():
-        from o3_governance import config
-
-        return config.layout()
-
-    if inspect.isgeneratorfunction(fn):
-        @functools.wraps(fn)
-        def generator(*args, **kwargs):
-            with writer_lock(target()):
-                yield from fn(*args, **kwargs)
-        return generator
-
-    @functools.wraps(fn)
-    def plain(*args, **kwargs):
-        with writer_lock(target()):
-            return fn(*args, **kwargs)
-    return plain
-
-
-# ------------------------------------------------------------------------------ Dagster instance
-
-def run_tags() -> dict[str, str]:
-    """Tags that let a later process tell whether the process executing a run is still alive."""
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def fail_abandoned_runs(instance) -> list[str]:
-    """Marks as failed the runs a killed CLI process left STARTING/STARTED on ``instance`` and frees
-    any concurrency slots they hold. Only runs tagged with a pid on this host are judged; the daemon's
-    run monitoring (dagster.yaml) looks after runs it launched. Returns the run ids marked."""
-    from dagster import DagsterRunStatus, RunsFilter
-
-    marked: list[str] = []
-    host = socket.gethostname()
-    runs = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED,
-                                                          DagsterRunStatus.CANCELING]))
-    for run in runs:
-        pid = run.tags.get(PID_TAG, "")
-        if run.tags.get(HOST_TAG) != host or not pid.isdigit():
-            continue
-        if int(pid) == os.getpid() or _alive(int(pid)):
-            continue
-        instance.report_run_failed(run, message="the process running this run ended without finishing it")
-        marked.append(run.run_id)
-    for run_id in marked:
-        free = getattr(instance.event_log_storage, "free_concurrency_slots_for_run", None)
-        if free is not None:
-            try:
-                free(run_id)
-            except NotImplementedError:
-                pass
-    return marked
-
-
-def fail_abandoned_runs_on_home() -> list[str]:
-    """:func:`fail_abandoned_runs` on the instance in DAGSTER_HOME (for commands that run no job)."""
-    from o3_governance import config
-
-    config.dagster_home()
-    from dagster import DagsterInstance
-
-    with DagsterInstance.get() as instance:
-        return fail_abandoned_runs(instance)
-
-
-def execute_exclusively(job, target, **kwargs):
-    """Executes ``job`` in this process on the instance in DAGSTER_HOME while holding the writer lock
-    of ``target``'s data folder, after failing runs a killed process left behind. ``kwargs`` go to
-    ``execute_in_process``; the run is tagged with this process's pid."""
-    from o3_governance import config
-
-    config.dagster_home()
-    from dagster import DagsterInstance
-
-    tags = {**(kwargs.pop("tags", None) or {}), **run_tags()}
-    with writer_lock(target):
-        with DagsterInstance.get() as instance:
-            fail_abandoned_runs(instance)
-            return job.execute_in_process(instance=instance, tags=tags, **kwargs)

@@ -2,6 +2,7 @@
 import dagster as dg
 import pytest
 
+from support.dagster_resources import resources
 from o3_governance import config
 from o3_governance.storage import warehouse
 from o3_governance.definitions import defs
@@ -31,9 +32,9 @@ def nightly_twice(tmp_path_factory):
     dagster_home = root / "dagster_home"
     dagster_home.mkdir()
     with dg.DagsterInstance.local_temp(str(dagster_home)) as instance:
-        first = job.execute_in_process(instance=instance)
+        first = job.execute_in_process(instance=instance, resources=resources())
         after_first = snapshot(layout)
-        second = job.execute_in_process(instance=instance)
+        second = job.execute_in_process(instance=instance, resources=resources())
         after_second = snapshot(layout)
     yield layout, written, first, second, after_first, after_second, dagster_home
     mp.undo()
@@ -85,12 +86,15 @@ def test_job_graph_and_schedule():
 
 
 def test_inbox_sensor_fires_once_per_new_file(data_layout):
+    from o3_governance.defs.resources import GovernanceResource
+
+    resources = {"governance": GovernanceResource(data_dir=str(data_layout.root))}
     sensor = defs.resolve_sensor_def("inbox_sensor")
-    ctx = dg.build_sensor_context(cursor=None)
+    ctx = dg.build_sensor_context(cursor=None, resources=resources)
     assert isinstance(sensor.evaluate_tick(ctx).skip_message, str)
     (data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt").write_text("12/03/2024, 09:01 - A: b\n")
-    ctx = dg.build_sensor_context(cursor=None)
+    ctx = dg.build_sensor_context(cursor=None, resources=resources)
     result = sensor.evaluate_tick(ctx)
     assert len(result.run_requests) == 1 and "Werf" not in (result.cursor or "")
-    again = sensor.evaluate_tick(dg.build_sensor_context(cursor=result.cursor))
+    again = sensor.evaluate_tick(dg.build_sensor_context(cursor=result.cursor, resources=resources))
     assert not again.run_requests

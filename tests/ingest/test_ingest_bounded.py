@@ -8,6 +8,7 @@ import zipfile
 import dagster as dg
 from conftest import zip_bytes
 
+from support.dagster_resources import resources
 from o3_governance import ingest
 from o3_governance.storage import warehouse
 from o3_governance.parsing import NotAnExport
@@ -148,11 +149,11 @@ def test_a_file_no_night_can_take_is_quarantined_not_left_forever(data_layout):
 
 
 def test_the_ingest_asset_reports_files_left_and_stays_green(data_layout, monkeypatch):
-    from o3_governance.defs.ingest import ingest_inbox
+    from o3_governance.defs.ingest.assets import ingest_inbox
 
     paths = night_files(data_layout, 3)
     monkeypatch.setenv("O3_MAX_NIGHT_BYTES", str(int(paths[0].stat().st_size * 1.5)))
-    result = dg.materialize([ingest_inbox])
+    result = dg.materialize([ingest_inbox], resources=resources())
     assert result.success
     meta = {}
     for event in result.get_asset_materialization_events():

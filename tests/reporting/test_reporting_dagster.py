@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from o3_governance.defs import reporting as defs_reporting
+from support.dagster_resources import resources
+from o3_governance.defs.reporting import assets as defs_reporting
 
 from support.reporting import AS_OF, PLANTED, seed, write_policy
 
@@ -22,7 +23,7 @@ def test_materialize_writes_the_report_and_counts_only_metadata(data_layout, tmp
     seed(data_layout)
     monkeypatch.setenv("O3_POLICY_FILE", str(write_policy(tmp_path)))
     monkeypatch.setenv("O3_AS_OF", AS_OF.isoformat())
-    result = dg.materialize([defs_reporting.nightly_report], instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize([defs_reporting.nightly_report], instance=dg.DagsterInstance.ephemeral(), resources=resources())
     assert result.success
     mats = result.asset_materializations_for_node("nightly_report")
     meta = mats[0].metadata
@@ -42,5 +43,8 @@ def test_materialize_writes_the_report_and_counts_only_metadata(data_layout, tmp
 
 
 def test_public_url_setting_changes_the_link(monkeypatch):
+    from o3_governance import settings
+
     monkeypatch.setenv("O3_REPORTS_PUBLIC_URL", "https://reports.o3.example/")
-    assert defs_reporting.download_url("2026-11-24") == "https://reports.o3.example/reports/2026-11-24/report.html"
+    public = settings.load().reports_public_url
+    assert defs_reporting.download_url(public, "2026-11-24") == "https://reports.o3.example/reports/2026-11-24/report.html"

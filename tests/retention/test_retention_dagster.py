@@ -4,9 +4,10 @@ from datetime import date, datetime, timedelta, timezone
 import dagster as dg
 import pytest
 
+from support.dagster_resources import resources
 from o3_governance.storage import audit, warehouse
 from o3_governance.cli import main
-from o3_governance.defs import retention as rdefs
+from o3_governance.defs.retention import assets as rdefs
 from o3_governance.retention import decide
 
 from support.retention import SIMPLE_POLICY, add_message, write_policy
@@ -31,7 +32,7 @@ legal_holds:
 
 
 def materialize():
-    return dg.materialize([rdefs.retention_asset, rdefs.deletion_list_asset], raise_on_error=False)
+    return dg.materialize([rdefs.retention_asset, rdefs.deletion_list_asset], raise_on_error=False, resources=resources())
 
 
 def check(result, name):
@@ -103,15 +104,24 @@ def test_list_waiting_too_long_warns(setup, monkeypatch):
     info = {"list_id": "x", "status": "awaiting_approval", "items": 3,
             "created_at": datetime(2026, 5, 1, tzinfo=timezone.utc)}
     now = datetime(2026, 5, 9, tzinfo=timezone.utc)
-    result = rdefs.wait_check(info, now=now)
+    result = rdefs.wait_check(info, now, 7)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
     assert result.metadata["days_waiting"].value == 8
+    assert rdefs.wait_check(info, now, 10).passed
+    assert rdefs.wait_check({**info, "status": "executing"}, now + timedelta(days=30), 7).passed
+    # a clock behind the list's making: 0 days, never negative
+    assert rdefs.wait_check(info, datetime(2026, 4, 20, tzinfo=timezone.utc), 7).metadata["days_waiting"].value == 0
+
+
+def test_the_warning_follows_o3_approval_warn_days(setup, monkeypatch):
+    """The asset's check reads the limit from its resource (O3_APPROVAL_WARN_DAYS); a bad value is refused."""
+    from o3_governance.defs.resources import GovernanceResource
+
     monkeypatch.setenv("O3_APPROVAL_WARN_DAYS", "10")
-    assert rdefs.wait_check(info, now=now).passed
-    assert rdefs.wait_check({**info, "status": "executing"}, now=now + timedelta(days=30)).passed
+    assert GovernanceResource().settings().approval_warn_days == 10
     monkeypatch.setenv("O3_APPROVAL_WARN_DAYS", "soon")
     with pytest.raises(ValueError, match="O3_APPROVAL_WARN_DAYS"):
-        rdefs.wait_check(info, now=now)
+        GovernanceResource().settings()
 
 
 def test_waiting_list_keeps_its_age_across_nights(setup, monkeypatch):
@@ -132,12 +142,12 @@ def test_apply_job_runs_with_config_and_is_exclusive(setup):
     job = rdefs.apply_deletion_list_job
     assert job.tags.get("o3/warehouse") == "write"
     result = job.execute_in_process(run_config={"ops": {"apply_deletion_list_op": {"config": {
-        "list_id": list_id, "approved_by": "DPO"}}}})
+        "list_id": list_id, "approved_by": "DPO"}}}}, resources=resources())
     assert result.success and result.output_for_node("apply_deletion_list_op") == "applied"
     with warehouse.open_warehouse(layout.warehouse) as con:
         assert con.execute("SELECT count(*) FROM messages WHERE message_id = 'a'").fetchall()[0][0] == 0
     bad = job.execute_in_process(run_config={"ops": {"apply_deletion_list_op": {"config": {
-        "list_id": "nope", "approved_by": "DPO"}}}}, raise_on_error=False)
+        "list_id": "nope", "approved_by": "DPO"}}}}, raise_on_error=False, resources=resources())
     assert not bad.success
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from support.dagster_resources import resources
 from o3_governance import cli
 from o3_governance.storage import warehouse
-from o3_governance.rights import housekeeping, register
+from o3_governance.defs.rights import housekeeping
+from o3_governance.rights import register
 from support.rights import PHONE_SPELLINGS, SUBJECT_EMAIL, build_warehouse, record
 
 NEEDLES = ["Jan Peeters", "Peeters", SUBJECT_EMAIL, *PHONE_SPELLINGS[:6]]
@@ -135,12 +137,12 @@ def test_cli_requests_lists_the_register_without_identifiers(data_layout, tmp_pa
 
 
 def test_job_launched_with_config_only_carries_out_a_recorded_request(data_layout, tmp_path, monkeypatch):
-    from o3_governance.defs import rights as rights_defs
+    from o3_governance.defs.rights import jobs as rights_defs
 
     build_warehouse(data_layout, tmp_path, monkeypatch, with_bxl=False)
     record(data_layout, "UI-1", "restriction")
     result = rights_defs.DSR_JOBS["restriction"].execute_in_process(
-        run_config=rights_defs.run_config("restriction", "UI-1"))
+        run_config=rights_defs.run_config("restriction", "UI-1"), resources=resources())
     assert result.success
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
         req = register.get_request(con, "UI-1")
@@ -148,29 +150,29 @@ def test_job_launched_with_config_only_carries_out_a_recorded_request(data_layou
         assert con.execute("SELECT count(*) FROM restricted_message_ids").fetchone()[0] == 6
     # the wrong job for the request fails with a one-line reason
     wrong = rights_defs.DSR_JOBS["access"].execute_in_process(run_config=rights_defs.run_config("access", "UI-1"),
-                                                              raise_on_error=False)
+                                                              raise_on_error=False, resources=resources())
     assert not wrong.success
 
 
 def test_register_asset_check_warns_about_close_and_past_deadlines(data_layout, monkeypatch):
-    from o3_governance.defs.rights import dsr_register
+    from o3_governance.defs.rights.jobs import dsr_register
 
     record(data_layout, "SOON", "access")                       # received 2 Nov 2026: due 2 Dec
     monkeypatch.setenv("O3_AS_OF", "2026-11-10")
-    ok = dg.materialize([dsr_register])
+    ok = dg.materialize([dsr_register], resources=resources())
     check = ok.get_asset_check_evaluations()[0]
     assert check.passed and check.metadata["due_within_7_days"].value == 0
     monkeypatch.setenv("O3_AS_OF", "2026-11-26")
-    soon = dg.materialize([dsr_register]).get_asset_check_evaluations()[0]
+    soon = dg.materialize([dsr_register], resources=resources()).get_asset_check_evaluations()[0]
     assert not soon.passed and soon.severity == dg.AssetCheckSeverity.WARN
     assert soon.metadata["due_soon_request_ids"].value == "SOON"
     monkeypatch.setenv("O3_AS_OF", "2026-12-03")
-    late = dg.materialize([dsr_register]).get_asset_check_evaluations()[0]
+    late = dg.materialize([dsr_register], resources=resources()).get_asset_check_evaluations()[0]
     assert not late.passed and late.metadata["overdue"].value == 1
 
 
 def test_purge_orchestrator_history_deletes_old_finished_runs_only(dagster_home, monkeypatch):
-    from o3_governance.defs.rights import purge_orchestrator_history
+    from o3_governance.defs.rights.jobs import purge_orchestrator_history
 
     @dg.op
     def noop():
@@ -181,7 +183,7 @@ def test_purge_orchestrator_history_deletes_old_finished_runs_only(dagster_home,
         noop()
 
     with dg.DagsterInstance.get() as instance:
-        old = tiny.execute_in_process(instance=instance).run_id
+        old = tiny.execute_in_process(instance=instance, resources=resources()).run_id
         assert housekeeping.purge_run_history(instance, 90) == 0          # nothing old enough yet
         captured = dagster_home / "storage" / old
         assert captured.is_dir()                                          # the step's stdout/stderr
@@ -190,7 +192,7 @@ def test_purge_orchestrator_history_deletes_old_finished_runs_only(dagster_home,
         assert instance.get_run_by_id(old) is None and instance.all_logs(old) == []
         assert not captured.exists()
         monkeypatch.setenv("O3_RUN_HISTORY_DAYS", "30")
-        result = purge_orchestrator_history.execute_in_process(instance=instance)
+        result = purge_orchestrator_history.execute_in_process(instance=instance, resources=resources())
         assert result.success
         assert instance.get_run_by_id(result.run_id) is not None
 
@@ -198,8 +200,10 @@ def test_purge_orchestrator_history_deletes_old_finished_runs_only(dagster_home,
 @pytest.mark.parametrize("value", ["0", "ninety", "-3"])
 def test_run_history_days_must_be_a_positive_whole_number(monkeypatch, value):
     monkeypatch.setenv("O3_RUN_HISTORY_DAYS", value)
+    from o3_governance import settings
+
     with pytest.raises(ValueError, match="O3_RUN_HISTORY_DAYS"):
-        housekeeping.run_history_days()
+        settings.load()
 
 
 def test_definitions_expose_the_rights_jobs_and_default_on_schedules():
@@ -213,8 +217,8 @@ def test_definitions_expose_the_rights_jobs_and_default_on_schedules():
     for name in ("purge_orchestrator_history_weekly", "dsr_register_daily"):
         assert schedules[name].default_status == dg.DefaultScheduleStatus.RUNNING
     # rights work is launched on demand, never by the nightly run
-    from o3_governance.defs.jobs import NIGHTLY_GROUPS
-    from o3_governance.defs.rights import dsr_register
+    from o3_governance.defs.nightly.jobs import NIGHTLY_GROUPS
+    from o3_governance.defs.rights.jobs import dsr_register
 
     assert dsr_register.group_names_by_key[dg.AssetKey("dsr_register")] == "rights" not in NIGHTLY_GROUPS
 

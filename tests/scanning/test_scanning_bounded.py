@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
+from support.dagster_resources import resources
 from o3_governance.storage import warehouse
 from o3_governance.scanning import windows
 from o3_governance.scanning.store import scan_warehouse, unscanned_text_messages
@@ -70,13 +71,13 @@ def test_a_10_mb_body_is_scanned_in_windows_with_offsets_in_the_full_body(data_l
 
 
 def test_the_findings_asset_completes_on_a_10_mb_body(data_layout, monkeypatch):
-    from o3_governance.defs.scanning import defs
+    from o3_governance.defs.scanning.assets import findings
 
     monkeypatch.setenv("O3_SCAN_WINDOW_CHARS", "50000")
     with warehouse.open_warehouse(data_layout.warehouse) as con:
         add(con, [long_body()])
-    asset = defs.resolve_assets_def("findings")
-    result = dg.materialize([asset], selection=[asset])
+    asset = findings
+    result = dg.materialize([asset], selection=[asset], resources=resources())
     assert result.success
     meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].materialization.metadata.items()}
     assert meta["truncated_for_scan_this_run"] == 1 and meta["left_for_next_night"] == 0
@@ -134,15 +135,15 @@ def test_the_first_batch_always_runs_so_a_night_makes_progress(data_layout):
 
 
 def test_asset_reports_what_the_budget_left_and_stays_green(data_layout, monkeypatch):
-    from o3_governance.defs.scanning import defs
+    from o3_governance.defs.scanning.assets import findings
     from o3_governance.scanning import store
 
     monkeypatch.setenv("O3_SCAN_SECONDS_PER_NIGHT", "0")
     monkeypatch.setattr(store, "SCAN_BATCH", 2)
     with warehouse.open_warehouse(data_layout.warehouse) as con:
         add(con, [f"Bel me op 0477 04 71 8{i}" for i in range(5)])
-    asset = defs.resolve_assets_def("findings")
-    result = dg.materialize([asset], selection=[asset])
+    asset = findings
+    result = dg.materialize([asset], selection=[asset], resources=resources())
     assert result.success
     meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].materialization.metadata.items()}
     assert meta["left_for_next_night"] == 3 and meta["scan_budget_exhausted"] is True

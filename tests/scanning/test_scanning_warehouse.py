@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import dagster as dg
 import pytest
 
+from support.dagster_resources import resources
 from o3_governance.storage import warehouse
 from o3_governance.scanning import SPECIAL_CATEGORY_TYPES, special_category_message_ids
 from o3_governance.scanning.store import (known_people_from_authors, read_staff_directory, scan_warehouse,
@@ -206,14 +207,14 @@ def test_two_worker_processes_give_the_same_findings(con, monkeypatch):
 
 
 def test_dagster_asset_and_checks(data_layout):
-    from o3_governance.defs.scanning import defs
+    from o3_governance.defs.scanning.assets import findings
 
     with warehouse.open_warehouse(data_layout.warehouse) as c:
         add(c, BASE)
-    asset = defs.resolve_assets_def("findings")
+    asset = findings
     assert asset.group_names_by_key[dg.AssetKey("findings")] == "scanning"
     assert dg.AssetKey("messages") in asset.asset_deps[dg.AssetKey("findings")]
-    result = dg.materialize([asset], selection=[asset])
+    result = dg.materialize([asset], selection=[asset], resources=resources())
     assert result.success
     mat = result.get_asset_materialization_events()[0].materialization
     meta = {k: v.value for k, v in mat.metadata.items()}

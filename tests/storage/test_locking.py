@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from o3_governance.cli import launcher
 from o3_governance.storage import locking, warehouse
 from o3_governance.cli import main
 
@@ -175,11 +176,11 @@ def test_a_run_left_started_by_a_dead_process_is_marked_failed(dagster_home):
             instance.handle_run_event(run.run_id, dg.DagsterEvent(
                 event_type_value=dg.DagsterEventType.RUN_START.value, job_name="tiny"))
             return run.run_id
-        gone = started({locking.PID_TAG: str(dead.pid), locking.HOST_TAG: locking.run_tags()[locking.HOST_TAG]})
-        alive = started(locking.run_tags())
+        gone = started({launcher.PID_TAG: str(dead.pid), launcher.HOST_TAG: launcher.run_tags()[launcher.HOST_TAG]})
+        alive = started(launcher.run_tags())
         untagged = started({})
         assert instance.get_run_by_id(gone).status == dg.DagsterRunStatus.STARTED
-        assert locking.fail_abandoned_runs(instance) == [gone]
+        assert launcher.fail_abandoned_runs(instance) == [gone]
         assert instance.get_run_by_id(gone).status == dg.DagsterRunStatus.FAILURE
         assert instance.get_run_by_id(alive).status == dg.DagsterRunStatus.STARTED
         assert instance.get_run_by_id(untagged).status == dg.DagsterRunStatus.STARTED

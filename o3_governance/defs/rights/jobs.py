@@ -13,15 +13,19 @@
   ``O3_RUN_HISTORY_DAYS`` (default 90) are deleted.
 """
 
+from datetime import datetime, timezone
+
 import dagster as dg
 
-from o3_governance.storage import locking
+from o3_governance.defs.resources import GovernanceResource, writes_warehouse
+
 from pydantic import Field
 
-from o3_governance import config as o3config
+from o3_governance.vocabulary import BRUSSELS
 from o3_governance.storage import warehouse
-from o3_governance.defs.jobs import WAREHOUSE_WRITE_TAGS
-from o3_governance.rights import housekeeping, register, restriction, service
+from o3_governance.defs.nightly.jobs import WAREHOUSE_WRITE_TAGS
+from o3_governance.defs.rights import housekeeping
+from o3_governance.rights import register, restriction, service
 
 DSR_TAG = "o3/dsr_request_id"
 
@@ -43,11 +47,11 @@ def _counts(outcome: dict) -> dict:
 def _dsr_job(kind: str, description: str) -> dg.JobDefinition:
     @dg.op(name=f"carry_out_{kind}", description=description,
            tags={"o3/domain": "rights"})
-    @locking.holding_writer_lock
-    def carry_out(context: dg.OpExecutionContext, config: DsrConfig):
+    @writes_warehouse
+    def carry_out(context: dg.OpExecutionContext, config: DsrConfig, governance: GovernanceResource):
         try:
             register.validate_request_id(config.request_id)
-            result = service.carry_out(o3config.layout(), config.request_id, run_id=context.run_id,
+            result = service.carry_out(governance.layout(), config.request_id, run_id=context.run_id,
                                        expected_kind=kind, log=context.log.info)
         except register.RequestError as exc:
             raise dg.Failure(description=str(exc)) from None
@@ -85,13 +89,11 @@ def run_config(kind: str, request_id: str) -> dict:
 @dg.op(name="regenerate_access_export", tags={"o3/domain": "rights"},
        description="Rebuilds exports/<request id>/ of a completed access request from what the warehouse holds "
                    "now (disposed or erased messages left out), with a fresh sha256 manifest.")
-@locking.holding_writer_lock
-def regenerate_access_export(context: dg.OpExecutionContext, config: DsrConfig):
-    from datetime import datetime, timezone
-
+@writes_warehouse
+def regenerate_access_export(context: dg.OpExecutionContext, config: DsrConfig, governance: GovernanceResource):
     try:
         register.validate_request_id(config.request_id)
-        result = service.regenerate(o3config.layout(), config.request_id, now=datetime.now(timezone.utc),
+        result = service.regenerate(governance.layout(), config.request_id, now=datetime.now(timezone.utc),
                                     run_id=context.run_id, log=context.log.info)
     except register.RequestError as exc:
         raise dg.Failure(description=str(exc)) from None
@@ -121,10 +123,10 @@ def regenerate_run_config(request_id: str) -> dict:
     check_specs=[dg.AssetCheckSpec("dsr_deadlines", asset="dsr_register",
                                    description="Warns about open requests due within 7 days or past their due date.")],
 )
-@locking.holding_writer_lock
-def dsr_register(context: dg.AssetExecutionContext):
-    layout = o3config.layout().ensure()
-    today = o3config.as_of()
+@writes_warehouse
+def dsr_register(context: dg.AssetExecutionContext, governance: GovernanceResource):
+    layout = governance.layout().ensure()
+    today = (governance.settings().as_of or datetime.now(BRUSSELS).date())
     with warehouse.open_warehouse(layout.warehouse) as con:
         register.ensure_schema(con)
         status = register.deadline_status(con, today)
@@ -162,8 +164,8 @@ dsr_register_schedule = dg.ScheduleDefinition(
 
 @dg.op(description="Deletes Dagster runs, their event logs and captured logs older than O3_RUN_HISTORY_DAYS (default 90).",
        tags={"o3/domain": "rights"})
-def purge_old_runs(context: dg.OpExecutionContext):
-    days = housekeeping.run_history_days()
+def purge_old_runs(context: dg.OpExecutionContext, governance: GovernanceResource):
+    days = governance.settings().run_history_days
     deleted = housekeeping.purge_run_history(context.instance, days, keep_run_id=context.run_id)
     context.log.info(f"deleted {deleted} runs older than {days} days")
     return dg.Output(None, metadata={"runs_deleted": deleted, "older_than_days": days})
@@ -180,6 +182,8 @@ purge_history_schedule = dg.ScheduleDefinition(
     execution_timezone="Europe/Brussels", default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Every Sunday 03:30: purges Dagster runs and logs older than the configured age.")
 
+# The request jobs are made in a loop and kept in a dict, where the defs folder loader does not look;
+# a module with a Definitions object is loaded through it alone, so it names everything here.
 defs = dg.Definitions(
     assets=[dsr_register],
     jobs=[*DSR_JOBS.values(), dsr_access_regenerate_job, dsr_register_job, purge_orchestrator_history],

@@ -6,9 +6,12 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from o3_governance import config, ingest, settings
-from o3_governance.storage import lake, locking, warehouse
-from o3_governance.defs.jobs import nightly_governance
+from o3_governance.defs.resources import GovernanceResource, writes_warehouse
+
+from o3_governance import ingest
+from o3_governance.config import DataLayout
+from o3_governance.storage import lake, warehouse
+from o3_governance.defs.nightly.jobs import nightly_governance
 
 ARCHIVES = dg.AssetKey("archives")
 MESSAGES = dg.AssetKey("messages")
@@ -35,10 +38,10 @@ MESSAGES = dg.AssetKey("messages")
     ],
     can_subset=False,
 )
-@locking.holding_writer_lock
-def ingest_inbox(context: dg.AssetExecutionContext):
-    layout = config.layout()
-    conf = settings.load()
+@writes_warehouse
+def ingest_inbox(context: dg.AssetExecutionContext, governance: GovernanceResource):
+    layout = governance.layout()
+    conf = governance.settings()
     summary = ingest.ingest_inbox(layout, run_id=context.run.run_id, now=datetime.now(timezone.utc),
                                   max_body_chars=conf.max_body_chars, max_archive_bytes=conf.max_archive_bytes,
                                   max_night_bytes=conf.max_night_bytes)
@@ -97,27 +100,3 @@ def ingest_inbox(context: dg.AssetExecutionContext):
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"quarantined_this_run": quarantined_now,
                   "reasons": dg.MetadataValue.md("\n".join(f"- {n} × {r}" for r, n in sorted(reasons.items())) or "none")})
-
-
-def inbox_state(layout: config.DataLayout) -> dict[str, list]:
-    """Inbox files with size and modification time: enough to notice a new or changed file. Names are
-    hashed because the sensor cursor is stored by Dagster and a file name can hold a person's name."""
-    return {hashlib.sha256(p.name.encode()).hexdigest()[:16]: [p.stat().st_size, int(p.stat().st_mtime)]
-            for p in ingest.inbox_files(layout.inbox)}
-
-
-@dg.sensor(job=nightly_governance, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Starts the governance run when new files arrive in the inbox.")
-def inbox_sensor(context: dg.SensorEvaluationContext):
-    state = inbox_state(config.layout())
-    seen = json.loads(context.cursor) if context.cursor else {}
-    new = {name: v for name, v in state.items() if seen.get(name) != v}
-    if not new:
-        return dg.SkipReason("no new files in the inbox")
-    # The cursor keeps only what is still in the inbox: ingested files leave it, so it stays small.
-    context.update_cursor(json.dumps(state, sort_keys=True))
-    run_key = hashlib.sha256(json.dumps(new, sort_keys=True).encode()).hexdigest()[:16]
-    return dg.RunRequest(run_key=run_key, tags={"o3/trigger": "inbox", "o3/new_files": str(len(new))})
-
-
-defs = dg.Definitions(assets=[ingest_inbox], sensors=[inbox_sensor])

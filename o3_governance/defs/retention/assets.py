@@ -5,10 +5,10 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from o3_governance.storage import locking
+from o3_governance.defs.resources import GovernanceResource, writes_warehouse
 
-from o3_governance import settings
-from o3_governance.defs.jobs import WAREHOUSE_WRITE_TAGS
+
+from o3_governance.defs.nightly.jobs import WAREHOUSE_WRITE_TAGS
 
 from o3_governance.storage import audit, warehouse
 from o3_governance import config, purge
@@ -21,16 +21,11 @@ DELETION_LIST = dg.AssetKey("deletion_list")
 # disposal (which swaps the DuckDB file) never overlaps the nightly job; the op's pool does the same
 # at step level.
 EXCLUSIVE_TAG = WAREHOUSE_WRITE_TAGS  # queued one at a time with the nightly run and requests
-DEFAULT_APPROVAL_WARN_DAYS = 7
 
 
-def approval_warn_days() -> int:
-    return settings.load().approval_warn_days
-
-
-def _load_policy():
+def _load_policy(path):
     try:
-        return load_policy()
+        return load_policy(path)
     except PolicyError as exc:  # one line naming the line; nothing is listed on its account
         raise dg.Failure(description=str(exc)) from None
 
@@ -41,12 +36,13 @@ def _load_policy():
     description="One row per message: the rule that decides its retention, retain_until (local date + the "
                 "rule's days), the legal hold that covers it, and whether it is due (eligible).",
 )
-@locking.holding_writer_lock
-def retention_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    policy = _load_policy()
-    as_of = as_of_date(policy)
-    layout = config.layout()
-    summary = decide.run(layout, policy=policy, as_of=as_of, run_id=context.run.run_id)
+@writes_warehouse
+def retention_asset(context: dg.AssetExecutionContext, governance: GovernanceResource) -> dg.MaterializeResult:
+    conf = governance.settings()
+    now = datetime.now(timezone.utc)
+    policy = _load_policy(conf.policy_file)
+    as_of = conf.as_of or as_of_date(policy, now=now)
+    summary = decide.run(governance.layout(), policy=policy, as_of=as_of, run_id=context.run.run_id, now=now)
     context.log.info(f"retention as of {as_of}: {summary.messages} messages, {summary.eligible} due, "
                      f"{summary.held} held")
     return dg.MaterializeResult(metadata={
@@ -82,9 +78,9 @@ def retention_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
                                       "finished (approve the list again, or `o3-governance resume-purges`)."),
     ],
 )
-@locking.holding_writer_lock
-def deletion_list_asset(context: dg.AssetExecutionContext):
-    layout = config.layout()
+@writes_warehouse
+def deletion_list_asset(context: dg.AssetExecutionContext, governance: GovernanceResource):
+    layout = governance.layout()
     with warehouse.open_warehouse(layout.warehouse) as con:
         decide.ensure_schema(con)
         info = current_list(con)
@@ -101,7 +97,7 @@ def deletion_list_asset(context: dg.AssetExecutionContext):
     })
     yield held_check(held)
     yield audit_check(verification)
-    yield wait_check(info)
+    yield wait_check(info, datetime.now(timezone.utc), governance.settings().approval_warn_days)
     yield dg.AssetCheckResult(check_name="no_deleted_message_came_back", asset_key=DELETION_LIST,
                               passed=came_back == 0, severity=dg.AssetCheckSeverity.ERROR,
                               metadata={"messages_back": came_back})
@@ -148,11 +144,10 @@ def audit_check(verification) -> dg.AssetCheckResult:
                                metadata={"rows": verification.rows, "problem": verification.problem or "none"})
 
 
-def wait_check(info: dict, now: datetime | None = None) -> dg.AssetCheckResult:
-    limit = approval_warn_days()
+def wait_check(info: dict, now: datetime, limit: int) -> dg.AssetCheckResult:
     waited = 0
     if info["created_at"] is not None and info["status"] == "awaiting_approval":
-        waited = ((now or datetime.now(timezone.utc)) - info["created_at"]).days
+        waited = max(0, (now - info["created_at"]).days)
     return dg.AssetCheckResult(check_name="list_not_waiting_too_long", asset_key=DELETION_LIST,
                                passed=waited <= limit, severity=dg.AssetCheckSeverity.WARN,
                                metadata={"days_waiting": waited, "warn_after_days": limit,
@@ -165,12 +160,12 @@ class ApplyDeletionListConfig(dg.Config):
 
 
 @dg.op(description="Carries out an approved deletion list and writes its certificate.")
-@locking.holding_writer_lock
-def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletionListConfig) -> dg.Output:
-    policy = _load_policy()
+@writes_warehouse
+def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletionListConfig, governance: GovernanceResource) -> dg.Output:
+    policy = _load_policy(governance.settings().policy_file)
     try:
         result = dispose.apply_deletion_list(config.list_id, config.approved_by, run_id=context.run_id,
-                                             policy=policy)
+                                             layout=governance.layout(), policy=policy)
     except dispose.DispositionError as exc:
         raise dg.Failure(description=str(exc)) from None
     cert = result.certificate
@@ -192,4 +187,3 @@ def apply_deletion_list_job():
     apply_deletion_list_op()
 
 
-defs = dg.Definitions(assets=[retention_asset, deletion_list_asset], jobs=[apply_deletion_list_job])

@@ -6,10 +6,9 @@ import os
 
 import dagster as dg
 
-from o3_governance.storage import locking
+from o3_governance.defs.resources import GovernanceResource, writes_warehouse
 
-from o3_governance import settings
-from o3_governance import config
+
 from o3_governance.storage import warehouse
 from o3_governance.reporting import history, leakcheck, server
 from o3_governance.reporting.build import build_report
@@ -18,9 +17,9 @@ NIGHTLY_REPORT = dg.AssetKey("nightly_report")
 UPSTREAM = ["archives", "messages", "findings", "retention", "deletion_list"]
 
 
-def download_url(report_date: str, name: str = "report.html") -> str:
+def download_url(public_url: str, report_date: str, name: str = "report.html") -> str:
     """Where ``o3-governance serve-reports`` serves it (token not included: it never goes in metadata)."""
-    host = settings.load().reports_public_url or f"http://{server.DEFAULT_HOST}:{server.DEFAULT_PORT}"
+    host = public_url or f"http://{server.DEFAULT_HOST}:{server.DEFAULT_PORT}"
     return f"{host}/reports/{report_date}/{name}"
 
 
@@ -40,9 +39,9 @@ def download_url(report_date: str, name: str = "report.html") -> str:
                                       "warehouse appears in any file of the report."),
     ],
 )
-@locking.holding_writer_lock
-def nightly_report(context: dg.AssetExecutionContext):
-    layout = config.layout()
+@writes_warehouse
+def nightly_report(context: dg.AssetExecutionContext, governance: GovernanceResource):
+    layout = governance.layout()
     from datetime import datetime, timezone
 
     result = build_report(layout, run_id=context.run.run_id, now=datetime.now(timezone.utc))
@@ -54,7 +53,7 @@ def nightly_report(context: dg.AssetExecutionContext):
     metadata = {
         "summary": dg.MetadataValue.md(result.summary_markdown),
         "report_path": dg.MetadataValue.path(str(result.html)),
-        "download_url": dg.MetadataValue.url(download_url(day)),
+        "download_url": dg.MetadataValue.url(download_url(governance.settings().reports_public_url, day)),
         "report_date": day,
         "manifest_sha256": result.manifest_sha256,
         "files": len(result.files),
@@ -71,4 +70,3 @@ def nightly_report(context: dg.AssetExecutionContext):
                                         "files_with_findings": len(leaks.files)})
 
 
-defs = dg.Definitions(assets=[nightly_report])

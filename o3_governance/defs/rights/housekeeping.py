@@ -7,14 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-from o3_governance import settings
 
 DEFAULT_RUN_HISTORY_DAYS = 90
 FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
-
-
-def run_history_days() -> int:
-    return settings.load().run_history_days
 
 
 def purge_run_history(instance: DagsterInstance, older_than_days: int, *, now: datetime | None = None,

@@ -2,11 +2,10 @@
 
 import dagster as dg
 
-from o3_governance.storage import locking
+from o3_governance.defs.resources import GovernanceResource, writes_warehouse
 
-from o3_governance import settings
+
 from o3_governance.storage import audit, warehouse
-from o3_governance import config
 from o3_governance.scanning import store
 from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
 
@@ -30,10 +29,10 @@ FINDINGS = dg.AssetKey("findings")
                                       "category and per chat (chat_id)."),
     ],
 )
-@locking.holding_writer_lock
-def findings(context: dg.AssetExecutionContext):
-    layout = config.layout()
-    conf = settings.load()
+@writes_warehouse
+def findings(context: dg.AssetExecutionContext, governance: GovernanceResource):
+    layout = governance.layout()
+    conf = governance.settings()
     with warehouse.open_warehouse(layout.warehouse) as con:
         summary = store.scan_warehouse(con, staff_directory=conf.directory_file, workers=2,
                                        window_chars=conf.scan_window_chars,
@@ -94,4 +93,3 @@ def findings(context: dg.AssetExecutionContext):
         })
 
 
-defs = dg.Definitions(assets=[findings])
