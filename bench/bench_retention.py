@@ -15,6 +15,7 @@ import os
 import resource
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 POLICY = """
@@ -28,6 +29,10 @@ legal_holds:
 """
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)  # the bench is an entry point: it reads the clock
+
+
 def run(n: int, workdir: Path) -> dict:
     from o3_governance.storage import warehouse
     from o3_governance.config import DataLayout
@@ -35,6 +40,7 @@ def run(n: int, workdir: Path) -> dict:
     from o3_governance.ingest import ingest_inbox
     from o3_governance.retention import decide, dispose
     from o3_governance.retention.policy import parse_policy
+    from o3_governance.rights.register import record_affected_exports
 
     layout = DataLayout(workdir / "data").ensure()
     generate_bench_export(layout.inbox / "WhatsApp Chat with Bench Werf.txt", n_messages=n, seed=1)
@@ -51,12 +57,13 @@ def run(n: int, workdir: Path) -> dict:
         # As of two years after the median message: about half of the chat falls due at once.
         as_of = con.execute("SELECT CAST(quantile_disc(local_date, 0.5) + 730 AS DATE) FROM messages").fetchall()[0][0]
         t0 = time.perf_counter()
-        summary = decide.compute(con, policy, as_of)
+        summary = decide.compute(con, policy, as_of, now=_utc_now())
         decide_s = time.perf_counter() - t0
         con.execute("CHECKPOINT")
     size_before = layout.warehouse.stat().st_size
     t0 = time.perf_counter()
-    result = dispose.apply_deletion_list(summary.list_id, "bench", layout=layout, policy=policy, as_of=as_of)
+    result = dispose.apply_deletion_list(summary.list_id, "bench", layout=layout, policy=policy, as_of=as_of,
+                                         clock=_utc_now, flag_exports=record_affected_exports)
     apply_s = time.perf_counter() - t0
     stores = result.certificate["stores"]
     return {"messages": messages, "decide_s": round(decide_s, 2),

@@ -358,7 +358,7 @@ def ingest_inbox(layout: DataLayout, *, run_id: str | None = None, now: datetime
     layout.ensure()
     summary = IngestSummary()
     # A disposal or erasure cut short by a crash is finished before anything new comes in.
-    summary.purges_resumed = len(purge.resume_pending(layout))
+    summary.purges_resumed = len(purge.resume_pending(layout, now=now))
     con = warehouse.connect(layout.warehouse)
     try:
         waiting = inbox_files(layout.inbox)

@@ -8,11 +8,17 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
-from o3_governance import config
+from o3_governance import config, purge, settings
+from o3_governance.retention import dispose
+from o3_governance.retention.policy import PolicyError, load_policy
+from o3_governance.rights.register import affected_from_json
 from o3_governance.storage import warehouse
+from o3_governance.vocabulary import DELETION_LISTS, LIST_SUPERSEDED
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -37,10 +43,8 @@ def register(subparsers) -> None:
 
 
 def check_policy(args) -> int:
-    from o3_governance.retention.policy import PolicyError, load_policy
-
     try:
-        policy = load_policy(args.file)
+        policy = load_policy(args.file if args.file is not None else settings.load().policy_file)
     except PolicyError as exc:
         print(f"o3-governance check-policy: refused: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -57,11 +61,9 @@ def check_policy(args) -> int:
 
 
 def show_list(args) -> int:
-    from o3_governance.retention import decide
-
     layout = config.require_warehouse()
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
-        if not decide._table_exists(con, "deletion_lists"):
+        if not warehouse.table_exists(con, DELETION_LISTS):
             print("no deletion list yet: run the nightly job first")
             return EXIT_OK
         rows = con.execute(
@@ -94,7 +96,7 @@ def show_list(args) -> int:
 
 def launch(list_id: str, approved_by: str):
     """Run the job on the instance in DAGSTER_HOME, so it shows in the UI like any other run."""
-    from o3_governance.cli import launcher
+    from o3_governance.cli import launcher  # imports Dagster and the definitions: only when a job runs
 
     return launcher.execute_exclusively(  # holds the writer lock; fails runs a killed process left behind
         "apply_deletion_list", config.layout(),
@@ -104,14 +106,11 @@ def launch(list_id: str, approved_by: str):
 
 
 def approve(args) -> int:
-    from o3_governance.retention import dispose
-    from o3_governance.retention.policy import PolicyError, load_policy
-
     try:
         dispose._approver(args.approved_by)
-        load_policy()
+        load_policy(settings.load().policy_file)
         _known_list(args.list_id)
-    except (dispose.DispositionError, PolicyError) as exc:
+    except (dispose.DisposalError, PolicyError) as exc:
         print(f"o3-governance approve-deletions: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     result = launch(args.list_id, args.approved_by)
@@ -123,8 +122,6 @@ def approve(args) -> int:
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         row = con.execute("SELECT counts, certificate_path FROM deletion_certificates WHERE list_id = ? "
                           "AND status = 'complete'", [args.list_id]).fetchall()
-    import json
-
     cert, path = json.loads(row[0][0]), row[0][1]
     outcome = result.output_for_node("apply_deletion_list_op")
     if outcome == "already_applied":
@@ -132,8 +129,6 @@ def approve(args) -> int:
     print(f"deletion list {args.list_id}: deleted {cert['executed']['delete']}, anonymised "
           f"{cert['executed']['anonymise']}, skipped {sum(cert['skipped'].values())} "
           f"({', '.join(f'{k} {v}' for k, v in cert['skipped'].items() if v) or 'none'})")
-    from o3_governance.rights.register import affected_from_json
-
     for affected in affected_from_json(cert.get("access_exports_affected")):
         print(affected.line("disposal"))
     print(f"certificate: {layout.root / path}  (run {result.run_id})")
@@ -142,18 +137,16 @@ def approve(args) -> int:
 
 def _known_list(list_id: str) -> None:
     """A typo in the id is answered here, without a failed run in the UI."""
-    from o3_governance.retention import decide, dispose
-
     layout = config.layout()
     found = []
     if layout.warehouse.exists():
         with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
-            if decide._table_exists(con, "deletion_lists"):
+            if warehouse.table_exists(con, DELETION_LISTS):
                 found = con.execute("SELECT status FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall()
     if not found:
-        raise dispose.DispositionError("no deletion list with this id (see: o3-governance deletion-list)")
-    if found[0][0] == "superseded":
-        raise dispose.DispositionError("this deletion list was superseded by a newer one: approve the current list")
+        raise dispose.DisposalError("no deletion list with this id (see: o3-governance deletion-list)")
+    if found[0][0] == LIST_SUPERSEDED:
+        raise dispose.DisposalError("this deletion list was superseded by a newer one: approve the current list")
 
 
 def _failure_reason(result) -> str:
@@ -172,10 +165,9 @@ def _failure_reason(result) -> str:
 
 
 def resume(args) -> int:
-    from o3_governance.cli import launcher
-    from o3_governance import purge
+    from o3_governance.cli import launcher  # imports Dagster and the definitions: only when needed
 
     launcher.fail_abandoned_runs_on_home()  # a run killed mid-purge is marked failed, not left running
-    results = purge.resume_pending(config.layout())
+    results = purge.resume_pending(config.layout(), now=datetime.now(timezone.utc))
     print(f"finished {len(results)} interrupted purge(s)" if results else "no interrupted purge")
     return EXIT_OK

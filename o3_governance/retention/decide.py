@@ -15,19 +15,21 @@ the rows of the current list. Nothing here deletes anything.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any, Sequence
 
 import duckdb
 import pyarrow as pa
 
+from o3_governance.config import DataLayout
+from o3_governance.identity.directory import DirectoryEntry
+from o3_governance.identity.matching import normalize_name, phone_pattern
+from o3_governance.retention.policy import Hold, Policy, Rule
 from o3_governance.storage import audit, warehouse
-from o3_governance.retention.policy import Policy, Rule
-
-FALLBACK_SPECIAL_CATEGORY_TYPES = frozenset({
-    "HEALTH_DATA", "POLITICAL_OPINION", "RELIGIOUS_BELIEF", "TRADE_UNION_MEMBERSHIP", "SEXUAL_ORIENTATION",
-    "ETHNIC_ORIGIN", "BIOMETRIC_DATA", "GENETIC_DATA", "CRIMINAL_OFFENCE"})
+from o3_governance.vocabulary import (FINDINGS, LIST_AWAITING_APPROVAL, LIST_EXECUTING, LIST_SUPERSEDED,
+                                      RESTRICTED_MESSAGE_IDS, SPECIAL_CATEGORY_TYPES)
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS deletion_lists (
@@ -97,17 +99,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS retention ({RETENTION_DDL_COLUMNS})")
 
 
-def special_category_types() -> frozenset[str]:
-    try:
-        from o3_governance.scanning import SPECIAL_CATEGORY_TYPES  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from o3_governance.scanning.special import SPECIAL_CATEGORY_TYPES
-        except ImportError:
-            return FALLBACK_SPECIAL_CATEGORY_TYPES
-    return frozenset(SPECIAL_CATEGORY_TYPES)
-
-
 @dataclass
 class RetentionSummary:
     as_of: date
@@ -164,15 +155,11 @@ def rule_condition(rule: Rule) -> str:
 
 
 def _name_pattern(norm_name: str) -> str:
-    import re
-
     words = [re.escape(w) for w in norm_name.split()]
     return r"\b" + r"[\s\-]+".join(words) + r"\b"
 
 
-def hold_condition(hold) -> str:
-    from o3_governance.identity.matching import phone_pattern
-
+def hold_condition(hold: Hold) -> str:
     parts: list[str] = []
     if hold.chats:
         parts.append(f"(list_contains({_list(hold.chats)}, chat_name) OR list_contains({_list(hold.chats)}, chat_id))")
@@ -188,14 +175,11 @@ def hold_condition(hold) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
 
 
-def expand_holds(holds) -> list:
-    """Subjects through the staff/contact directory (``O3_DIRECTORY_FILE``): a hold on a phone number
-    also holds the names that number is known by (Android exports show names), and the reverse."""
-    from dataclasses import replace
-
-    from o3_governance.identity.matching import load_directory, normalize_name
-
-    entries = [(normalize_name(e.name), e.phone) for e in load_directory()] if any(h.subjects for h in holds) else []
+def expand_holds(holds: Sequence[Hold], directory: Sequence[DirectoryEntry]) -> list[Hold]:
+    """Subjects through the staff/contact directory (the entries of ``O3_DIRECTORY_FILE``): a hold on a
+    phone number also holds the names that number is known by (Android exports show names), and the
+    reverse."""
+    entries = [(normalize_name(e.name), e.phone) for e in directory] if any(h.subjects for h in holds) else []
     out = []
     for h in holds:
         names = set(h.names) | {n for n, p in entries if p and p in h.phones}
@@ -206,8 +190,6 @@ def expand_holds(holds) -> list:
 
 def _register_authors(con, holds) -> bool:
     """Normalised author names, computed in Python (same folding as the rights module)."""
-    from o3_governance.identity.matching import normalize_name
-
     if not any(h.names for h in holds):
         return False
     authors = [r[0] for r in con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL").fetchall()]
@@ -218,19 +200,20 @@ def _register_authors(con, holds) -> bool:
 
 
 def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, skip_executing: bool) -> str:
-    has_findings = _table_exists(con, "findings")
+    has_findings = warehouse.table_exists(con, FINDINGS)
     findings = (f"""SELECT message_id, bool_or(list_contains({_list(sorted(special))}, entity_type)) AS special,
                         list(DISTINCT entity_type) AS entity_types
                     FROM findings GROUP BY message_id""" if has_findings else
                 "SELECT NULL::VARCHAR AS message_id, false AS special, []::VARCHAR[] AS entity_types LIMIT 0")
-    restricted = ("SELECT DISTINCT message_id FROM restricted_message_ids" if _table_exists(con, "restricted_message_ids")
+    restricted = (f"SELECT DISTINCT message_id FROM {RESTRICTED_MESSAGE_IDS}"
+                  if warehouse.table_exists(con, RESTRICTED_MESSAGE_IDS)
                   else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
     authors = ("LEFT JOIN rt_authors an ON an.author = m.author" if with_names
                else "LEFT JOIN (SELECT NULL::VARCHAR AS author, NULL::VARCHAR AS author_norm LIMIT 0) an ON false")
     body_norm = "strip_accents(lower(coalesce(m.body, '')))" if with_names else "''"
     # Messages of a list being applied (e.g. interrupted by a crash) are that list's business.
     executing = ("SELECT DISTINCT i.message_id FROM deletion_list_items i JOIN deletion_lists l "
-                 "ON l.list_id = i.list_id WHERE l.status = 'executing'" if skip_executing
+                 f"ON l.list_id = i.list_id WHERE l.status = '{LIST_EXECUTING}'" if skip_executing
                  else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
     return f"""
         SELECT m.message_id, m.chat_id, m.chat_name, m.source_format, m.message_type, m.language,
@@ -250,11 +233,13 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
         {authors}"""
 
 
-def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime, *, skip_executing: bool = True) -> str:
+def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime, *,
+                  directory: Sequence[DirectoryEntry] = (), skip_executing: bool = True) -> str:
     """One row per message: the SELECT that fills ``retention``. With ``skip_executing``, messages
-    on a list that is being applied are not eligible again (they would be listed twice)."""
-    special = special_category_types()
-    active = expand_holds(policy.active_holds(as_of))
+    on a list that is being applied are not eligible again (they would be listed twice). ``directory``:
+    the staff/contact directory's entries (none when no directory is configured)."""
+    special = frozenset(SPECIAL_CATEGORY_TYPES)
+    active = expand_holds(policy.active_holds(as_of), directory)
     with_names = _register_authors(con, active)
     rule_case = "CASE " + " ".join(f"WHEN {rule_condition(r)} THEN {i}" for i, r in enumerate(policy.rules)) + " END"
     hold_case = ("CASE " + " ".join(f"WHEN {hold_condition(h)} THEN {_lit(h.name)}" for h in active) + " END"
@@ -279,22 +264,24 @@ def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime, *, ski
 
 # ------------------------------------------------------------------------------------------ nightly
 
-def compute(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: date, *, run_id: str | None = None,
-            now: datetime | None = None) -> RetentionSummary:
-    """Recompute ``retention`` and the deletion list in one transaction, and audit the counts."""
-    now = now or datetime.now(timezone.utc)
+def compute(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: date, *, now: datetime,
+            directory: Sequence[DirectoryEntry] = (), run_id: str | None = None) -> RetentionSummary:
+    """Recompute ``retention`` and the deletion list in one transaction, and audit the counts.
+    ``now`` (timezone-aware) is the time of the decision; ``directory``: see ``decisions_sql``."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
     ensure_schema(con)
     summary = RetentionSummary(as_of=as_of)
     summary.holds_active = len(policy.active_holds(as_of))
     summary.holds_ended = len(policy.holds) - summary.holds_active
-    sql = decisions_sql(con, policy, as_of, now)
+    sql = decisions_sql(con, policy, as_of, now, directory=directory)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM retention")
         con.execute(f"INSERT INTO retention {sql}")
         _fill_summary(con, summary)
         _update_list(con, policy, as_of, now, run_id, summary)
-        audit.append(con, "retention_decided", summary.counts(), run_id=run_id)
+        audit.append(con, "retention_decided", summary.counts(), run_id=run_id, ts=now)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -318,8 +305,8 @@ def _update_list(con, policy: Policy, as_of: date, now: datetime, run_id: str | 
         "CAST(retain_until AS VARCHAR), chr(10) ORDER BY message_id), '')), count(*), "
         "count(*) FILTER (action = 'delete'), count(*) FILTER (action = 'anonymise'), count(DISTINCT chat_id) "
         "FROM retention WHERE eligible").fetchall()[0]
-    current = con.execute("SELECT list_id, list_hash FROM deletion_lists WHERE status = 'awaiting_approval' "
-                          "ORDER BY created_at DESC").fetchall()
+    current = con.execute("SELECT list_id, list_hash FROM deletion_lists WHERE status = ? "
+                          "ORDER BY created_at DESC", [LIST_AWAITING_APPROVAL]).fetchall()
     summary.list_items = n
     if n and any(h == list_hash for _, h in current):
         list_id = next(i for i, h in current if h == list_hash)
@@ -336,34 +323,26 @@ def _update_list(con, policy: Policy, as_of: date, now: datetime, run_id: str | 
             con.execute(
                 "INSERT INTO deletion_lists (list_id, list_hash, created_at, as_of, policy_sha256, status, item_count, "
                 "delete_count, anonymise_count, chat_count, confirmed_at, status_changed_at, run_id) "
-                "VALUES (?, ?, ?, ?, ?, 'awaiting_approval', ?, ?, ?, ?, ?, ?, ?)",
-                [list_id, list_hash, now, as_of, policy.sha256, n, n_delete, n_anon, n_chats, now, now, run_id])
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [list_id, list_hash, now, as_of, policy.sha256, LIST_AWAITING_APPROVAL, n, n_delete, n_anon, n_chats, now, now, run_id])
             con.execute("INSERT INTO deletion_list_items SELECT ?, message_id, chat_id, rule, action, retain_until, "
                         "local_date FROM retention WHERE eligible", [list_id])
             summary.list_id, summary.list_status = list_id, "new"
         else:
             summary.list_status = "none"
     if stale:
-        con.execute("UPDATE deletion_lists SET status = 'superseded', status_changed_at = ? "
-                    "WHERE list_id IN (SELECT unnest(?::VARCHAR[]))", [now, stale])
+        con.execute("UPDATE deletion_lists SET status = ?, status_changed_at = ? "
+                    "WHERE list_id IN (SELECT unnest(?::VARCHAR[]))", [LIST_SUPERSEDED, now, stale])
         # A superseded list can no longer be approved; its rows go, its register row and hash stay.
         con.execute("DELETE FROM deletion_list_items WHERE list_id IN (SELECT unnest(?::VARCHAR[]))", [stale])
         summary.superseded = len(stale)
 
 
-def _table_exists(con, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [name]).fetchall()[0][0])
-
-
-def run(layout, *, policy: Policy | None = None, as_of: date | None = None,
-        run_id: str | None = None, now: datetime | None = None) -> RetentionSummary:
-    """The nightly step: load the policy (a refused policy raises before anything is written)."""
-    from o3_governance.retention.policy import as_of_date, load_policy
-
-    policy = policy or load_policy()
-    as_of = as_of or as_of_date(policy)
+def run(layout: DataLayout, *, policy: Policy, as_of: date, now: datetime,
+        directory: Sequence[DirectoryEntry] = (), run_id: str | None = None) -> RetentionSummary:
+    """The nightly step on the data folder's warehouse (the shell loads the policy first: a refused
+    policy raises before anything is written)."""
     with warehouse.open_warehouse(layout.warehouse) as con:
-        summary = compute(con, policy, as_of, run_id=run_id, now=now)
+        summary = compute(con, policy, as_of, now=now, directory=directory, run_id=run_id)
         con.execute("CHECKPOINT")
     return summary

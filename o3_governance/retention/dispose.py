@@ -1,12 +1,11 @@
-"""Disposition: carry out an approved deletion list, and leave a certificate behind.
+"""Disposal: carry out an approved deletion list, and leave a certificate behind.
 
-``apply_deletion_list(list_id, approved_by)`` re-checks every listed message against the policy
-in force today (holds, restrictions, rule, due date), then
+``apply_deletion_list(list_id, approved_by, ...)`` re-checks every listed message against the policy
+in force on the as-of date (holds, restrictions, rule, due date), then
 
 - ``delete``: removes the message from every store (``purge.apply_changes``);
-- ``anonymise``: replaces every finding span with a placeholder (``<PHONE_NUMBER>``...) and the
-  whole sentence around each special-category finding with ``<HEALTH_DATA>``..., using
-  presidio-anonymizer; the author becomes a role (``<STAFF_MEMBER>`` / ``<EXTERNAL_CONTACT>`` when a
+- ``anonymise``: see ``retention.anonymise``: placeholders for every finding (the whole sentence for a
+  special category), the author becomes a role (``<STAFF_MEMBER>`` / ``<EXTERNAL_CONTACT>`` when a
   staff directory is configured, else ``<PARTICIPANT>``), ``author_phone`` and the attachment go
   (a photo cannot be anonymised: its file is removed when nothing else uses it); the row stays, and
   its findings are replaced by findings on the placeholders. It is never anonymised twice
@@ -20,131 +19,75 @@ started) and finishes. The certificate (JSON under ``reports/certificates/`` and
 counts per store, the list hash, the approver and the times, and never any content.
 
 Access exports the purge removed (they held a disposed or anonymised message) are listed in the
-certificate by request id (``access_exports_affected``: messages affected, delivered or not); one not
-yet handed over is flagged in the request register (``export_affected_at``/``_by``) so it can be
-regenerated (``o3-governance request access --request-id ID --regenerate``).
+certificate by request id (``access_exports_affected``: messages affected, delivered or not). The
+request register belongs to the rights domain, above this one: the shell passes its recorder
+(``flag_exports``), which flags an export not yet handed over so that it can be regenerated.
+
+Everything that depends on the run is a parameter: the data folder, the policy, the as-of date, the
+clock, the directory entries.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Protocol, Sequence
 
-from o3_governance.storage import audit, warehouse
-from o3_governance import config, purge
+import duckdb
+
+from o3_governance import purge
 from o3_governance.config import DataLayout
+from o3_governance.identity.directory import DirectoryEntry
 from o3_governance.retention import decide
-from o3_governance.retention.policy import Policy, as_of_date, load_policy
+from o3_governance.retention.anonymise import Roles, anonymise_text
+from o3_governance.retention.policy import Policy
+from o3_governance.storage import audit, warehouse
+from o3_governance.vocabulary import (FINDINGS, LIST_APPLIED, LIST_AWAITING_APPROVAL, LIST_EXECUTING,
+                                      LIST_SUPERSEDED, SPECIAL_CATEGORY_TYPES, certificate_file)
 
-ROLE_STAFF = "<STAFF_MEMBER>"  # placeholder style: never mistaken for a real name
-ROLE_EXTERNAL = "<EXTERNAL_CONTACT>"
-ROLE_UNKNOWN = "<PARTICIPANT>"
-_SENTENCE_END = re.compile(r"[.!?\n]")
 
-
-class DispositionError(RuntimeError):
+class DisposalError(RuntimeError):
     """A list that cannot be applied (one line, no content)."""
 
 
 @dataclass
-class DispositionResult:
+class DisposalResult:
     list_id: str
     status: str                 # applied / already_applied
     certificate: dict[str, Any]
     certificate_path: Path
 
 
+class AffectedExport(Protocol):
+    request_id: str
+    messages: int
+    delivered: bool
+
+
+class ExportsRecorder(Protocol):
+    """Flags the access exports a purge removed in the request register (rights.register.record_affected_exports)."""
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, exports_affected: dict[str, int], *, by: str,
+                 now: datetime) -> Sequence[AffectedExport]: ...
+
+
+Clock = Callable[[], datetime]
+
+
 def purge_id_for(list_id: str) -> str:
     return f"deletion-list-{list_id}"
 
 
-# --------------------------------------------------------------------------------------- anonymise
-
-def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence(s) around [start, end): special-category text is more than the keyword."""
-    s = 0
-    for m in _SENTENCE_END.finditer(text, 0, start):
-        s = m.end()
-    while s < start and text[s].isspace():
-        s += 1
-    m = _SENTENCE_END.search(text, end)
-    e = m.end() if m else len(text)
-    if m and text[m.start()] == "\n":
-        e = m.start()
-    return s, max(e, end)
-
-
-def anonymise_text(body: str | None, findings: list[tuple[str, int, int, float]],
-                   special: frozenset[str]) -> tuple[str | None, list[dict[str, Any]]]:
-    """Placeholders for every finding span (special categories: their whole sentence).
-
-    Returns the new text and findings rows pointing at the placeholders."""
-    if not body:
-        return body, []
-    from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
-
-    results = []
-    for entity_type, start, end, score in findings:
-        if start is None or end is None or not (0 <= start < end <= len(body)):
-            continue  # offsets from an older body: never cut text at a wrong place
-        if entity_type in special:
-            start, end = _sentence_span(body, start, end)
-        results.append(RecognizerResult(entity_type=entity_type, start=start, end=end,
-                                        score=float(score if score is not None else 1.0)))
-    if not results:
-        return body, []
-    engine = _engine()
-    out = engine.anonymize(text=body, analyzer_results=results, operators={"DEFAULT": OperatorConfig("replace")})
-    rows = [{"entity_type": item.entity_type, "start": item.start, "end": item.end, "score": 1.0,
-             "recognizer": "anonymised"} for item in sorted(out.items, key=lambda i: i.start)]
-    return out.text, rows
-
-
-_ENGINE = None
-
-
-def _engine():
-    global _ENGINE
-    if _ENGINE is None:
-        from presidio_anonymizer import AnonymizerEngine
-
-        _ENGINE = AnonymizerEngine()
-    return _ENGINE
-
-
-class _Roles:
-    """Author → role, from the staff directory (``O3_DIRECTORY_FILE``) when there is one."""
-
-    def __init__(self) -> None:
-        from o3_governance.identity.matching import load_directory, normalize_name
-
-        self._norm = normalize_name
-        entries = load_directory()
-        self.configured = bool(entries)
-        self.names = {normalize_name(e.name) for e in entries}
-        self.phones = {e.phone for e in entries if e.phone}
-
-    def role(self, author: str | None, phone: str | None) -> str | None:
-        if author is None and phone is None:
-            return None  # system lines have no author to replace
-        if not self.configured:
-            return ROLE_UNKNOWN
-        if (phone and phone in self.phones) or (author and self._norm(author) in self.names):
-            return ROLE_STAFF
-        return ROLE_EXTERNAL
-
-
 # ------------------------------------------------------------------------------------------ planning
 
-def _plan(con, layout: DataLayout, policy: Policy, as_of: date, list_id: str) -> dict[str, Any]:
+def _plan(con, policy: Policy, as_of: date, now: datetime, list_id: str,
+          directory: Sequence[DirectoryEntry]) -> dict[str, Any]:
     """Which listed messages are still to be deleted / anonymised today, and the new values."""
-    decisions = decide.decisions_sql(con, policy, as_of, datetime.now(timezone.utc), skip_executing=False)
+    decisions = decide.decisions_sql(con, policy, as_of, now, directory=directory, skip_executing=False)
     rows = con.execute(f"""
         SELECT i.message_id, i.chat_id, i.rule, i.action, d.message_id IS NOT NULL AS present,
                d.legal_hold, d.restricted, d.eligible, d.rule AS rule_now, d.action AS action_now
@@ -175,7 +118,7 @@ def _plan(con, layout: DataLayout, policy: Policy, as_of: date, list_id: str) ->
     listed = con.execute("SELECT item_count FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall()
     listed_count = max(int(listed[0][0]), len(rows)) if listed and listed[0][0] is not None else len(rows)
     skipped["gone"] += listed_count - len(rows)
-    updates, new_findings = _anonymisation(con, anonymise_ids)
+    updates, new_findings = _anonymisation(con, anonymise_ids, directory)
     return {
         "delete_ids": delete_ids, "updates": updates, "new_findings": new_findings,
         "counts": {
@@ -187,20 +130,21 @@ def _plan(con, layout: DataLayout, policy: Policy, as_of: date, list_id: str) ->
     }
 
 
-def _anonymisation(con, ids: list[str]) -> tuple[dict[str, dict], dict[str, list[dict]]]:
+def _anonymisation(con, ids: list[str], directory: Sequence[DirectoryEntry]
+                   ) -> tuple[dict[str, dict], dict[str, list[dict]]]:
     if not ids:
         return {}, {}
-    special = decide.special_category_types()
+    special = frozenset(SPECIAL_CATEGORY_TYPES)
     messages = {r[0]: r[1:] for r in con.execute(
         "SELECT message_id, body, author, author_phone FROM messages WHERE message_id IN (SELECT unnest(?::VARCHAR[]))",
         [ids]).fetchall()}
     spans: dict[str, list] = defaultdict(list)
-    if decide._table_exists(con, "findings"):
+    if warehouse.table_exists(con, FINDINGS):
         for mid, entity_type, start, end, score in con.execute(
-                'SELECT message_id, entity_type, start, "end", score FROM findings '
+                f'SELECT message_id, entity_type, start, "end", score FROM {FINDINGS} '
                 "WHERE message_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY message_id, start", [ids]).fetchall():
             spans[mid].append((entity_type, start, end, score))
-    roles = _Roles()
+    roles = Roles(directory)
     updates: dict[str, dict] = {}
     new_findings: dict[str, list[dict]] = {}
     for mid in ids:
@@ -214,17 +158,18 @@ def _anonymisation(con, ids: list[str]) -> tuple[dict[str, dict], dict[str, list
 
 # --------------------------------------------------------------------------------------- execution
 
-def apply_deletion_list(list_id: str, approved_by: str, *, layout: DataLayout | None = None,
-                        run_id: str | None = None, policy: Policy | None = None,
-                        as_of: date | None = None) -> DispositionResult:
+def apply_deletion_list(list_id: str, approved_by: str, *, layout: DataLayout, policy: Policy, as_of: date,
+                        clock: Clock, flag_exports: ExportsRecorder,
+                        directory: Sequence[DirectoryEntry] = (), run_id: str | None = None) -> DisposalResult:
     """Carry out an approved list. Re-running after a crash finishes it; re-running after success
-    returns the existing certificate."""
-    layout = layout or config.layout()
+    returns the existing certificate.
+
+    The shell loads the policy first (a refused policy stops there: nothing is deleted on its
+    account) and passes the as-of date, a clock (timezone-aware; read when the list starts and when
+    its certificate is written), the recorder of affected access exports and the directory's entries."""
     layout.ensure()
     approved_by = _approver(approved_by)
-    policy = policy or load_policy()  # a refused policy stops here: nothing is deleted on its account
-    as_of = as_of or as_of_date(policy)
-    now = datetime.now(timezone.utc)
+    now = _aware(clock())
     pid = purge_id_for(list_id)
 
     purge_done = purge.completed(layout, pid)
@@ -233,44 +178,45 @@ def apply_deletion_list(list_id: str, approved_by: str, *, layout: DataLayout | 
         decide.ensure_schema(con)
         found = con.execute("SELECT status FROM deletion_lists WHERE list_id = ?", [list_id]).fetchall()
         if not found:
-            raise DispositionError("no deletion list with this id")
+            raise DisposalError("no deletion list with this id")
         status = found[0][0]
-        if status == "applied":
+        if status == LIST_APPLIED:
             cert = json.loads(con.execute(
                 "SELECT counts FROM deletion_certificates WHERE list_id = ? AND status = 'complete'",
                 [list_id]).fetchall()[0][0])
-            return DispositionResult(list_id, "already_applied", cert, _certificate_path(layout, list_id))
-        if status == "superseded":
-            raise DispositionError("this deletion list was superseded by a newer one: approve the current list")
-        if status == "awaiting_approval":
-            other = con.execute("SELECT count(*) FROM deletion_lists WHERE status = 'executing'").fetchall()[0][0]
+            return DisposalResult(list_id, "already_applied", cert, _certificate_path(layout, list_id))
+        if status == LIST_SUPERSEDED:
+            raise DisposalError("this deletion list was superseded by a newer one: approve the current list")
+        if status == LIST_AWAITING_APPROVAL:
+            other = con.execute("SELECT count(*) FROM deletion_lists WHERE status = ?",
+                                [LIST_EXECUTING]).fetchall()[0][0]
             if other:
-                raise DispositionError("another deletion list is being applied: approve that one again to finish it")
-        elif status != "executing":
-            raise DispositionError(f"deletion list has an unknown status {status!r}")
+                raise DisposalError("another deletion list is being applied: approve that one again to finish it")
+        elif status != LIST_EXECUTING:
+            raise DisposalError(f"deletion list has an unknown status {status!r}")
 
         plan = None
         if purge_done is None and not purge_pending:
             # Nothing has been changed yet (first attempt, or a crash before the purge journal).
-            plan = _plan(con, layout, policy, as_of, list_id)
+            plan = _plan(con, policy, as_of, now, list_id, directory)
             _record_start(con, list_id, approved_by, now, as_of, policy, pid, plan, run_id)
 
     if plan is not None:
         result = purge.apply_changes(
             layout, delete_ids=set(plan["delete_ids"]), updates=plan["updates"], new_findings=plan["new_findings"],
-            run_id=run_id, event="deletion_list_purged", details={"list_id": list_id}, purge_id=pid)
+            run_id=run_id, event="deletion_list_purged", details={"list_id": list_id}, purge_id=pid, now=now)
     else:
-        result = purge_done or _resume(layout, pid)
-    return _finish(layout, list_id, result, run_id)
+        result = purge_done or _resume(layout, pid, now)
+    return _finish(layout, list_id, result, run_id, _aware(clock()), flag_exports)
 
 
-def _resume(layout: DataLayout, pid: str) -> purge.PurgeResult:
-    for r in purge.resume_pending(layout):
+def _resume(layout: DataLayout, pid: str, now: datetime) -> purge.PurgeResult:
+    for r in purge.resume_pending(layout, now=now):
         if r.purge_id == pid:
             return r
     done = purge.completed(layout, pid)
     if done is None:
-        raise DispositionError("the purge of this list could not be resumed")
+        raise DisposalError("the purge of this list could not be resumed")
     return done
 
 
@@ -294,22 +240,19 @@ def _record_start(con, list_id, approved_by, now, as_of, policy, pid, plan, run_
                     "approved_at = coalesce(approved_at, ?) WHERE list_id = ?", [now, approved_by, now, list_id])
         audit.append(con, "deletion_list_approved", {"list_id": list_id, "listed": counts["listed"],
                                                      "delete": counts["delete"], "anonymise": counts["anonymise"],
-                                                     "skipped": counts["skipped"]}, run_id=run_id)
+                                                     "skipped": counts["skipped"]}, run_id=run_id, ts=now)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
-def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id: str | None) -> DispositionResult:
-    from o3_governance.rights import register as rights_register
-
-    now = datetime.now(timezone.utc)
+def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id: str | None, now: datetime,
+            flag_exports: ExportsRecorder) -> DisposalResult:
     with warehouse.open_warehouse(layout.warehouse) as con:
         decide.ensure_schema(con)
         # Idempotent: a crash before the certificate is finished redoes it.
-        affected = rights_register.record_affected_exports(con, result.exports_affected,
-                                                           by=f"deletion-list:{list_id}", now=now)
+        affected = flag_exports(con, dict(result.exports_affected), by=f"deletion-list:{list_id}", now=now)
         (list_hash, approved_by, approved_at, started_at, as_of, policy_sha, counts_json) = con.execute(
             "SELECT list_hash, approved_by, approved_at, started_at, as_of, policy_sha256, counts "
             "FROM deletion_certificates WHERE list_id = ? ORDER BY started_at DESC LIMIT 1", [list_id]).fetchall()[0]
@@ -347,28 +290,34 @@ def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id:
             con.execute("UPDATE deletion_certificates SET status = 'complete', completed_at = ?, counts = ?, "
                         "certificate_sha256 = ?, certificate_path = ? WHERE list_id = ? AND status = 'executing'",
                         [now, json.dumps(cert, sort_keys=True), sha, str(path.relative_to(layout.root)), list_id])
-            con.execute("UPDATE deletion_lists SET status = 'applied', status_changed_at = ?, applied_at = ? "
-                        "WHERE list_id = ?", [now, now, list_id])
+            con.execute("UPDATE deletion_lists SET status = ?, status_changed_at = ?, applied_at = ? "
+                        "WHERE list_id = ?", [LIST_APPLIED, now, now, list_id])
             audit.append(con, "deletion_certificate", {
                 "list_id": list_id, "list_hash": list_hash, "certificate_sha256": sha,
                 "deleted": counts["delete"], "anonymised": counts["anonymise"], "skipped": counts["skipped"]},
-                run_id=run_id)
+                run_id=run_id, ts=now)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("CHECKPOINT")
-    return DispositionResult(list_id, "applied", cert, path)
+    return DisposalResult(list_id, "applied", cert, path)
 
 
 def _certificate_path(layout: DataLayout, list_id: str) -> Path:
-    return layout.reports / "certificates" / f"deletion-certificate-{list_id}.json"
+    return layout.reports / "certificates" / certificate_file(list_id)
 
 
 def _approver(text: str) -> str:
     text = " ".join((text or "").split())
     if not text:
-        raise DispositionError("--approved-by must name who approved the list")
+        raise DisposalError("--approved-by must name who approved the list")
     if len(text) > 100:
-        raise DispositionError("--approved-by is longer than 100 characters")
+        raise DisposalError("--approved-by is longer than 100 characters")
     return text
+
+
+def _aware(now: datetime) -> datetime:
+    if now.tzinfo is None:
+        raise ValueError("the clock must give timezone-aware times")
+    return now

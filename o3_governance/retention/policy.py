@@ -7,10 +7,9 @@ account, because every caller loads the policy before doing anything.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,18 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from o3_governance import settings
-from o3_governance import config
+from o3_governance import vocabulary
+from o3_governance.identity.matching import normalize_name
+from o3_governance.identity.phones import is_valid_e164
+from o3_governance.identity.phones import normalize_phone as _normalize_phone
+from o3_governance.vocabulary import ENTITY_TYPES, LANGUAGES, MESSAGE_TYPES, SOURCE_FORMATS
 
-ACTIONS = {"delete": "delete", "anonymise": "anonymise", "anonymize": "anonymise"}
-MESSAGE_TYPES = ("text", "media", "system", "deleted")
-SOURCE_FORMATS = ("android", "ios", "cloud_api")
-LANGUAGES = ("nl", "fr", "en")
-ENTITY_TYPES = (
-    "PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER", "PERSON", "LOCATION",
-    "HEALTH_DATA", "POLITICAL_OPINION", "RELIGIOUS_BELIEF", "TRADE_UNION_MEMBERSHIP", "SEXUAL_ORIENTATION",
-    "ETHNIC_ORIGIN", "BIOMETRIC_DATA", "GENETIC_DATA", "CRIMINAL_OFFENCE",
-)
+# The actions a rule may name (vocabulary.ACTIONS), and the American spelling the file may use.
+ACTIONS = {**{a: a for a in vocabulary.ACTIONS}, "anonymize": "anonymise"}
 # Match kinds a rule may use; all the kinds given in one rule must hold (AND).
 MATCH_KINDS = {
     "special_category": "a boolean",
@@ -96,9 +91,9 @@ class Policy:
         return next(r for r in self.rules if r.name == name)
 
 
-def load_policy(path: Path | str | None = None) -> Policy:
-    """The policy from ``path`` (default: ``O3_POLICY_FILE`` or the shipped default)."""
-    path = Path(path) if path is not None else config.policy_file()
+def load_policy(path: Path | str) -> Policy:
+    """The policy from ``path`` (the shell passes the configured file: ``O3_POLICY_FILE`` or the default)."""
+    path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -333,26 +328,15 @@ def _short(text: str) -> str:
 
 def normalize_phone(text: str) -> str | None:
     """E.164 for a valid number in any usual spelling; a hold on a mistyped number would hold nothing."""
-    from o3_governance.identity.phones import is_valid_e164
-    from o3_governance.identity.phones import normalize_phone as _np
-
-    e164 = _np(text)
+    e164 = _normalize_phone(text)
     return e164 if e164 is not None and is_valid_e164(e164) else None
 
 
-def normalize_name(text: str) -> str:
-    from o3_governance.identity.matching import normalize_name as _nn
+def as_of_date(policy: Policy | None, now: datetime) -> date:
+    """Today in the policy's time zone (Brussels without a policy) at ``now`` (timezone-aware).
 
-    return _nn(text)
-
-
-def as_of_date(policy: Policy | None = None, now: datetime | None = None) -> date:
-    """O3_AS_OF, or today in the policy's time zone (Brussels by default) at ``now`` (default: now)."""
-    fixed = settings.load().as_of
-    if fixed:
-        return fixed
-    tz = policy.tz if policy is not None else config.BRUSSELS
-    now = now or datetime.now(timezone.utc)
+    ``O3_AS_OF`` stands in for this date; the shell applies it (``settings.as_of or as_of_date(...)``)."""
+    tz = policy.tz if policy is not None else vocabulary.BRUSSELS
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return now.astimezone(tz).date()

@@ -1,10 +1,12 @@
-"""Replacing spans of text: other people's data in an access copy, the subject's mentions on erasure."""
+"""Redaction: someone else's data in an access copy (``[redacted]``), the subject's mentions on erasure
+(``[erased]``). The text itself is rewritten by the one rewriter, ``o3_governance.purge.rewrite``."""
 from __future__ import annotations
 
 import re
 
 import duckdb
 
+from o3_governance.purge import rewrite
 from o3_governance.storage import warehouse
 from o3_governance.identity import matching as identity
 from o3_governance.rights.finder import merge
@@ -20,14 +22,12 @@ OTHERS_ONLY = ("IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER", "LOCATION")
 
 
 def replace_spans(text: str, spans: list[tuple[int, int]], replacement: str) -> str:
-    out = []
-    pos = 0
-    for s, e in merge([(max(0, s), min(len(text), e)) for s, e in spans if e > s]):
-        out.append(text[pos:s])
-        out.append(replacement)
-        pos = e
-    out.append(text[pos:])
-    return "".join(out)
+    """``text`` with every span replaced by ``replacement`` (spans that overlap or touch give one)."""
+    return rewrite.replace_all(text, _clamped(text, spans), replacement).text
+
+
+def _clamped(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(max(0, s), min(len(text), e)) for s, e in spans if e > s]
 
 
 def _overlaps(span: tuple[int, int], protected: list[tuple[int, int]]) -> bool:
@@ -75,12 +75,4 @@ def shift_findings(findings: list[dict], spans: list[tuple[int, int]], replaceme
     """Findings of a body after ``replace_spans``: those inside a replaced span go (they were the
     replaced text), the others move by the change in length before them. Keeps, for example, a
     health finding on a message whose mention of the subject was erased, so retention still sees it."""
-    merged = merge([(s, e) for s, e in spans if e > s])
-    out = []
-    for row in findings:
-        s, e = row["start"], row["end"]
-        if any(s < me and ms < e for ms, me in merged):
-            continue
-        delta = sum(len(replacement) - (me - ms) for ms, me in merged if me <= s)
-        out.append(dict(row, start=s + delta, end=e + delta))
-    return out
+    return rewrite.carry_findings(findings, spans, replacement)

@@ -217,7 +217,8 @@ def test_messages_deleted_earlier_do_not_come_back_with_a_later_export(data_layo
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     (victim,) = rows(con, "SELECT message_id FROM messages WHERE body LIKE 'Goeiemorgen%'")[0]
     con.close()
-    purge.apply_changes(data_layout, delete_ids={victim}, updates={}, run_id=None, event="test_delete", details={})
+    purge.apply_changes(data_layout, delete_ids={victim}, updates={}, run_id=None, event="test_delete", details={},
+                        now=datetime(2026, 1, 1, tzinfo=timezone.utc))
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven (1).txt", CHAT_V1 + CHAT_V2_EXTRA)
     (result,) = ingest.ingest_inbox(data_layout).archives
     assert (result.status, result.new_message_count) == ("ingested", 2)

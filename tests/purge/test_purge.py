@@ -1,14 +1,17 @@
 """purge.apply_changes: every store, byte-level absence, crash and recovery, idempotence."""
 import json
+from datetime import datetime, timezone
 
 import pyarrow.parquet as pq
 import pytest
 
 from o3_governance.storage import audit, lake, warehouse
 from o3_governance import ingest, purge
+from o3_governance.purge import steps
 
 from support.retention import holders, zip_bytes
 
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 # Long, unique texts: a byte-level search for them cannot hit by chance.
 SECRET = "Vertrouwelijk: de diagnose van Ann is diabetes type twee, bel haar niet meer op kantoor"
 KEEP = "De installatie in Leuven start om tien uur met de nieuwe omvormer"
@@ -70,7 +73,7 @@ def test_delete_leaves_no_byte_of_the_message_anywhere(populated):
     media_path = next(layout.media.rglob(shas["IMG-20240312-WA0003.jpg"] + "*"))
     assert holders(layout.root, PRIVATE_PHOTO.decode("latin-1")[4:40]) != []
 
-    result = purge.apply_changes(layout, delete_ids={ids[SECRET], ids["IMG-20240312-WA0003.jpg"]},
+    result = purge.apply_changes(layout, now=NOW, delete_ids={ids[SECRET], ids["IMG-20240312-WA0003.jpg"]},
                                  run_id="r1", event="test_delete", details={"reason": "test"})
 
     assert holders(layout.root, SECRET) == []
@@ -103,10 +106,10 @@ def test_shared_media_stays_while_another_message_uses_it(populated):
     layout, ids, shas = populated
     sha = shas["IMG-20240312-WA0001.jpg"]
     assert sha == shas["IMG-20240312-WA0002.jpg"]
-    result = purge.apply_changes(layout, delete_ids={ids["IMG-20240312-WA0001.jpg"]}, event="t", details={})
+    result = purge.apply_changes(layout, now=NOW, delete_ids={ids["IMG-20240312-WA0001.jpg"]}, event="t", details={})
     assert list(layout.media.rglob(sha + "*")), "the other message still references the same photo"
     assert result.media_files_removed == 0
-    purge.apply_changes(layout, delete_ids={ids["IMG-20240312-WA0002.jpg"]}, event="t", details={})
+    purge.apply_changes(layout, now=NOW, delete_ids={ids["IMG-20240312-WA0002.jpg"]}, event="t", details={})
     assert not list(layout.media.rglob(sha + "*"))
 
 
@@ -115,7 +118,7 @@ def test_update_rewrites_text_everywhere_and_replaces_findings(populated):
     mid = ids[REDACT]
     new_body = "Mijn rekeningnummer staat op de factuur van maart voor de werf in <LOCATION>"
     result = purge.apply_changes(
-        layout, updates={mid: {"body": new_body, "author": "staff member", "author_phone": None}},
+        layout, now=NOW, updates={mid: {"body": new_body, "author": "staff member", "author_phone": None}},
         event="test_update", details={},
         new_findings={mid: [{"entity_type": "LOCATION", "start": 64, "end": 74, "score": 1.0,
                              "recognizer": "anonymised"}]})
@@ -135,22 +138,22 @@ def test_update_rewrites_text_everywhere_and_replaces_findings(populated):
 def test_crash_half_way_then_rerun_finishes(populated, monkeypatch):
     layout, ids, _ = populated
     victim = ids[SECRET]
-    real = purge._STEP_FUNCS["warehouse"]
+    real = steps.STEP_FUNCS["warehouse"]
 
-    def crash(layout_, journal):
+    def crash(layout_, journal, now):
         raise RuntimeError("simulated power cut")
 
-    monkeypatch.setitem(purge._STEP_FUNCS, "warehouse", crash)
+    monkeypatch.setitem(steps.STEP_FUNCS, "warehouse", crash)
     with pytest.raises(RuntimeError):
-        purge.apply_changes(layout, delete_ids={victim}, event="t", details={"n": 1})
+        purge.apply_changes(layout, now=NOW, delete_ids={victim}, event="t", details={"n": 1})
     # Lake done, warehouse not yet: each store is either old or new, and the job is pending.
     assert len(purge.pending_purges(layout)) == 1
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM messages WHERE message_id = ?", [victim]).fetchone()[0] == 1
     assert not any(p.startswith("lake/") for p in holders(layout.root, SECRET))
 
-    monkeypatch.setitem(purge._STEP_FUNCS, "warehouse", real)
-    (result,) = purge.resume_pending(layout)
+    monkeypatch.setitem(steps.STEP_FUNCS, "warehouse", real)
+    (result,) = purge.resume_pending(layout, now=NOW)
     assert result.resumed and result.messages_deleted == 1 and result.exports_removed == 1
     assert holders(layout.root, SECRET) == []
     assert purge.pending_purges(layout) == []
@@ -162,21 +165,21 @@ def test_crash_half_way_then_rerun_finishes(populated, monkeypatch):
 def test_crash_inside_warehouse_transaction_rolls_back_then_rerun(populated, monkeypatch):
     layout, ids, _ = populated
     victim = ids[SECRET]
-    real_update = purge._update_messages
+    real_update = steps._update_messages
 
     def crash(con, updates):
         raise RuntimeError("simulated crash mid-transaction")
 
-    monkeypatch.setattr(purge, "_update_messages", crash)
+    monkeypatch.setattr(steps, "_update_messages", crash)
     with pytest.raises(RuntimeError):
-        purge.apply_changes(layout, delete_ids={victim}, updates={ids[REDACT]: {"body": "x"}}, event="t", details={})
+        purge.apply_changes(layout, now=NOW, delete_ids={victim}, updates={ids[REDACT]: {"body": "x"}}, event="t", details={})
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         # The deletes of the same transaction were rolled back: the warehouse is wholly old.
         assert con.execute("SELECT count(*) FROM messages WHERE message_id = ?", [victim]).fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM findings").fetchone()[0] == 3
-    monkeypatch.setattr(purge, "_update_messages", real_update)
+    monkeypatch.setattr(steps, "_update_messages", real_update)
     # Running the same request again finishes the pending job rather than planning anew.
-    result = purge.apply_changes(layout, delete_ids={victim}, updates={ids[REDACT]: {"body": "x"}}, event="t",
+    result = purge.apply_changes(layout, now=NOW, delete_ids={victim}, updates={ids[REDACT]: {"body": "x"}}, event="t",
                                  details={})
     assert result.resumed and result.messages_deleted == 1 and result.messages_updated == 1
     assert holders(layout.root, SECRET) == [] and holders(layout.root, REDACT) == []
@@ -193,22 +196,22 @@ def test_crash_during_lake_rewrite_keeps_whole_files(populated, monkeypatch):
             fh.write(b"PAR1garbage")
         raise OSError("disk full")
 
-    monkeypatch.setattr(purge.pq, "write_table", flaky)
+    monkeypatch.setattr(steps.pq, "write_table", flaky)
     with pytest.raises(OSError):
-        purge.apply_changes(layout, delete_ids={ids[SECRET]}, event="t", details={})
+        purge.apply_changes(layout, now=NOW, delete_ids={ids[SECRET]}, event="t", details={})
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         # Every lake file is still a whole, readable file with the old rows.
         assert lake.lake_row_count(con, layout.lake_messages) == 8
-    monkeypatch.setattr(purge.pq, "write_table", real_write)
-    purge.resume_pending(layout)
+    monkeypatch.setattr(steps.pq, "write_table", real_write)
+    purge.resume_pending(layout, now=NOW)
     assert holders(layout.root, SECRET) == []
     assert not [p for p in layout.lake_messages.rglob("*") if p.name.endswith(purge.TMP_SUFFIX)]
 
 
 def test_named_purge_is_done_once(populated):
     layout, ids, _ = populated
-    first = purge.apply_changes(layout, delete_ids={ids[SECRET]}, event="t", details={}, purge_id="job-1")
-    second = purge.apply_changes(layout, delete_ids={ids[SECRET]}, event="t", details={}, purge_id="job-1")
+    first = purge.apply_changes(layout, now=NOW, delete_ids={ids[SECRET]}, event="t", details={}, purge_id="job-1")
+    second = purge.apply_changes(layout, now=NOW, delete_ids={ids[SECRET]}, event="t", details={}, purge_id="job-1")
     assert second.resumed and second.messages_deleted == first.messages_deleted == 1
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM audit_log WHERE event = 't'").fetchone()[0] == 1
@@ -217,20 +220,20 @@ def test_named_purge_is_done_once(populated):
 def test_deleted_messages_leave_a_fingerprint_not_their_id(populated):
     layout, ids, _ = populated
     victim = ids[SECRET]
-    purge.apply_changes(layout, delete_ids={victim}, event="t", details={})
+    purge.apply_changes(layout, now=NOW, delete_ids={victim}, event="t", details={})
     with warehouse.open_warehouse(layout.warehouse) as con:
         assert purge.was_purged(con, {victim, ids[KEEP]}) == {victim}
         assert con.execute("SELECT count(*) FROM purged_messages").fetchone()[0] == 1
     assert holders(layout.root, victim) == [], "the id itself is gone from every file"
     # The same request again (say, after a later export brought the message back) is carried out again.
-    again = purge.apply_changes(layout, delete_ids={victim}, event="t", details={})
+    again = purge.apply_changes(layout, now=NOW, delete_ids={victim}, event="t", details={})
     assert not again.resumed
 
 
 def test_unknown_ids_change_nothing_but_are_audited(populated):
     layout, _, _ = populated
     size_before = sorted((p.name, p.stat().st_size) for p in layout.lake_messages.rglob("*.parquet"))
-    result = purge.apply_changes(layout, delete_ids={"0" * 32}, event="t", details={})
+    result = purge.apply_changes(layout, now=NOW, delete_ids={"0" * 32}, event="t", details={})
     assert result.messages_deleted == 0 and not result.compacted and result.lake_files_rewritten == 0
     assert sorted((p.name, p.stat().st_size) for p in layout.lake_messages.rglob("*.parquet")) == size_before
     assert (layout.exports / "REQ-1").exists()
@@ -239,12 +242,12 @@ def test_unknown_ids_change_nothing_but_are_audited(populated):
 def test_key_columns_cannot_be_updated(populated):
     layout, ids, _ = populated
     with pytest.raises(purge.PurgeError, match="cannot update"):
-        purge.apply_changes(layout, updates={ids[KEEP]: {"chat_id": "x"}}, event="t", details={})
+        purge.apply_changes(layout, now=NOW, updates={ids[KEEP]: {"chat_id": "x"}}, event="t", details={})
 
 
 def test_delete_wins_over_update_of_the_same_message(populated):
     layout, ids, _ = populated
-    result = purge.apply_changes(layout, delete_ids={ids[KEEP]}, updates={ids[KEEP]: {"body": "y"}}, event="t",
+    result = purge.apply_changes(layout, now=NOW, delete_ids={ids[KEEP]}, updates={ids[KEEP]: {"body": "y"}}, event="t",
                                  details={})
     assert result.messages_deleted == 1 and result.messages_updated == 0
 
@@ -259,7 +262,7 @@ def test_bad_update_values_are_refused_before_anything_is_written(populated, upd
     layout, ids, _ = populated
     mid = ids[KEEP]
     with pytest.raises(purge.PurgeError):
-        purge.apply_changes(layout, updates={mid: updates}, new_findings={mid: findings} if findings else None,
+        purge.apply_changes(layout, now=NOW, updates={mid: updates}, new_findings={mid: findings} if findings else None,
                             event="t", details={})
     assert purge.pending_purges(layout) == []
 
@@ -275,6 +278,28 @@ def test_update_to_null_in_a_lake_file_that_declares_the_column_required(populat
     strict = table.schema.set(idx, table.schema.field(idx).with_nullable(False))
     pq.write_table(table.cast(strict), path)
     assert not pq.ParquetFile(path).schema_arrow.field("author").nullable
-    purge.apply_changes(layout, updates={mid: {"author": None, "body": "x"}}, event="t", details={})
+    purge.apply_changes(layout, now=NOW, updates={mid: {"author": None, "body": "x"}}, event="t", details={})
     rows = pq.ParquetFile(path).read().to_pylist()
     assert [r["author"] for r in rows if r["message_id"] == mid] == [None]
+
+
+def test_the_run_time_is_the_callers(populated):
+    """No clock inside: the fingerprint and the raw archive's removal carry the ``now`` given."""
+    layout, ids, _ = populated
+    purge.apply_changes(layout, now=NOW, delete_ids={ids[SECRET]}, event="t", details={})
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        assert con.execute("SELECT DISTINCT purged_at FROM purged_messages").fetchall() == [(NOW,)]
+        assert con.execute("SELECT DISTINCT raw_removed_at FROM archives WHERE raw_removed_at IS NOT NULL"
+                           ).fetchall() == [(NOW,)]
+    with pytest.raises(purge.PurgeError, match="timezone-aware"):
+        purge.apply_changes(layout, now=NOW.replace(tzinfo=None), delete_ids={ids[KEEP]}, event="t", details={})
+    with pytest.raises(purge.PurgeError, match="timezone-aware"):
+        purge.resume_pending(layout, now=NOW.replace(tzinfo=None))
+
+
+def test_the_package_face_keeps_the_public_names():
+    """Other domains call these through ``from o3_governance import purge``."""
+    for name in ("apply_changes", "resume_pending", "pending_purges", "completed", "PurgeError", "PurgeResult",
+                 "purged_key_sql", "was_purged", "PURGED_DDL"):
+        assert hasattr(purge, name), name
+    assert set(steps.STEP_FUNCS) == set(purge.STEPS)

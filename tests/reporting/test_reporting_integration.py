@@ -10,6 +10,7 @@ import pytest
 
 from o3_governance.storage import warehouse
 from o3_governance.reporting.build import build_report
+from o3_governance.settings import DEFAULT_POLICY_FILE
 
 from support.reporting import NOW, all_report_text, demo_night
 
@@ -34,7 +35,7 @@ def night(tmp_path_factory):
     root = tmp_path_factory.mktemp("integ")
     layout = DataLayout(root / "data").ensure()
     demo_night(layout)     # demo inbox ingested, planted findings, retention decided on the default policy
-    policy = policy_mod.load_policy(policy_mod.config.DEFAULT_POLICY_FILE)
+    policy = policy_mod.load_policy(DEFAULT_POLICY_FILE)
     with warehouse.open_warehouse(layout.warehouse) as con:
         register.ensure_schema(con)
         con.execute("INSERT INTO dsr_requests (request_id, kind, received_at, received_on, due_date, status, subject_key) "
@@ -51,7 +52,8 @@ def night(tmp_path_factory):
 def disposed(night):
     """The same night after the DPO approved the list and the retention engine carried it out."""
     layout, list_id, items, _, _, policy = night
-    dispose.apply_deletion_list(list_id, APPROVER, layout=layout, policy=policy, as_of=AS_OF)
+    dispose.apply_deletion_list(list_id, APPROVER, layout=layout, policy=policy, as_of=AS_OF, clock=lambda: NOW,
+                                flag_exports=register.record_affected_exports)
     return layout, list_id, items, build_report(layout, AS_OF, now=NOW)
 
 

@@ -1,20 +1,22 @@
 """Retention decisions: rule order, each match kind, holds, the as-of boundary, the deletion list register."""
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
 from o3_governance.storage import audit, warehouse
 from o3_governance.retention import decide
+from o3_governance.identity.directory import load_directory
 from o3_governance.retention.policy import parse_policy
 
 from support.retention import SIMPLE_POLICY, add_finding, add_message, chat_id
 
 AS_OF = date(2026, 6, 1)
 OLD = date(2020, 1, 1)  # due under every rule of SIMPLE_POLICY
+NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)
 
 
-def decisions(con, policy_text=SIMPLE_POLICY, as_of=AS_OF):
-    decide.compute(con, parse_policy(policy_text), as_of)
+def decisions(con, policy_text=SIMPLE_POLICY, as_of=AS_OF, directory=()):
+    decide.compute(con, parse_policy(policy_text), as_of, now=NOW, directory=directory)
     return {r[0]: r[1:] for r in con.execute(
         "SELECT message_id, rule, action, retain_until, legal_hold, eligible FROM retention").fetchall()}
 
@@ -154,11 +156,11 @@ def test_holds_by_chat_subject_phone_and_name(con):
 def test_subject_hold_reaches_names_and_phones_through_the_directory(con, tmp_path, monkeypatch):
     directory = tmp_path / "people.csv"
     directory.write_text("name,phone\nPieter De Smet,0471 55 66 77\nJan Janssens,+32 470 99 88 77\n")
-    monkeypatch.setenv("O3_DIRECTORY_FILE", str(directory))
     add_message(con, "by-name", day=OLD, author="Pieter De Smet")          # Android shows the contact name
     add_message(con, "by-phone", day=OLD, author="+32 470 99 88 77", phone="+32470998877")
     add_message(con, "other", day=OLD, author="Ann")
-    d = decisions(con, HOLDS)
+    assert decisions(con, HOLDS)["by-name"][3] is None   # without the directory, a name is not a number
+    d = decisions(con, HOLDS, directory=load_directory(directory))
     assert d["by-name"][3] == "phone-hold" and d["by-phone"][3] == "name-hold" and d["other"][3] is None
 
 
@@ -193,11 +195,11 @@ def test_deletion_list_is_registered_stable_then_superseded(con):
     add_message(con, "a", day=OLD)
     add_message(con, "b", day=date(2026, 1, 1))
     policy = parse_policy(SIMPLE_POLICY)
-    first = decide.compute(con, policy, AS_OF)
+    first = decide.compute(con, policy, AS_OF, now=NOW)
     assert first.list_status == "new" and first.list_items == 1
-    again = decide.compute(con, policy, AS_OF + timedelta(days=1))
+    again = decide.compute(con, policy, AS_OF + timedelta(days=1), now=NOW)
     assert again.list_status == "unchanged" and again.list_id == first.list_id
-    later = decide.compute(con, policy, date(2028, 1, 1))  # b falls due too: a new list
+    later = decide.compute(con, policy, date(2028, 1, 1), now=NOW)  # b falls due too: a new list
     assert later.list_status == "new" and later.list_id != first.list_id and later.superseded == 1
     lists = dict(con.execute("SELECT list_id, status FROM deletion_lists").fetchall())
     assert lists == {first.list_id: "superseded", later.list_id: "awaiting_approval"}
@@ -210,10 +212,10 @@ def test_deletion_list_is_registered_stable_then_superseded(con):
 
 def test_nothing_due_means_no_list_and_supersedes_the_old_one(con):
     add_message(con, "a", day=OLD, chat="Werf Gent")
-    first = decide.compute(con, parse_policy(HOLDS), date(2026, 6, 1))
+    first = decide.compute(con, parse_policy(HOLDS), date(2026, 6, 1), now=NOW)
     assert first.list_items == 1
     held = HOLDS.replace("until: 2026-05-31", "until: null")
-    second = decide.compute(con, parse_policy(held), date(2026, 6, 2))
+    second = decide.compute(con, parse_policy(held), date(2026, 6, 2), now=NOW)
     assert second.list_status == "none" and second.superseded == 1
     assert con.execute("SELECT count(*) FROM deletion_list").fetchall()[0][0] == 0
 
@@ -229,18 +231,34 @@ def test_decisions_are_audited_with_counts_only(con):
     assert audit.verify(con).ok
 
 
-def test_invalid_policy_changes_nothing(data_layout, tmp_path, monkeypatch):
-    from o3_governance.retention.policy import PolicyError
+def test_invalid_policy_changes_nothing(data_layout, tmp_path):
+    """The shell loads the policy before the decisions: a refused file fails the asset, and the
+    retention table of the night before stays as it was."""
+    import dagster as dg
+
+    from o3_governance.defs.retention import assets as rdefs
+    from support.dagster_resources import resources
 
     con = warehouse.connect(data_layout.warehouse)
     add_message(con, "a", day=OLD)
-    decide.compute(con, parse_policy(SIMPLE_POLICY), AS_OF)
+    decide.compute(con, parse_policy(SIMPLE_POLICY), AS_OF, now=NOW)
     before = con.execute("SELECT * FROM retention").fetchall()
     con.close()
     bad = tmp_path / "bad.yaml"
     bad.write_text(SIMPLE_POLICY.replace("retain_days: 730", "retain_days: -5"))
-    monkeypatch.setenv("O3_POLICY_FILE", str(bad))
-    with pytest.raises(PolicyError, match="line 17"):
-        decide.run(data_layout, as_of=date(2030, 1, 1))
+    result = dg.materialize([rdefs.retention_asset], raise_on_error=False,
+                            resources=resources(data_layout, policy_file=bad, as_of="2030-01-01"))
+    assert not result.success
+    message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "line 17" in message
     with warehouse.open_warehouse(data_layout.warehouse) as con:
         assert con.execute("SELECT * FROM retention").fetchall() == before
+
+
+def test_the_time_of_the_decision_is_the_callers(con):
+    add_message(con, "a", day=OLD)
+    decide.compute(con, parse_policy(SIMPLE_POLICY), AS_OF, now=NOW)
+    assert con.execute("SELECT DISTINCT decided_at FROM retention").fetchall() == [(NOW,)]
+    assert con.execute("SELECT created_at FROM deletion_lists").fetchall() == [(NOW,)]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        decide.compute(con, parse_policy(SIMPLE_POLICY), AS_OF, now=NOW.replace(tzinfo=None))

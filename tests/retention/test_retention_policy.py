@@ -3,7 +3,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from o3_governance import config
+from o3_governance import settings
+from o3_governance.defs.retention import assets as rdefs
 from o3_governance.retention.policy import PolicyError, as_of_date, load_policy, parse_policy
 
 GOOD = """\
@@ -34,17 +35,18 @@ def refused(text: str) -> str:
 
 
 def test_default_policy_ships_and_loads():
-    policy = load_policy(config.DEFAULT_POLICY_FILE)
+    policy = load_policy(settings.DEFAULT_POLICY_FILE)
     assert [r.name for r in policy.rules][-1] == "default" and policy.rules[-1].catch_all
     assert policy.rules[0].match == {"special_category": True} and policy.rules[0].action == "anonymise"
     assert [h.name for h in policy.holds] == ["dispute-bruxelles"] and policy.holds[0].until is None
 
 
-def test_policy_file_comes_from_environment(tmp_path, monkeypatch):
+def test_policy_file_comes_from_environment(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text(GOOD)
-    monkeypatch.setenv("O3_POLICY_FILE", str(path))
-    assert [r.name for r in load_policy().rules] == ["sensitive", "default"]
+    conf = settings.load({"O3_POLICY_FILE": "mine.yaml"}, cwd=tmp_path)
+    assert [r.name for r in rdefs.policy_of(conf).rules] == ["sensitive", "default"]
+    assert [r.name for r in rdefs.policy_of(settings.load({}, cwd=tmp_path)).rules][-1] == "default"  # shipped
 
 
 def test_good_policy_parses_holds_subjects_into_phones_and_names():
@@ -130,9 +132,11 @@ def test_every_match_kind_parses():
 
 # ---- as-of: O3_AS_OF wins; otherwise the policy time zone's date, around midnight and DST changes
 
-def test_o3_as_of_stands_in_for_today(monkeypatch):
-    monkeypatch.setenv("O3_AS_OF", "2024-03-31")
-    assert as_of_date(parse_policy(GOOD), now=datetime(2030, 1, 1, tzinfo=timezone.utc)) == date(2024, 3, 31)
+def test_o3_as_of_stands_in_for_today():
+    later = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    conf = settings.load({"O3_AS_OF": "2024-03-31"})
+    assert rdefs.as_of_of(conf, parse_policy(GOOD), later) == date(2024, 3, 31)
+    assert rdefs.as_of_of(settings.load({}), parse_policy(GOOD), later) == date(2030, 1, 1)
 
 
 @pytest.mark.parametrize("utc, expected", [
@@ -144,18 +148,21 @@ def test_o3_as_of_stands_in_for_today(monkeypatch):
     (datetime(2024, 10, 26, 22, 0, tzinfo=timezone.utc), date(2024, 10, 27)),  # 00:00 CEST before the autumn change
     (datetime(2024, 10, 27, 22, 59, tzinfo=timezone.utc), date(2024, 10, 27)), # 23:59 CET after it
 ])
-def test_today_is_the_brussels_date_around_midnight_and_dst(monkeypatch, utc, expected):
-    monkeypatch.delenv("O3_AS_OF", raising=False)
+def test_today_is_the_brussels_date_around_midnight_and_dst(utc, expected):
     assert as_of_date(parse_policy(GOOD), now=utc) == expected
 
 
-def test_policy_time_zone_decides_today(monkeypatch):
-    monkeypatch.delenv("O3_AS_OF", raising=False)
+def test_policy_time_zone_decides_today():
     policy = parse_policy(GOOD.replace("Europe/Brussels", "America/New_York"))
     assert as_of_date(policy, now=datetime(2024, 1, 16, 3, 0, tzinfo=timezone.utc)) == date(2024, 1, 15)
 
 
-def test_bad_o3_as_of_is_refused(monkeypatch):
-    monkeypatch.setenv("O3_AS_OF", "31/03/2024")
+def test_bad_o3_as_of_is_refused():
     with pytest.raises(ValueError, match="ISO date"):
-        as_of_date(parse_policy(GOOD))
+        settings.load({"O3_AS_OF": "31/03/2024"})
+
+
+def test_as_of_needs_an_aware_time():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        as_of_date(parse_policy(GOOD), datetime(2024, 1, 1))
+    assert as_of_date(None, datetime(2024, 1, 15, 23, 0, tzinfo=timezone.utc)) == date(2024, 1, 16)  # Brussels

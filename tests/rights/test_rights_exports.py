@@ -51,7 +51,7 @@ def _register_row(layout, rid):
 
 def _deletion_list(layout) -> str:
     with warehouse.open_warehouse(layout.warehouse) as con:
-        summary = decide.compute(con, parse_policy(POLICY), AS_OF)
+        summary = decide.compute(con, parse_policy(POLICY), AS_OF, now=NOW)
     assert summary.list_items > 0
     return summary.list_id
 
@@ -77,7 +77,7 @@ def test_purge_names_the_export_folders_it_removed_by_request_id_only(data_layou
     for name, held in (("REQ-A", ids[:2]), ("REQ-B", []), ("Jan Peeters copy", ids[:1]), (".REQ-C.partial", ids[2:])):
         (data_layout.exports / name).mkdir(parents=True)
         (data_layout.exports / name / "messages.json").write_text(json.dumps([{"message_id": i} for i in held]))
-    result = purge.apply_changes(data_layout, delete_ids=set(ids), event="test")
+    result = purge.apply_changes(data_layout, delete_ids=set(ids), event="test", now=NOW)
     assert result.exports_removed == 3
     assert result.exports_affected == {"REQ-A": 2, "REQ-C": 1}   # the folder not named like an id: counted only
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:

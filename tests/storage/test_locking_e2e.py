@@ -125,7 +125,7 @@ def test_kill_9_during_an_approvals_warehouse_step_then_approve_again(env):
     assert cli(environ, "run").returncode == 0
     list_id = current_list(layout)
     approve = ("approve-deletions", "--list-id", list_id, "--approved-by", "DPO")
-    killed(cli(environ, *approve, crash_at="o3_governance.purge._update_messages"))
+    killed(cli(environ, *approve, crash_at="o3_governance.purge.steps._update_messages"))
     again = cli(environ, *approve)
     assert again.returncode == 0, again.stderr[-2000:]
     assert runs_left_started(environ) == 0

@@ -1,33 +1,50 @@
 """Dagster definitions for retention: the ``retention`` and ``deletion_list`` assets, their checks,
-and the ``apply_deletion_list`` job that carries out an approved list. Metadata: counts only."""
-import os
+and the ``apply_deletion_list`` job that carries out an approved list. Metadata: counts only.
+
+This is the shell: it reads the run's settings (``governance.settings()``), the clock and the
+directory file, and passes them to the retention domain, which reads none of them itself. What the
+checks measure is in ``retention.checks``; here they only become ``AssetCheckResult``s. The checks
+that guard an invariant (no held message listed, audit chain intact, no deleted message back) are
+blocking: when one fails, nothing downstream of the list (the nightly report) is materialised."""
 from datetime import datetime, timezone
 
 import dagster as dg
 
-from o3_governance.defs.resources import GovernanceResource, writes_warehouse
-
-
+from o3_governance import purge
 from o3_governance.defs.nightly.jobs import WAREHOUSE_WRITE_TAGS
-
+from o3_governance.defs.resources import GovernanceResource, writes_warehouse
+from o3_governance.identity.directory import DirectoryEntry, load_directory
+from o3_governance.retention import checks, decide, dispose
+from o3_governance.retention.policy import Policy, PolicyError, as_of_date, load_policy
+from o3_governance.rights import register as rights_register
+from o3_governance.settings import Settings
 from o3_governance.storage import audit, warehouse
-from o3_governance import config, purge
-from o3_governance.retention import decide, dispose
-from o3_governance.retention.policy import PolicyError, as_of_date, load_policy
 
 RETENTION = dg.AssetKey("retention")
 DELETION_LIST = dg.AssetKey("deletion_list")
 # Runs carrying this tag are limited to one at a time by the instance (tag_concurrency_limits), so
-# disposal (which swaps the DuckDB file) never overlaps the nightly job; the op's pool does the same
-# at step level.
+# disposal (which swaps the DuckDB file) never overlaps the nightly job.
 EXCLUSIVE_TAG = WAREHOUSE_WRITE_TAGS  # queued one at a time with the nightly run and requests
 
 
-def _load_policy(path):
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def policy_of(conf: Settings) -> Policy:
     try:
-        return load_policy(path)
+        return load_policy(conf.policy_file)
     except PolicyError as exc:  # one line naming the line; nothing is listed on its account
         raise dg.Failure(description=str(exc)) from None
+
+
+def as_of_of(conf: Settings, policy: Policy, now: datetime):
+    """O3_AS_OF when set, else today in the policy's time zone."""
+    return conf.as_of or as_of_date(policy, now)
+
+
+def directory_of(conf: Settings) -> list[DirectoryEntry]:
+    return load_directory(conf.directory_file) if conf.directory_file else []
 
 
 @dg.asset(
@@ -39,10 +56,11 @@ def _load_policy(path):
 @writes_warehouse
 def retention_asset(context: dg.AssetExecutionContext, governance: GovernanceResource) -> dg.MaterializeResult:
     conf = governance.settings()
-    now = datetime.now(timezone.utc)
-    policy = _load_policy(conf.policy_file)
-    as_of = conf.as_of or as_of_date(policy, now=now)
-    summary = decide.run(governance.layout(), policy=policy, as_of=as_of, run_id=context.run.run_id, now=now)
+    now = utc_now()
+    policy = policy_of(conf)
+    as_of = as_of_of(conf, policy, now)
+    summary = decide.run(governance.layout(), policy=policy, as_of=as_of, now=now, directory=directory_of(conf),
+                         run_id=context.run.run_id)
     context.log.info(f"retention as of {as_of}: {summary.messages} messages, {summary.eligible} due, "
                      f"{summary.held} held")
     return dg.MaterializeResult(metadata={
@@ -63,16 +81,19 @@ def retention_asset(context: dg.AssetExecutionContext, governance: GovernanceRes
     description="What is due and not held, awaiting approval: apply it with the apply_deletion_list job or "
                 "`o3-governance approve-deletions`. Nothing is deleted by the nightly run.",
     check_specs=[
-        dg.AssetCheckSpec("no_held_message_on_list", asset=DELETION_LIST,
-                          description="No message under an active legal hold (or restriction) is on the current list."),
-        dg.AssetCheckSpec("audit_chain_verifies", asset=DELETION_LIST,
-                          description="The hash chain of audit_log verifies: no row edited, removed or reordered."),
+        dg.AssetCheckSpec("no_held_message_on_list", asset=DELETION_LIST, blocking=True,
+                          description="No message under an active legal hold (or restriction) is on the current "
+                                      "list. Blocking: nothing downstream runs when it fails."),
+        dg.AssetCheckSpec("audit_chain_verifies", asset=DELETION_LIST, blocking=True,
+                          description="The hash chain of audit_log verifies: no row edited, removed or reordered. "
+                                      "Blocking: nothing downstream runs when it fails."),
         dg.AssetCheckSpec("list_not_waiting_too_long", asset=DELETION_LIST,
                           description="Warns when the current list has awaited approval longer than "
                                       "O3_APPROVAL_WARN_DAYS (default 7) days."),
-        dg.AssetCheckSpec("no_deleted_message_came_back", asset=DELETION_LIST,
+        dg.AssetCheckSpec("no_deleted_message_came_back", asset=DELETION_LIST, blocking=True,
                           description="No message deleted earlier is in the warehouse again (a later export of "
-                                      "the chat repeats its history; ingest must skip purged messages)."),
+                                      "the chat repeats its history; ingest must skip purged messages). "
+                                      "Blocking: nothing downstream runs when it fails."),
         dg.AssetCheckSpec("no_interrupted_purge", asset=DELETION_LIST,
                           description="Warns when a deletion or redaction was interrupted and still has to be "
                                       "finished (approve the list again, or `o3-governance resume-purges`)."),
@@ -83,54 +104,25 @@ def deletion_list_asset(context: dg.AssetExecutionContext, governance: Governanc
     layout = governance.layout()
     with warehouse.open_warehouse(layout.warehouse) as con:
         decide.ensure_schema(con)
-        info = current_list(con)
-        held = held_on_current_list(con)
+        current = checks.current_list(con)
+        held = checks.held_on_current_list(con)
         verification = audit.verify(con)
-        came_back = resurrected(con)
+        came_back = checks.resurrected(con)
     yield dg.MaterializeResult(metadata={
-        "dagster/row_count": info["items"],
-        "list_id": info["list_id"] or "none",
-        "status": info["status"] or "none",
-        "delete": info["delete"],
-        "anonymise": info["anonymise"],
-        "chats": info["chats"],
+        "dagster/row_count": current.items,
+        "list_id": current.list_id or "none",
+        "status": current.status or "none",
+        "delete": current.delete,
+        "anonymise": current.anonymise,
+        "chats": current.chats,
     })
     yield held_check(held)
     yield audit_check(verification)
-    yield wait_check(info, datetime.now(timezone.utc), governance.settings().approval_warn_days)
-    yield dg.AssetCheckResult(check_name="no_deleted_message_came_back", asset_key=DELETION_LIST,
-                              passed=came_back == 0, severity=dg.AssetCheckSeverity.ERROR,
-                              metadata={"messages_back": came_back})
+    yield wait_check(current, utc_now(), governance.settings().approval_warn_days)
+    yield came_back_check(came_back)
     pending = purge.pending_purges(layout)
     yield dg.AssetCheckResult(check_name="no_interrupted_purge", asset_key=DELETION_LIST, passed=not pending,
                               severity=dg.AssetCheckSeverity.WARN, metadata={"interrupted_purges": len(pending)})
-
-
-def current_list(con) -> dict:
-    rows = con.execute(
-        "SELECT list_id, status, item_count, delete_count, anonymise_count, chat_count, created_at "
-        "FROM deletion_lists WHERE status IN ('awaiting_approval', 'executing') "
-        "ORDER BY created_at DESC LIMIT 1").fetchall()
-    if not rows:
-        return {"list_id": None, "status": None, "items": 0, "delete": 0, "anonymise": 0, "chats": 0,
-                "created_at": None}
-    list_id, status, n, nd, na, nc, created = rows[0]
-    return {"list_id": list_id, "status": status, "items": n, "delete": nd, "anonymise": na, "chats": nc,
-            "created_at": created}
-
-
-def held_on_current_list(con) -> int:
-    """Listed messages that the retention table now says are held or restricted."""
-    return con.execute(
-        "SELECT count(*) FROM deletion_list d JOIN retention r ON r.message_id = d.message_id "
-        "WHERE r.legal_hold IS NOT NULL OR r.restricted").fetchall()[0][0]
-
-
-def resurrected(con) -> int:
-    if not decide._table_exists(con, "purged_messages"):
-        return 0
-    return con.execute(f"SELECT count(*) FROM messages m WHERE EXISTS (SELECT 1 FROM purged_messages p "
-                       f"WHERE p.message_key = {purge.purged_key_sql('m.message_id')})").fetchall()[0][0]
 
 
 def held_check(held: int) -> dg.AssetCheckResult:
@@ -144,14 +136,18 @@ def audit_check(verification) -> dg.AssetCheckResult:
                                metadata={"rows": verification.rows, "problem": verification.problem or "none"})
 
 
-def wait_check(info: dict, now: datetime, limit: int) -> dg.AssetCheckResult:
-    waited = 0
-    if info["created_at"] is not None and info["status"] == "awaiting_approval":
-        waited = max(0, (now - info["created_at"]).days)
+def came_back_check(came_back: int) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(check_name="no_deleted_message_came_back", asset_key=DELETION_LIST,
+                               passed=came_back == 0, severity=dg.AssetCheckSeverity.ERROR,
+                               metadata={"messages_back": came_back})
+
+
+def wait_check(current: checks.CurrentList, now: datetime, limit: int) -> dg.AssetCheckResult:
+    waited = checks.days_waiting(current, now)
     return dg.AssetCheckResult(check_name="list_not_waiting_too_long", asset_key=DELETION_LIST,
                                passed=waited <= limit, severity=dg.AssetCheckSeverity.WARN,
                                metadata={"days_waiting": waited, "warn_after_days": limit,
-                                         "items": info["items"]})
+                                         "items": current.items})
 
 
 class ApplyDeletionListConfig(dg.Config):
@@ -161,12 +157,17 @@ class ApplyDeletionListConfig(dg.Config):
 
 @dg.op(description="Carries out an approved deletion list and writes its certificate.")
 @writes_warehouse
-def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletionListConfig, governance: GovernanceResource) -> dg.Output:
-    policy = _load_policy(governance.settings().policy_file)
+def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletionListConfig,
+                           governance: GovernanceResource) -> dg.Output:
+    conf = governance.settings()
+    policy = policy_of(conf)
     try:
-        result = dispose.apply_deletion_list(config.list_id, config.approved_by, run_id=context.run_id,
-                                             layout=governance.layout(), policy=policy)
-    except dispose.DispositionError as exc:
+        result = dispose.apply_deletion_list(
+            config.list_id, config.approved_by, layout=governance.layout(), policy=policy,
+            as_of=as_of_of(conf, policy, utc_now()), clock=utc_now,
+            flag_exports=rights_register.record_affected_exports, directory=directory_of(conf),
+            run_id=context.run_id)
+    except dispose.DisposalError as exc:
         raise dg.Failure(description=str(exc)) from None
     cert = result.certificate
     return dg.Output(result.status, metadata={
@@ -185,5 +186,3 @@ def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletion
                     "in every store, compacts the warehouse, and writes a deletion certificate.")
 def apply_deletion_list_job():
     apply_deletion_list_op()
-
-
