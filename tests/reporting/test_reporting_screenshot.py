@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from o3_governance.reporting import screenshot
-from o3_governance.reporting.build import build_report
 
-from support.reporting import NOW, AS_OF, demo_night, seed, write_policy
+from support.reporting import AS_OF, build, demo_night, seed, write_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_chromium = pytest.mark.skipif(not Path(screenshot.CHROMIUM).exists(),
@@ -19,8 +18,8 @@ needs_chromium = pytest.mark.skipif(not Path(screenshot.CHROMIUM).exists(),
 @needs_chromium
 def test_report_renders_in_headless_chromium(data_layout, tmp_path):
     seed(data_layout)
-    html = build_report(data_layout, AS_OF, write_policy(tmp_path), now=NOW).html
-    png = screenshot.take(html, tmp_path / "report.png")
+    html = build(data_layout, AS_OF, write_policy(tmp_path)).html
+    png = screenshot.take(html, tmp_path / "report.png", chromium=screenshot.find_chromium(None))
     info = screenshot.inspect_png(png)
     assert (info.width, info.height) == (1280, 4000)
     assert screenshot.check(info) == []
@@ -30,9 +29,8 @@ def test_report_renders_in_headless_chromium(data_layout, tmp_path):
 @needs_chromium
 def test_script_screenshots_the_demo_nights_report(data_layout, tmp_path):
     """What `make` would run after the demo night: the script finds the newest report itself."""
-    pytest.importorskip("o3_governance.demo", reason="demo generator not importable")
     demo_night(data_layout)
-    build_report(data_layout, AS_OF, now=NOW)
+    build(data_layout, AS_OF)
     proc = subprocess.run([str(ROOT / "tools" / "screenshot_report.sh")], capture_output=True, text=True, timeout=180,
                           env={"PATH": "/usr/bin:/bin", "O3_DATA_DIR": str(data_layout.root),
                                "PYTHON": str(ROOT / ".venv" / "bin" / "python")})
@@ -62,7 +60,16 @@ def test_check_rejects_a_blank_page(tmp_path):
     assert any("size" in p for p in screenshot.check(png))
 
 
-def test_missing_chromium_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(screenshot, "find_chromium", lambda: None)
+def test_missing_chromium_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="chromium not installed"):
-        screenshot.take(tmp_path / "r.html", tmp_path / "r.png")
+        screenshot.take(tmp_path / "r.html", tmp_path / "r.png", chromium=None)
+
+
+def test_the_configured_chromium_comes_first_and_must_be_executable(tmp_path):
+    browser = tmp_path / "my-chromium"
+    browser.write_text("#!/bin/sh\n")
+    browser.chmod(0o755)
+    assert screenshot.find_chromium(str(browser)) == str(browser)
+    browser.chmod(0o644)   # not executable: the configured path is passed over
+    assert screenshot.find_chromium(str(browser)) != str(browser)
+    assert screenshot.find_chromium(str(tmp_path / "missing")) != str(tmp_path / "missing")
