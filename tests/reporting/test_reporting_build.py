@@ -369,3 +369,18 @@ def test_build_report_does_not_read_the_clock(seeded):
     layout, policy = seeded
     with pytest.raises(TypeError, match="now"):
         build_report(layout, AS_OF, policy, keep_days=365, raw_retention_days=0, approval_warn_days=7)
+
+
+def test_leftovers_of_a_crashed_run_are_cleaned_by_the_clock_passed_in(tmp_path):
+    import os
+
+    reports = tmp_path / "reports"
+    old, young = reports / ".building-2026-11-23-1-aa", reports / ".old-2026-11-24-1-bb"
+    for folder in (old, young):
+        folder.mkdir(parents=True)
+    os.utime(old, (NOW.timestamp() - 7200, NOW.timestamp() - 7200))
+    os.utime(young, (NOW.timestamp() - 60, NOW.timestamp() - 60))
+    history.clean_leftovers(reports, NOW)
+    assert not old.exists() and young.exists()
+    history.clean_leftovers(reports, NOW + timedelta(hours=2))
+    assert not young.exists()

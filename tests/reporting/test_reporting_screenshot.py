@@ -1,11 +1,14 @@
 """The report renders in a real browser: headless Chromium takes a screenshot and it is checked."""
 from __future__ import annotations
 
+import argparse
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from o3_governance.cli.reporting import cmd_screenshot
 from o3_governance.reporting import screenshot
 
 from support.reporting import AS_OF, build, demo_night, seed, write_policy
@@ -73,3 +76,33 @@ def test_the_configured_chromium_comes_first_and_must_be_executable(tmp_path):
     browser.chmod(0o644)   # not executable: the configured path is passed over
     assert screenshot.find_chromium(str(browser)) != str(browser)
     assert screenshot.find_chromium(str(tmp_path / "missing")) != str(tmp_path / "missing")
+
+
+FAKE_CHROMIUM = """#!{python}
+import struct, sys, zlib
+out = next(a.split("=", 1)[1] for a in sys.argv if a.startswith("--screenshot="))
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+raw = b"".join(b"\\x00" + b"\\xff" * 30 for _ in range(10))
+open(out, "wb").write(b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 10, 10, 8, 2, 0, 0, 0))
+                      + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+"""
+
+
+def test_screenshot_command_uses_the_configured_browser_and_the_newest_report(data_layout, tmp_path, monkeypatch,
+                                                                               capsys):
+    """``o3-governance screenshot-report``: O3_CHROMIUM is read by the entry point and used; the newest
+    report is found; the PNG goes beside the reports; a page that did not render is a failure."""
+    args = argparse.Namespace(html=None, png=None)
+    assert cmd_screenshot(args) == 2 and "no report found" in capsys.readouterr().err
+    seed(data_layout, full=False)
+    build(data_layout, AS_OF, write_policy(tmp_path))
+    browser = tmp_path / "fake-chromium"
+    browser.write_text(FAKE_CHROMIUM.format(python=sys.executable))
+    browser.chmod(0o755)
+    monkeypatch.setenv("O3_CHROMIUM", str(browser))
+    assert cmd_screenshot(args) == 1           # the fake browser draws a blank 10x10 page
+    out, err = capsys.readouterr()
+    png = data_layout.reports / "screenshots" / "2026-11-24.png"
+    assert out.strip() == str(png) and png.is_file()
+    assert "size 10x10" in err and "blank" in err
