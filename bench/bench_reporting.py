@@ -18,12 +18,16 @@ import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from o3_governance.config import DEFAULT_POLICY_FILE, DataLayout
+from o3_governance.reporting.build import build_report
+from o3_governance.retention import decide
+from o3_governance.scanning import store
+from o3_governance.storage import warehouse
+
 AS_OF = date(2026, 11, 24)
 
 
 def fill(con, n: int) -> None:
-    from o3_governance.storage import warehouse
-
     cols = [c for c, _ in warehouse.MESSAGE_COLUMNS]
     values = {
         "message_id": "md5(i::VARCHAR)", "archive_id": "'bench'", "chat_id": "substr(md5((i % 200)::VARCHAR), 1, 16)",
@@ -39,27 +43,32 @@ def fill(con, n: int) -> None:
     }
     select = ", ".join(values[c].replace("$n", str(n)) for c in cols)
     con.execute(f"INSERT INTO messages SELECT {select} FROM range({n}) t(i)")
-    con.execute("CREATE TABLE findings AS SELECT message_id, (['PERSON', 'PHONE_NUMBER', 'LOCATION', 'HEALTH_DATA', "
-                "'IBAN_CODE'])[1 + (line_no // 5) % 5] AS entity_type, 0 AS start, 4 AS \"end\", 0.8 AS score, "
-                "'bench' AS recognizer FROM messages WHERE line_no % 5 = 0")
-    con.execute("CREATE TABLE retention AS SELECT message_id, 'default' AS rule, 'delete' AS action, "
-                "local_date + 730 AS retain_until, CASE WHEN line_no % 200 = 7 THEN 'bench-hold' END AS legal_hold, "
-                f"(local_date + 730 <= DATE '{AS_OF}' AND line_no % 200 <> 7) AS eligible FROM messages")
-    con.execute("CREATE TABLE deletion_list AS SELECT message_id, rule, action, retain_until FROM retention WHERE eligible")
+    # The domains' own tables, made by their own schema code (the report reads them through their queries).
+    store.ensure_schema(con)
+    decide.ensure_schema(con)
+    con.execute("INSERT INTO findings SELECT message_id, (['PERSON', 'PHONE_NUMBER', 'LOCATION', 'HEALTH_DATA', "
+                "'IBAN_CODE'])[1 + (line_no // 5) % 5], 0, 4, 0.8, 'bench' FROM messages WHERE line_no % 5 = 0")
+    con.execute("INSERT INTO retention (message_id, chat_id, rule, action, retain_days, local_date, retain_until, "
+                "legal_hold, restricted, anonymised, eligible, as_of) SELECT message_id, chat_id, 'default', 'delete', "
+                "730, local_date, local_date + 730, CASE WHEN line_no % 200 = 7 THEN 'bench-hold' END, false, false, "
+                f"(local_date + 730 <= DATE '{AS_OF}' AND line_no % 200 <> 7), DATE '{AS_OF}' FROM messages")
+    con.execute("INSERT INTO deletion_list_items SELECT 'bench-list', message_id, chat_id, rule, action, retain_until, "
+                "local_date FROM retention WHERE eligible")
+    con.execute("INSERT INTO deletion_lists (list_id, list_hash, created_at, as_of, status, item_count, delete_count, "
+                f"anonymise_count, chat_count) SELECT 'bench-list', 'bench', TIMESTAMPTZ '{AS_OF} 02:00:00+00', "
+                f"DATE '{AS_OF}', 'awaiting_approval', count(*), count(*), 0, count(DISTINCT chat_id) "
+                "FROM deletion_list_items")
 
 
 def one(n: int, workdir: Path) -> dict:
-    from o3_governance.storage import warehouse
-    from o3_governance.config import DataLayout
-    from o3_governance.reporting.build import build_report
-
     layout = DataLayout(workdir / "data").ensure()
     t0 = time.perf_counter()
     with warehouse.open_warehouse(layout.warehouse) as con:
         fill(con, n)
     fill_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    result = build_report(layout, AS_OF, now=datetime.now(timezone.utc))
+    result = build_report(layout, AS_OF, DEFAULT_POLICY_FILE, now=datetime.now(timezone.utc), keep_days=365,
+                          raw_retention_days=0, approval_warn_days=7)
     elapsed = time.perf_counter() - t0
     sizes = {p.name: p.stat().st_size for p in result.folder.iterdir()}
     return {"messages": result.counts["messages"], "findings": result.counts.get("findings"),

@@ -9,4 +9,4 @@
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
-exec "$PYTHON" -m o3_governance.reporting.screenshot "$@"
+exec "$PYTHON" -m o3_governance.cli screenshot-report "$@"

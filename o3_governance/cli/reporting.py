@@ -1,12 +1,19 @@
 """Command-line subcommands of the reporting domain, registered on the ``o3-governance`` parser:
-``report``, ``serve-reports``, ``verify-reports`` and ``record-of-processing``."""
+``report``, ``serve-reports``, ``verify-reports``, ``record-of-processing`` and ``screenshot-report``.
+
+The entry point reads the settings and the clock and passes them to the reporting core."""
 from __future__ import annotations
 
+import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-from o3_governance import config
+from o3_governance import config, settings
+from o3_governance.reporting import art30, history, policyview, screenshot, server
+from o3_governance.reporting.build import build_report
+from o3_governance.storage import warehouse
+from o3_governance.vocabulary import BRUSSELS
 
 
 def register(subparsers) -> None:
@@ -31,13 +38,26 @@ def register(subparsers) -> None:
     p.add_argument("--activity", type=Path, help="processing-activity statements (YAML; default: the project's own)")
     p.set_defaults(handler=cmd_record)
 
+    p = subparsers.add_parser("screenshot-report",
+                              help="screenshot a report with headless Chromium (O3_CHROMIUM) and check it rendered")
+    p.add_argument("html", nargs="?", type=Path, help="report.html (default: the newest report)")
+    p.add_argument("png", nargs="?", type=Path, help="where to write the PNG (default: beside the reports, outside "
+                                                     "any manifest: <reports>/screenshots/<date>.png)")
+    p.set_defaults(handler=cmd_screenshot)
+
+
+def as_of_date(s: settings.Settings, now: datetime) -> date:
+    """O3_AS_OF, or today in Brussels by ``now``."""
+    return s.as_of or now.astimezone(BRUSSELS).date()
+
 
 def cmd_report(args) -> int:
-    from o3_governance.reporting.build import build_report
-
-    from datetime import datetime, timezone
-
-    result = build_report(config.require_warehouse(), as_of=args.as_of, activity_file=args.activity, now=datetime.now(timezone.utc))
+    s = settings.load()
+    now = datetime.now(timezone.utc)
+    result = build_report(config.require_warehouse(config.DataLayout(s.data_dir)), args.as_of or as_of_date(s, now),
+                          s.policy_file, now=now, keep_days=s.report_retention_days,
+                          raw_retention_days=s.raw_retention_days, approval_warn_days=s.approval_warn_days,
+                          activity_file=args.activity)
     for key, value in result.counts.items():
         print(f"{key}: {value}")
     if result.pruned:
@@ -47,16 +67,15 @@ def cmd_report(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from o3_governance.reporting import server
-
+    s = settings.load()
     try:
-        token = server.token_from_env()
+        token = server.check_token(s.reports_token)
     except server.TokenError as exc:
         print(f"serve-reports: {exc}", file=sys.stderr)
         return 2
     host = args.host or server.DEFAULT_HOST
     port = args.port or server.DEFAULT_PORT
-    reports = (args.reports_dir or config.layout().reports).resolve()
+    reports = (args.reports_dir or config.DataLayout(s.data_dir).reports).resolve()
     reports.mkdir(parents=True, exist_ok=True)
     if not server.is_loopback(host):
         print(f"serve-reports: warning: listening on {host}, reachable from other machines; "
@@ -68,9 +87,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from o3_governance.reporting import history
-
-    reports = args.reports_dir or config.layout().reports
+    reports = args.reports_dir or config.DataLayout(settings.load().data_dir).reports
     if not reports.is_dir():
         raise config.MissingData(f"no reports folder at {reports} ({config.where()}): set O3_DATA_DIR to the data folder")
     folders = history.dated_folders(reports)
@@ -85,19 +102,40 @@ def cmd_verify(args) -> int:
 
 
 def cmd_record(args) -> int:
-    from o3_governance.storage import warehouse
-    from o3_governance.reporting import art30, policyview
-
-    layout = config.require_warehouse()
-    as_of = config.as_of()
-    policy = policyview.load(config.policy_file())
+    s = settings.load()
+    now = datetime.now(timezone.utc)
+    layout = config.require_warehouse(config.DataLayout(s.data_dir))
+    as_of = as_of_date(s, now)
+    policy = policyview.load(s.policy_file)
     activity = art30.load_activity(args.activity)
     out = args.out or layout.exports / f"record-of-processing-{as_of.isoformat()}"
     with warehouse.open_warehouse(layout.warehouse) as con:
-        record = art30.build_record(con, policy, as_of, activity)
+        record = art30.build_record(con, policy, as_of, activity, now.astimezone(BRUSSELS).replace(microsecond=0),
+                                    raw_retention_days=s.raw_retention_days,
+                                    report_retention_days=s.report_retention_days)
     for path in art30.write_record(record, Path(out)):
         print(path)
     if policy.error:
         print(f"record-of-processing: warning: {policy.error}; retention periods are missing", file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_screenshot(args) -> int:
+    s = settings.load()
+    reports = config.DataLayout(s.data_dir).reports
+    html = args.html or screenshot.latest_report(reports)
+    if html is None or not html.is_file():
+        print("screenshot: no report found (run the nightly job first)", file=sys.stderr)
+        return 2
+    png = args.png or reports / "screenshots" / f"{html.parent.name}.png"
+    try:
+        screenshot.take(html, png, chromium=screenshot.find_chromium(s.chromium))
+    except (FileNotFoundError, RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"screenshot: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    problems = screenshot.check(png)
+    for p in problems:
+        print(f"screenshot: {p}", file=sys.stderr)
+    print(png)
+    return 1 if problems else 0

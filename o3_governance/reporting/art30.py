@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -14,32 +13,12 @@ from typing import Any
 
 import yaml
 
-from o3_governance import settings
-from o3_governance.storage import warehouse
-from o3_governance.config import raw_retention_days
 from o3_governance.reporting import policyview
-from o3_governance.reporting.data import IDENTIFIER_TYPES, SPECIAL_CATEGORIES, _has, columns
+from o3_governance.scanning import queries as scanning
+from o3_governance.storage import queries as storage
+from o3_governance.vocabulary import ENTITY_LABELS, PERSONAL_DATA_TYPES, SPECIAL_CATEGORY_TYPES
 
 DEFAULT_ACTIVITY_FILE = Path(__file__).resolve().parent / "processing_activity.yaml"
-
-ENTITY_DESCRIPTIONS = {
-    "PHONE_NUMBER": "Phone numbers mentioned in messages",
-    "EMAIL_ADDRESS": "E-mail addresses mentioned in messages",
-    "IBAN_CODE": "Bank account numbers (IBAN)",
-    "CREDIT_CARD": "Payment card numbers",
-    "BE_NATIONAL_NUMBER": "Belgian national register numbers",
-    "PERSON": "Names of people mentioned in messages",
-    "LOCATION": "Locations and addresses",
-    "HEALTH_DATA": "Health data (Art. 9)",
-    "POLITICAL_OPINION": "Political opinions (Art. 9)",
-    "RELIGIOUS_BELIEF": "Religious or philosophical beliefs (Art. 9)",
-    "TRADE_UNION_MEMBERSHIP": "Trade-union membership (Art. 9)",
-    "SEXUAL_ORIENTATION": "Sex life or sexual orientation (Art. 9)",
-    "ETHNIC_ORIGIN": "Racial or ethnic origin (Art. 9)",
-    "BIOMETRIC_DATA": "Biometric data (Art. 9)",
-    "GENETIC_DATA": "Genetic data (Art. 9)",
-    "CRIMINAL_OFFENCE": "Criminal convictions and offences (Art. 10)",
-}
 
 BASE_DATA_CATEGORIES = [
     ("message_content", "Content of chat messages (text)"),
@@ -61,44 +40,23 @@ def load_activity(path: Path | None = None) -> dict[str, Any]:
     return doc
 
 
-def report_retention_days() -> int:
-    return settings.load().report_retention_days
-
-
 def _observed(con) -> dict[str, Any]:
     out: dict[str, Any] = {"messages": None, "chats": None, "participants": None, "first_month": None,
                            "last_month": None, "message_types": {}, "media_files": None, "findings": {},
                            "finding_messages": {}}
-    if _has(con, "messages", "message_id"):
-        present = set(columns(con, "messages"))
-        out["messages"] = con.execute("SELECT count(*) FROM messages").fetchone()[0]
-        if "chat_id" in present:
-            out["chats"] = con.execute("SELECT count(DISTINCT chat_id) FROM messages").fetchone()[0]
-        if "author" in present:
-            # People are counted by their author name or phone: a count, never a list.
-            out["participants"] = con.execute(
-                "SELECT count(DISTINCT coalesce(author_phone, author)) FROM messages WHERE author IS NOT NULL "
-                "OR author_phone IS NOT NULL" if "author_phone" in present else
-                "SELECT count(DISTINCT author) FROM messages WHERE author IS NOT NULL").fetchone()[0]
-        if "month" in present:
-            out["first_month"], out["last_month"] = con.execute("SELECT min(month), max(month) FROM messages").fetchone()
-        if "message_type" in present:
-            out["message_types"] = dict(con.execute(
-                "SELECT coalesce(message_type, 'unknown'), count(*) FROM messages GROUP BY 1 ORDER BY 1").fetchall())
-        if "media_sha256" in present:
-            out["media_files"] = con.execute(
-                "SELECT count(DISTINCT media_sha256) FROM messages WHERE media_sha256 IS NOT NULL").fetchone()[0]
-    if _has(con, "findings", "message_id", "entity_type"):
-        for entity, n, nm in con.execute("SELECT entity_type, count(*), count(DISTINCT message_id) FROM findings "
-                                         "GROUP BY 1 ORDER BY 1").fetchall():
+    if storage.has_messages(con):
+        out.update(storage.message_volume(con))
+    if scanning.has_findings(con):
+        for entity, n, nm in scanning.findings_per_type(con):
             out["findings"][entity] = n
             out["finding_messages"][entity] = nm
     return out
 
 
-def build_record(con, policy: policyview.PolicyView, as_of: date, activity: dict[str, Any] | None = None,
-                 generated_at: datetime | None = None) -> dict[str, Any]:
-    activity = activity if activity is not None else load_activity()
+def build_record(con, policy: policyview.PolicyView, as_of: date, activity: dict[str, Any], generated_at: datetime,
+                 *, raw_retention_days: int, report_retention_days: int) -> dict[str, Any]:
+    """The record. ``raw_retention_days`` and ``report_retention_days`` are the configured periods
+    (``O3_RAW_RETENTION_DAYS``, ``O3_REPORT_RETENTION_DAYS``), passed by the entry point."""
     obs = _observed(con)
     data_categories = []
     for key, text in BASE_DATA_CATEGORIES:
@@ -107,20 +65,20 @@ def build_record(con, policy: policyview.PolicyView, as_of: date, activity: dict
                    "timestamps": obs["messages"], "media": obs["media_files"]}[key]
         data_categories.append({"category": key, "description": text, "special_category": False,
                                 "observed_count": present, "source": "data" if present is not None else "statement"})
-    scanned = warehouse.table_exists(con, "findings")
-    for entity in IDENTIFIER_TYPES + SPECIAL_CATEGORIES:
+    scanned = scanning.has_findings(con)
+    for entity in PERSONAL_DATA_TYPES + SPECIAL_CATEGORY_TYPES:
         n = obs["findings"].get(entity, 0)
-        if not n and entity in IDENTIFIER_TYPES:
+        if not n and entity in PERSONAL_DATA_TYPES:
             continue
         if not n and not scanned:
             continue
         data_categories.append({
-            "category": entity, "description": ENTITY_DESCRIPTIONS.get(entity, entity),
-            "special_category": entity in SPECIAL_CATEGORIES, "observed_count": n,
+            "category": entity, "description": ENTITY_LABELS.get(entity, entity),
+            "special_category": entity in SPECIAL_CATEGORY_TYPES, "observed_count": n,
             "messages_concerned": obs["finding_messages"].get(entity, 0), "source": "data (scanner findings)"})
     for entity, n in obs["findings"].items():  # categories the scanner found that the list above does not name
-        if entity not in IDENTIFIER_TYPES and entity not in SPECIAL_CATEGORIES:
-            data_categories.append({"category": entity, "description": ENTITY_DESCRIPTIONS.get(entity, entity),
+        if entity not in PERSONAL_DATA_TYPES and entity not in SPECIAL_CATEGORY_TYPES:
+            data_categories.append({"category": entity, "description": ENTITY_LABELS.get(entity, entity),
                                     "special_category": False, "observed_count": n,
                                     "messages_concerned": obs["finding_messages"].get(entity, 0),
                                     "source": "data (scanner findings)"})
@@ -131,13 +89,13 @@ def build_record(con, policy: policyview.PolicyView, as_of: date, activity: dict
                   "envisaged_time_limit": (f"{r.retain_days} days after the message date, then {r.action}"
                                            if r.retain_days is not None else f"then {r.action}"),
                   "source": "policy"} for r in policy.rules]
-    raw_days = raw_retention_days()
+    raw_days = raw_retention_days
     retention.append({"store": "raw archives", "rule": "O3_RAW_RETENTION_DAYS", "applies_to": "exported chat files",
                       "why": "the original file is only needed until it is ingested and checked",
                       "retain_days": raw_days, "action": "delete",
                       "envisaged_time_limit": "removed once ingested" if raw_days <= 0 else f"{raw_days} days after receipt",
                       "source": "configuration"})
-    rep_days = report_retention_days()
+    rep_days = report_retention_days
     retention.append({"store": "audit reports", "rule": "O3_REPORT_RETENTION_DAYS", "applies_to": "nightly reports",
                       "why": "history of the nightly audit reports (counts and pseudonymous ids only)",
                       "retain_days": rep_days, "action": "delete",
@@ -148,7 +106,7 @@ def build_record(con, policy: policyview.PolicyView, as_of: date, activity: dict
     return {
         "record": "GDPR Art. 30(1) record of processing activities",
         "as_of": as_of.isoformat(),
-        "generated_at": (generated_at or datetime.now().astimezone()).isoformat(timespec="seconds"),
+        "generated_at": generated_at.isoformat(timespec="seconds"),
         "controller": activity.get("controller", {}),
         "activity": activity.get("activity", {}),
         "purposes": list(activity.get("purposes") or []),

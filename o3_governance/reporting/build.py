@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import secrets
 import shutil
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -14,16 +14,18 @@ from typing import Any, Iterable
 
 import jinja2
 
-from o3_governance.storage import audit, warehouse
-from o3_governance import config
+from o3_governance.config import DataLayout
 from o3_governance.reporting import art30, charts, history, policyview
-from o3_governance.reporting.data import SPECIAL_CATEGORIES, ReportData, chat_label, collect, copy_deletion_list
+from o3_governance.reporting.sections import ReportData, collect
+from o3_governance.reporting.text import chat_label
+from o3_governance.retention import queries as retention
+from o3_governance.storage import audit, warehouse
+from o3_governance.vocabulary import BRUSSELS, REPORT_FILE, SPECIAL_CATEGORY_TYPES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-REPORT_FILE = "report.html"
 
 CSV_EXTRACTS = {
-    "deletion_list.csv": ["message_id", "rule", "action", "retain_until"],
+    "deletion_list.csv": list(retention.CURRENT_LIST_COLUMNS),
     "findings_summary.csv": ["entity_type", "special_category", "language", "month", "findings", "messages"],
     "archive_registry.csv": ["archive_id", "sha256", "status", "reason", "source_format", "file_type",
                              "message_count", "new_message_count", "media_count", "size_bytes", "received_at",
@@ -107,37 +109,40 @@ def summary_markdown(d: ReportData, counts: dict[str, int], folder: Path) -> str
     return "\n".join(lines)
 
 
-def build_report(layout: config.DataLayout | None = None, as_of: date | None = None,
-                 policy_path: Path | None = None, *, run_id: str | None = None,
-                 activity_file: Path | None = None, keep_days: int | None = None,
-                 now: datetime | None = None) -> ReportResult:
-    layout = (layout or config.layout()).ensure()
-    as_of = as_of or config.as_of()
-    keep_days = art30.report_retention_days() if keep_days is None else keep_days
-    if now is None:
-        raise TypeError("build_report needs now (the clock is read by the entry point, not here)")
-    generated_at = now.astimezone(config.BRUSSELS).replace(microsecond=0)
-    policy = policyview.load(Path(policy_path) if policy_path else config.policy_file())
+def build_report(layout: DataLayout, as_of: date, policy_path: Path, *, now: datetime, keep_days: int,
+                 raw_retention_days: int, approval_warn_days: int, run_id: str | None = None,
+                 activity_file: Path | None = None) -> ReportResult:
+    """The report of ``as_of`` in ``reports/<as_of>/``, then the index and report retention.
+
+    The entry point passes what it read from the settings and the clock: ``now`` (when the report is
+    made; pruning and a list's age follow it, never the as-of date), ``keep_days``
+    (``O3_REPORT_RETENTION_DAYS``), ``raw_retention_days`` (for the Art. 30 record) and
+    ``approval_warn_days`` (a deletion list waiting longer is flagged)."""
+    if keep_days < 0:
+        raise ValueError("keep_days must be 0 or more")
+    layout = layout.ensure()
+    generated_at = now.astimezone(BRUSSELS).replace(microsecond=0)
+    policy = policyview.load(Path(policy_path))
     activity = art30.load_activity(activity_file)
     reports = layout.reports
-    history.clean_leftovers(reports)
-    staging = reports / f".building-{as_of.isoformat()}-{os.getpid()}-{time.time_ns()}"
+    history.clean_leftovers(reports, now)
+    staging = reports / f".building-{as_of.isoformat()}-{os.getpid()}-{secrets.token_hex(6)}"
     staging.mkdir(parents=True)
     try:
         with warehouse.open_warehouse(layout.warehouse) as con:
-            d = collect(con, as_of, policy, generated_at)
-            record = art30.build_record(con, policy, as_of, activity, generated_at)
+            d = collect(con, as_of, policy, generated_at, approval_warn_days=approval_warn_days)
+            record = art30.build_record(con, policy, as_of, activity, generated_at,
+                                        raw_retention_days=raw_retention_days, report_retention_days=keep_days)
             counts = d.summary_counts()
             csv_counts = _write_extracts(staging, d)
-            csv_counts["deletion_list.csv"] = copy_deletion_list(con, staging / "deletion_list.csv",
-                                                                 CSV_EXTRACTS["deletion_list.csv"])
+            csv_counts["deletion_list.csv"] = retention.copy_current_list(con, staging / "deletion_list.csv")
             art30.write_record(record, staging)
             (staging / "summary.json").write_text(json.dumps(
                 {"report_date": as_of.isoformat(), "generated_at": generated_at.isoformat(), "counts": counts,
                  "extract_rows": csv_counts}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
             html = environment().get_template("report.html.j2").render(
                 d=d, charts=_charts(d), counts=counts, record=record, csv_counts=csv_counts,
-                special_categories=SPECIAL_CATEGORIES, keep_days=keep_days,
+                special_categories=SPECIAL_CATEGORY_TYPES, keep_days=keep_days,
                 extracts=sorted(CSV_EXTRACTS) + ["record_of_processing.csv", "record_of_processing.json",
                                                  "summary.json"])
             (staging / REPORT_FILE).write_text(html, encoding="utf-8")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
-import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from o3_governance.storage.hashing import sha256_file  # noqa: F401 - used as history.sha256_file too
 
@@ -77,7 +77,7 @@ def install(staging: Path, reports: Path, report_date: date) -> Path:
     final = reports / report_date.isoformat()
     old = None
     if final.exists():
-        old = reports / f".old-{report_date.isoformat()}-{os.getpid()}-{time.time_ns()}"
+        old = reports / f".old-{report_date.isoformat()}-{os.getpid()}-{secrets.token_hex(6)}"
         os.replace(final, old)
     os.replace(staging, final)
     if old is not None:
@@ -85,13 +85,13 @@ def install(staging: Path, reports: Path, report_date: date) -> Path:
     return final
 
 
-def clean_leftovers(reports: Path, max_age_seconds: float = 3600) -> None:
-    """Staging or replaced folders left by a crashed run."""
+def clean_leftovers(reports: Path, now: datetime, max_age_seconds: float = 3600) -> None:
+    """Staging or replaced folders left by a crashed run, older than ``max_age_seconds`` at ``now``."""
     if not reports.exists():
         return
-    now = time.time()
     for p in reports.iterdir():
-        if p.is_dir() and p.name.startswith((".building-", ".old-")) and now - p.stat().st_mtime > max_age_seconds:
+        if (p.is_dir() and p.name.startswith((".building-", ".old-"))
+                and now.timestamp() - p.stat().st_mtime > max_age_seconds):
             shutil.rmtree(p, ignore_errors=True)
 
 

@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from o3_governance.storage import warehouse
-from o3_governance.reporting.data import _has
+from o3_governance.storage import queries as storage
 
 MIN_LENGTH = 5           # shorter values ("Jan", "Bob") would match ordinary words
 MAX_FILE_BYTES = 64 << 20
@@ -21,21 +20,16 @@ class LeakScan:
 
 
 def sensitive_values(con) -> set[str]:
-    values: set[str] = set()
-    if _has(con, "messages", "chat_name"):
-        values |= {r[0] for r in con.execute("SELECT DISTINCT chat_name FROM messages WHERE chat_name IS NOT NULL").fetchall()}
-    if _has(con, "messages", "author"):
-        values |= {r[0] for r in con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL").fetchall()}
-    if _has(con, "messages", "author_phone"):
-        for (phone,) in con.execute("SELECT DISTINCT author_phone FROM messages WHERE author_phone IS NOT NULL").fetchall():
-            digits = re.sub(r"\D", "", phone)
-            values |= {phone, digits}
-            if phone.startswith("+32"):
-                values.add("0" + digits[2:])  # the national form
-    if _has(con, "archives", "file_name"):
-        for (name,) in con.execute("SELECT DISTINCT file_name FROM archives WHERE file_name IS NOT NULL").fetchall():
-            values.add(name)
-            values.add(name.rsplit(".", 1)[0])
+    found = storage.identifying_values(con)
+    values: set[str] = found["chat_names"] | found["authors"]
+    for phone in found["phones"]:
+        digits = re.sub(r"\D", "", phone)
+        values |= {phone, digits}
+        if phone.startswith("+32"):
+            values.add("0" + digits[2:])  # the national form
+    for name in found["file_names"]:
+        values.add(name)
+        values.add(name.rsplit(".", 1)[0])
     return {v.strip().lower() for v in values if v and len(v.strip()) >= MIN_LENGTH}
 
 
@@ -64,7 +58,7 @@ def scan_texts(values: set[str], texts: dict[str, str]) -> LeakScan:
 
 
 def scan_folder(con, folder: Path) -> LeakScan:
-    values = sensitive_values(con) if warehouse.table_exists(con, "messages") else set()
+    values = sensitive_values(con) if storage.has_messages(con) else set()
     texts = {p.name: p.read_bytes()[:MAX_FILE_BYTES].decode("utf-8", errors="replace")
              for p in sorted(Path(folder).iterdir()) if p.is_file()}
     index = Path(folder).parent / "index.html"

@@ -10,6 +10,9 @@ from typing import Any
 
 import yaml
 
+from o3_governance.reporting.text import safe_reason
+from o3_governance.retention.policy import PolicyError, load_policy
+
 
 @dataclass(frozen=True)
 class RuleView:
@@ -69,26 +72,14 @@ def _describe_match(match: Any) -> str:
     return "; ".join(parts)
 
 
-def _count(value: Any) -> int:
-    if value is None:
-        return 0
-    return len(value) if isinstance(value, (list, tuple)) else 1
-
-
 def load(path: Path) -> PolicyView:
     """Never raises: a policy that cannot be read gives a view that says why (one line, no content).
-    The retention domain's validating loader decides when it is there, so the report refuses exactly
-    the policies retention refuses."""
-    try:
-        from o3_governance.retention.policy import PolicyError, load_policy
-    except ImportError:
-        return _load_plain(Path(path))
+    The retention domain's validating loader decides, so the report refuses exactly the policies
+    retention refuses."""
     view = PolicyView(path=str(path))
     try:
         policy = load_policy(Path(path))
     except PolicyError as exc:
-        from o3_governance.reporting.data import safe_reason
-
         view.error = safe_reason(str(exc)) or "policy file refused"
         try:
             view.sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -112,39 +103,3 @@ def _descriptions(path: Path) -> dict[str, str]:
                 for r in doc.get("rules") or [] if isinstance(r, dict) and r.get("description")}
     except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
         return {}
-
-
-def _load_plain(path: Path) -> PolicyView:
-    view = PolicyView(path=str(path))
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        view.error = f"policy file cannot be read ({type(exc).__name__})"
-        return view
-    view.sha256 = hashlib.sha256(raw).hexdigest()
-    try:
-        doc = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        view.error = "policy file is not valid YAML" + (f" (line {line + 1})" if line is not None else "")
-        return view
-    if not isinstance(doc, dict):
-        view.error = "policy file is not a mapping"
-        return view
-    view.timezone = str(doc.get("timezone") or "")
-    try:
-        for rule in doc.get("rules") or []:
-            days = rule.get("retain_days")
-            view.rules.append(RuleView(name=str(rule.get("name", "")), match=_describe_match(rule.get("match")),
-                                       retain_days=int(days) if days is not None else None,
-                                       action=str(rule.get("action") or "delete"),
-                                       description=" ".join(str(rule.get("description") or "").split())))
-        for hold in doc.get("legal_holds") or []:
-            until = hold.get("until")
-            view.holds.append(HoldView(name=str(hold.get("name", "")), reason=str(hold.get("reason") or ""),
-                                       until=str(until) if until else "", chats=_count(hold.get("chats")),
-                                       subjects=_count(hold.get("subjects"))))
-    except (AttributeError, TypeError, ValueError):
-        view.rules, view.holds = [], []
-        view.error = "policy file does not follow the policy schema"
-    return view

@@ -1,24 +1,22 @@
 """Headless Chromium screenshot of a report, and a check that the page really rendered.
 
-``python -m o3_governance.reporting.screenshot [REPORT_HTML] [OUT_PNG]`` (default: the newest report
-under ``$O3_DATA_DIR/reports``). Chromium runs with no network-facing features, a throw-away
+``o3-governance screenshot-report [REPORT_HTML] [OUT_PNG]`` (``tools/screenshot_report.sh``; default:
+the newest report under ``$O3_DATA_DIR/reports``) runs it. Chromium runs with no network-facing features, a throw-away
 profile and no sandbox (it runs as root in CI containers). The PNG is decoded here (zlib, no
 imaging library) to check size, that it is not blank, and that the charts' colours are on it.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from o3_governance import settings
+from o3_governance.reporting.history import dated_folders
 
 CHROMIUM = "/usr/bin/chromium"
 WIDTH, HEIGHT = 1280, 4000
@@ -30,17 +28,19 @@ EXPECTED_COLOURS = {"blue": (0x2b, 0x6c, 0xb0), "orange": (0xc0, 0x56, 0x21)}
 REQUIRED_COLOURS = ("blue",)
 
 
-def find_chromium() -> str | None:
-    for candidate in (settings.load().chromium, CHROMIUM, shutil.which("chromium"),
+def find_chromium(configured: str | None) -> str | None:
+    """The browser to use: ``configured`` (``O3_CHROMIUM``, passed by the entry point) when it is an
+    executable file, else the Debian package's, else one on the PATH."""
+    for candidate in (configured, CHROMIUM, shutil.which("chromium"),
                       shutil.which("chromium-browser")):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
 
 
-def take(html: Path, png: Path, *, chromium: str | None = None, width: int = WIDTH, height: int = HEIGHT,
+def take(html: Path, png: Path, *, chromium: str | None, width: int = WIDTH, height: int = HEIGHT,
          timeout: float = 120) -> Path:
-    chromium = chromium or find_chromium()
+    """``chromium``: the browser's path (see :func:`find_chromium`); None when there is none."""
     if not chromium:
         raise FileNotFoundError("chromium not installed (Debian package `chromium`)")
     html, png = Path(html).resolve(), Path(png).resolve()
@@ -160,40 +160,7 @@ def check(png: "Path | PngInfo", width: int = WIDTH, height: int = HEIGHT) -> li
 
 
 def latest_report(reports: Path) -> Path | None:
-    from o3_governance.reporting.history import dated_folders
-
     for folder in dated_folders(reports):
         if (folder / "report.html").is_file():
             return folder / "report.html"
     return None
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m o3_governance.reporting.screenshot",
-                                     description="Screenshot a report with headless Chromium and check it rendered.")
-    parser.add_argument("html", nargs="?", help="report.html (default: the newest report)")
-    parser.add_argument("png", nargs="?", help="where to write the PNG (default: beside the report, outside the "
-                                              "manifest: <reports>/screenshots/<date>.png)")
-    args = parser.parse_args(argv)
-    from o3_governance import config
-
-    reports = config.layout().reports
-    html = Path(args.html) if args.html else latest_report(reports)
-    if html is None or not html.is_file():
-        print("screenshot: no report found (run the nightly job first)", file=sys.stderr)
-        return 2
-    png = Path(args.png) if args.png else reports / "screenshots" / f"{html.parent.name}.png"
-    try:
-        take(html, png)
-    except (FileNotFoundError, RuntimeError, subprocess.TimeoutExpired) as exc:
-        print(f"screenshot: {exc}".splitlines()[0], file=sys.stderr)
-        return 2
-    problems = check(png)
-    for p in problems:
-        print(f"screenshot: {p}", file=sys.stderr)
-    print(png)
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """``o3-governance serve-reports``: a small read-only web app that lists the dated reports and serves
 their files, behind a token.
 
-- Token: from ``O3_REPORTS_TOKEN``; sent as ``Authorization: Bearer <token>`` or ``?token=<token>``.
+- Token: ``O3_REPORTS_TOKEN``, passed in by ``o3-governance serve-reports``; sent as ``Authorization: Bearer <token>`` or ``?token=<token>``.
   After a good ``?token=`` the browser gets an HttpOnly, same-site cookie so the index's links work
   without putting the token in every URL. Compared in constant time.
 - Only ``/reports/<YYYY-MM-DD>/<file>`` where the file is listed in that folder's manifest (or is the
@@ -14,17 +14,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import os
 import re
 from pathlib import Path
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from o3_governance import settings
 from o3_governance.reporting import history
+from o3_governance.reporting.build import environment
 
 TOKEN_ENV = "O3_REPORTS_TOKEN"
 COOKIE = "o3_reports_token"
@@ -52,8 +52,9 @@ class TokenError(ValueError):
     pass
 
 
-def token_from_env() -> str:
-    token = settings.load().reports_token or ""
+def check_token(token: str | None) -> str:
+    """The configured token (``O3_REPORTS_TOKEN``, read by the entry point), when it is good enough."""
+    token = token or ""
     if not token:
         raise TokenError(f"{TOKEN_ENV} is not set: the report server needs a token")
     if len(token) < MIN_TOKEN_LENGTH:
@@ -79,8 +80,6 @@ def create_app(reports_dir: Path, token: str) -> Starlette:
         raise TokenError(f"report server token must have at least {MIN_TOKEN_LENGTH} characters")
     reports_dir = Path(reports_dir).resolve()
     expected = token.encode("utf-8")
-    from o3_governance.reporting.build import environment
-
     env = environment()
 
     def check(request: Request) -> tuple[Response | None, bool]:
@@ -227,7 +226,5 @@ def _resolve(reports_dir: Path, day: str, name: str) -> Path | None:
 
 
 def serve(reports_dir: Path, token: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    import uvicorn
-
     uvicorn.run(create_app(reports_dir, token), host=host, port=port, log_level="warning", access_log=False,
                 server_header=False, proxy_headers=False)

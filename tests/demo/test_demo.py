@@ -17,6 +17,7 @@ from stdnum.be import iban as be_iban
 from o3_governance.demo import (CHATS, DEMO_PEOPLE, PLANTED, build_demo, demo_manifest, generate_bench_export,
                                 generate_bench_messages, staff_directory, write_demo_inbox)
 from o3_governance.demo.planted import SPECIAL_TYPES
+from o3_governance.parsing import open_archive
 
 LRM, NNBSP, NBSP, LRE, PDF = "\u200e", "\u202f", "\u00a0", "\u202a", "\u202c"
 HEADERS = {
@@ -361,13 +362,11 @@ def test_bench_messages_are_deterministic_trilingual_and_carry_planted_data():
 # --- against the parser ---------------------------------------------------------------------------
 
 def _parse(path):
-    from o3_governance.parsing import open_archive
     with open_archive(path) as export:
         return export, list(export.messages), dict(export.media)
 
 
 def test_every_demo_archive_parses_as_generated(tmp_path):
-    pytest.importorskip("o3_governance.parsing.archive")
     manifest = {e.file_name: e for e in demo_manifest(7)}
     for path in write_demo_inbox(tmp_path, seed=7):
         exp = manifest[path.name]
@@ -401,7 +400,6 @@ CHATS_BY_FILE = {c.file_name: c.key for c in CHATS}
 
 
 def test_dst_times_survive_the_parser(tmp_path):
-    pytest.importorskip("o3_governance.parsing.archive")
     paths = {p.name: p for p in write_demo_inbox(tmp_path, seed=7)}
     _, messages, _ = _parse(paths["WhatsApp Chat with Team Installaties.txt"])
     times = [m.sent_local for m in messages]
@@ -411,7 +409,6 @@ def test_dst_times_survive_the_parser(tmp_path):
 
 
 def test_bench_export_parses_with_the_counts_generated(tmp_path):
-    pytest.importorskip("o3_governance.parsing.archive")
     for platform, language, name in (("android", "nl", "WhatsApp-chat met Bench.txt"),
                                      ("ios", "fr", "_chat.txt")):
         path = tmp_path / name
@@ -423,7 +420,6 @@ def test_bench_export_parses_with_the_counts_generated(tmp_path):
 
 
 def test_parsed_text_bodies_match_the_ground_truth(tmp_path):
-    pytest.importorskip("o3_governance.parsing.archive")
     truth = {e.file_name: e.messages for e in demo_manifest(7)}
     for path in write_demo_inbox(tmp_path, seed=7):
         _, messages, _ = _parse(path)

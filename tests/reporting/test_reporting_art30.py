@@ -1,6 +1,7 @@
 """The GDPR Art. 30 record of processing: built from the activity statements, the policy and the data."""
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -11,17 +12,20 @@ from o3_governance.storage import warehouse
 from o3_governance.reporting import art30, policyview
 from o3_governance.cli.reporting import cmd_record
 
-from support.reporting import AS_OF, PLANTED, seed, write_policy
+from support.reporting import AS_OF, NOW, PLANTED, POLICY_YAML, seed, write_policy
+
+
+def _record(con, policy, raw_days: int = 0, report_days: int = 365):
+    return art30.build_record(con, policy, AS_OF, art30.load_activity(), NOW,
+                              raw_retention_days=raw_days, report_retention_days=report_days)
 
 
 @pytest.fixture
-def record(data_layout, tmp_path, monkeypatch):
-    monkeypatch.setenv("O3_RAW_RETENTION_DAYS", "14")
-    monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", "400")
+def record(data_layout, tmp_path):
     seed(data_layout)
     policy = policyview.load(write_policy(tmp_path))
     with warehouse.open_warehouse(data_layout.warehouse) as con:
-        return art30.build_record(con, policy, AS_OF)
+        return _record(con, policy, raw_days=14, report_days=400)
 
 
 def test_record_has_every_art30_heading(record):
@@ -30,6 +34,7 @@ def test_record_has_every_art30_heading(record):
         assert record[key], key
     assert record["controller"]["name"] == "O3 Group BV"
     assert record["as_of"] == "2026-11-24"
+    assert record["generated_at"] == NOW.isoformat(timespec="seconds")
 
 
 def test_retention_periods_come_from_the_policy_and_the_settings(record):
@@ -85,7 +90,7 @@ def test_record_without_scanner_or_policy_says_so(data_layout, tmp_path):
     seed(data_layout, full=False)
     policy = policyview.load(tmp_path / "missing.yaml")
     with warehouse.open_warehouse(data_layout.warehouse) as con:
-        rec = art30.build_record(con, policy, AS_OF)
+        rec = _record(con, policy)
     assert "cannot be read (FileNotFoundError)" in rec["policy"]["error"]
     assert [r["source"] for r in rec["retention_periods"]] == ["configuration", "configuration"]
     assert not any(c["category"] == "HEALTH_DATA" for c in rec["personal_data_categories"])  # not scanned: not claimed
@@ -108,8 +113,6 @@ def test_csv_cells_cannot_become_formulas():
 
 
 def test_cli_export_writes_both_files(data_layout, tmp_path, monkeypatch, capsys):
-    import argparse
-
     seed(data_layout)
     monkeypatch.setenv("O3_POLICY_FILE", str(write_policy(tmp_path)))
     monkeypatch.setenv("O3_AS_OF", AS_OF.isoformat())
@@ -129,15 +132,13 @@ def test_activity_file_can_be_replaced_and_must_be_readable(data_layout, tmp_pat
 
 
 def test_rule_descriptions_of_the_policy_reach_the_record(data_layout, tmp_path):
-    from support.reporting import POLICY_YAML
-
     path = tmp_path / "described.yaml"
     path.write_text(POLICY_YAML.replace("  - name: default\n",
                                         "  - name: default\n    description: Everyday work chat, kept two years.\n"))
     policy = policyview.load(path)
     assert policy.available, policy.error
     with warehouse.open_warehouse(data_layout.warehouse) as con:
-        rec = art30.build_record(con, policy, AS_OF)
+        rec = _record(con, policy)
     default = next(r for r in rec["retention_periods"] if r["rule"] == "default")
     assert default["retain_days"] == 730 and default["why"] == "Everyday work chat, kept two years."
     assert next(r for r in rec["retention_periods"] if r["rule"] == "sensitive-data")["why"] == ""

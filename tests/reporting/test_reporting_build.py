@@ -1,6 +1,7 @@
 """The nightly report: contents, CSV extracts, no personal data, history, manifests and retention."""
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -9,12 +10,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from o3_governance.storage import warehouse
-from o3_governance.reporting import charts, history, leakcheck
+from o3_governance.cli.reporting import cmd_report, cmd_verify
+from o3_governance.reporting import charts, history, leakcheck, policyview
 from o3_governance.reporting.build import build_report, write_index
-from o3_governance.reporting.data import chat_label, safe_reason
+from o3_governance.reporting.sections import retention as retention_section
+from o3_governance.reporting.text import chat_label, safe_reason
+from o3_governance.retention import decide
+from o3_governance.storage import audit, warehouse
 
-from support.reporting import NOW, AS_OF, CHATS, PLANTED, all_report_text, chat_id, seed, write_policy
+from support.reporting import (APPLIED_LIST, AS_OF, CERTIFICATE_SHA, CHATS, CURRENT_LIST, NOW, PLANTED,
+                               all_report_text, build, chat_id, restrict, seed, write_policy)
 
 
 @pytest.fixture
@@ -33,7 +38,7 @@ def _text(html: str) -> str:
 
 def test_report_folder_has_every_file_and_a_manifest(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy, now=NOW)
+    result = build(layout, AS_OF, policy)
     assert result.folder == layout.reports / "2026-11-24"
     names = sorted(p.name for p in result.folder.iterdir())
     assert names == sorted(["report.html", "deletion_list.csv", "findings_summary.csv", "archive_registry.csv",
@@ -48,7 +53,7 @@ def test_report_folder_has_every_file_and_a_manifest(seeded):
 
 def test_no_planted_identifier_or_message_text_in_any_report_file(seeded):
     layout, policy = seeded
-    build_report(layout, AS_OF, policy, now=NOW)
+    build(layout, AS_OF, policy)
     texts = all_report_text(layout.reports)
     assert "index.html" in texts and "2026-11-24/report.html" in texts
     leaks = [(name, s) for name, t in texts.items() for s in PLANTED if s.lower() in t.lower()]
@@ -60,7 +65,7 @@ def test_no_planted_identifier_or_message_text_in_any_report_file(seeded):
 
 def test_leak_guard_notices_a_name_in_a_report(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy, now=NOW)
+    result = build(layout, AS_OF, policy)
     (result.folder / "summary.json").write_text('{"note": "forwarded by Marie Dubois"}')
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         scan = leakcheck.scan_folder(con, result.folder)
@@ -69,7 +74,7 @@ def test_leak_guard_notices_a_name_in_a_report(seeded):
 
 def test_report_sections_show_the_counts(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy, now=NOW)
+    result = build(layout, AS_OF, policy)
     html = result.html.read_text(encoding="utf-8")
     text = _text(html)
     # archives with reasons (the quoted part of a reason is masked)
@@ -85,8 +90,13 @@ def test_report_sections_show_the_counts(seeded):
     # holds: name and reason from the policy, never the chats or people it names
     assert "dispute-bruxelles" in text and "Open dispute with the client" in text
     # deletion list awaiting approval with its age (10 days), certificates, DSR deadlines
-    assert re.search(r"DL-2026-11-14 2026-11-14T02:00:00\+00:00 10 12 pending", text)
-    assert "CERT-0001" in text and "[withheld]" not in text.split("CERT-0001")[0][-50:]
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        items = con.execute("SELECT count(*) FROM deletion_list").fetchone()[0]
+    assert items > 0
+    assert re.search(rf"{CURRENT_LIST} 2026-11-14T02:00:00\+00:00 10 {items} awaiting_approval", text)
+    certificates = text.split("Deletions carried out and their certificates")[1].split("Data-subject requests")[0]
+    assert APPLIED_LIST in certificates and CERTIFICATE_SHA in certificates and "[withheld]" not in certificates
+    assert re.search(rf"{APPLIED_LIST} complete 2026-10-01 .* 30 30 0 0 {CERTIFICATE_SHA}", certificates)
     assert "REQ-1" in text and "REQ-2" in text
     assert re.search(r"2 open, 1 overdue", text)
     assert "chain intact" in text or "verified intact" in text
@@ -98,7 +108,7 @@ def test_report_sections_show_the_counts(seeded):
 
 def test_counts_match_the_warehouse(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy, now=NOW)
+    result = build(layout, AS_OF, policy)
     c = result.counts
     assert c["messages"] == 120 and c["chats"] == 3 and c["findings"] == 180
     assert c["archives_quarantined"] == 1 and c["archives_duplicate"] == 1
@@ -117,11 +127,8 @@ def test_counts_match_the_warehouse(seeded):
 
 def test_due_by_month_covers_twelve_months_and_skips_held(seeded):
     layout, policy = seeded
-    from o3_governance.reporting import policyview
-    from o3_governance.reporting.data import retention_section
-
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
-        section = retention_section(con, AS_OF, policyview.load(policy))
+        section = retention_section.section(con, AS_OF, policyview.load(policy))
         expected_nov = con.execute("SELECT count(*) FROM retention WHERE legal_hold IS NULL AND retain_until > ? "
                                    "AND retain_until < DATE '2026-12-01'", [AS_OF]).fetchone()[0]
     months = [m for m, _ in section.data["due_by_month"]]
@@ -133,7 +140,7 @@ def test_due_by_month_covers_twelve_months_and_skips_held(seeded):
 
 def test_csv_extracts(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy, now=NOW)
+    result = build(layout, AS_OF, policy)
     deletion = _csv(result.folder / "deletion_list.csv")
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         expected = {r[0] for r in con.execute("SELECT message_id FROM deletion_list").fetchall()}
@@ -159,7 +166,7 @@ def test_csv_extracts(seeded):
 
 def test_report_without_the_other_domains_tables_says_not_available(data_layout, tmp_path):
     seed(data_layout, full=False)
-    result = build_report(data_layout, AS_OF, write_policy(tmp_path), now=NOW)
+    result = build(data_layout, AS_OF, write_policy(tmp_path))
     text = _text(result.html.read_text(encoding="utf-8"))
     assert "not available: no findings table yet" in text
     assert "not available: no retention table yet" in text
@@ -173,7 +180,7 @@ def test_report_without_the_other_domains_tables_says_not_available(data_layout,
 
 
 def test_report_on_an_empty_warehouse_and_a_missing_policy(data_layout, tmp_path):
-    result = build_report(data_layout, AS_OF, tmp_path / "no-such-policy.yaml", now=NOW)
+    result = build(data_layout, AS_OF, tmp_path / "no-such-policy.yaml")
     text = _text(result.html.read_text(encoding="utf-8"))
     assert "cannot be read (FileNotFoundError)" in text
     assert "0 messages in 0 chats" in text
@@ -182,10 +189,10 @@ def test_report_on_an_empty_warehouse_and_a_missing_policy(data_layout, tmp_path
 
 def test_a_second_run_the_same_day_replaces_the_report(seeded):
     layout, policy = seeded
-    first = build_report(layout, AS_OF, policy, now=NOW)
+    first = build(layout, AS_OF, policy)
     with warehouse.open_warehouse(layout.warehouse) as con:
         con.execute("DELETE FROM messages WHERE chat_id = ?", [chat_id(CHATS[2])])
-    second = build_report(layout, AS_OF, policy, now=NOW)
+    second = build(layout, AS_OF, policy)
     assert first.folder == second.folder
     assert second.counts["messages"] == 80
     assert [p.name for p in layout.reports.iterdir() if p.is_dir()] == ["2026-11-24"]
@@ -194,7 +201,7 @@ def test_a_second_run_the_same_day_replaces_the_report(seeded):
 
 def test_manifest_verification_detects_changed_missing_and_extra_files(seeded):
     layout, policy = seeded
-    folder = build_report(layout, AS_OF, policy, now=NOW).folder
+    folder = build(layout, AS_OF, policy).folder
     (folder / "deletion_list.csv").write_text("message_id\n")
     (folder / "findings_summary.csv").unlink()
     (folder / "extra.txt").write_text("x")
@@ -207,8 +214,8 @@ def test_manifest_verification_detects_changed_missing_and_extra_files(seeded):
 
 def test_index_lists_every_dated_report_newest_first_with_its_verification(seeded):
     layout, policy = seeded
-    build_report(layout, AS_OF - timedelta(days=1), policy, now=NOW)
-    build_report(layout, AS_OF, policy, now=NOW)
+    build(layout, AS_OF - timedelta(days=1), policy)
+    build(layout, AS_OF, policy)
     index = (layout.reports / "index.html").read_text(encoding="utf-8")
     assert index.index("2026-11-24") < index.index("2026-11-23")
     assert 'href="2026-11-23/report.html"' in index and 'href="2026-11-24/deletion_list.csv"' in index
@@ -220,7 +227,7 @@ def test_index_lists_every_dated_report_newest_first_with_its_verification(seede
     assert index.count("manifest verified") == 1 and "report.html: sha256 differs" in index
 
 
-def test_report_retention_prunes_old_dated_folders(seeded, monkeypatch):
+def test_report_retention_prunes_old_dated_folders(seeded):
     layout, policy = seeded
     old = layout.reports / "2025-11-01"
     kept = layout.reports / (AS_OF - timedelta(days=30)).isoformat()
@@ -229,28 +236,34 @@ def test_report_retention_prunes_old_dated_folders(seeded, monkeypatch):
         (folder / "report.html").write_text("old")
     not_a_report = layout.reports / "screenshots"
     not_a_report.mkdir()
-    monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", "60")
-    result = build_report(layout, AS_OF, policy, now=NOW)
+    result = build(layout, AS_OF, policy, keep_days=60)
     assert result.pruned == ["2025-11-01"]
     assert not old.exists() and kept.exists() and not_a_report.exists()
-    monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", "365")
-    assert build_report(layout, AS_OF, policy, now=NOW).pruned == []
+    assert build(layout, AS_OF, policy, keep_days=365).pruned == []
     assert kept.exists()
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "1.5"])
 def test_report_retention_setting_must_be_whole_nonnegative_days(seeded, monkeypatch, value):
+    """The entry point reads the setting: a bad value is refused before any report is written."""
     layout, policy = seeded
+    monkeypatch.setenv("O3_POLICY_FILE", str(policy))
     monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", value)
     with pytest.raises(ValueError, match="O3_REPORT_RETENTION_DAYS"):
-        build_report(layout, AS_OF, policy, now=NOW)
+        cmd_report(argparse.Namespace(as_of=AS_OF, activity=None))
+    assert not (layout.reports / AS_OF.isoformat()).exists()
+
+
+def test_build_report_refuses_negative_keep_days(seeded):
+    layout, policy = seeded
+    with pytest.raises(ValueError, match="keep_days"):
+        build(layout, AS_OF, policy, keep_days=-1)
+    assert not (layout.reports / AS_OF.isoformat()).exists()
 
 
 def test_report_writes_an_audit_event_with_counts_only(seeded):
     layout, policy = seeded
-    result = build_report(layout, AS_OF, policy, run_id="run-1", now=NOW)
-    from o3_governance.storage import audit
-
+    result = build(layout, AS_OF, policy, run_id="run-1")
     with warehouse.open_warehouse(layout.warehouse) as con:
         event, details, run_id = con.execute(
             "SELECT event, details, run_id FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
@@ -283,13 +296,12 @@ def test_restricted_messages_are_left_out_of_the_counts(seeded):
     """Art. 18: restricted data may only be stored; the rights domain lists it in restricted_message_ids."""
     layout, policy = seeded
     with warehouse.open_warehouse(layout.warehouse) as con:
-        con.execute("CREATE TABLE restricted_messages (message_id VARCHAR)")
-        con.execute("INSERT INTO restricted_messages SELECT message_id FROM messages WHERE chat_id = ? "
-                    "ORDER BY message_id LIMIT 6", [chat_id(CHATS[0])])
-        con.execute("CREATE VIEW restricted_message_ids AS SELECT message_id FROM restricted_messages")
-        hidden_findings = con.execute("SELECT count(*) FROM findings WHERE message_id IN "
-                                      "(SELECT message_id FROM restricted_messages)").fetchone()[0]
-    result = build_report(layout, AS_OF, policy, now=NOW)
+        hidden = [r[0] for r in con.execute("SELECT message_id FROM messages WHERE chat_id = ? ORDER BY message_id "
+                                            "LIMIT 6", [chat_id(CHATS[0])]).fetchall()]
+        hidden_findings = con.execute("SELECT count(*) FROM findings WHERE message_id IN (SELECT unnest(?))",
+                                      [hidden]).fetchone()[0]
+    restrict(layout, hidden)
+    result = build(layout, AS_OF, policy)
     assert result.counts["messages"] == 114
     assert result.counts["findings"] == 180 - hidden_findings and hidden_findings > 0
     text = _text(result.html.read_text(encoding="utf-8"))
@@ -301,24 +313,23 @@ def test_restricted_messages_are_left_out_of_the_counts(seeded):
 def test_deletion_list_csv_cells_cannot_become_formulas(data_layout, tmp_path):
     seed(data_layout, full=False)
     with warehouse.open_warehouse(data_layout.warehouse) as con:
-        con.execute("CREATE TABLE deletion_list (message_id VARCHAR, rule VARCHAR, action VARCHAR, retain_until DATE)")
-        con.execute("INSERT INTO deletion_list VALUES ('a1', '=HYPERLINK(\"x\")', 'delete', DATE '2026-01-02'), "
-                    "('b2', 'default', '@delete', DATE '2026-01-01')")
-    folder = build_report(data_layout, AS_OF, write_policy(tmp_path), now=NOW).folder
+        decide.ensure_schema(con)
+        con.execute("INSERT INTO deletion_lists (list_id, list_hash, created_at, as_of, status, item_count, delete_count, "
+                    "anonymise_count, chat_count) VALUES ('L1', 'h', ?, ?, 'awaiting_approval', 2, 1, 0, 1)", [NOW, AS_OF])
+        con.execute("INSERT INTO deletion_list_items (list_id, message_id, rule, action, retain_until) VALUES "
+                    "('L1', 'a1', '=HYPERLINK(\"x\")', 'delete', DATE '2026-01-02'), "
+                    "('L1', 'b2', 'default', '@delete', DATE '2026-01-01')")
+    folder = build(data_layout, AS_OF, write_policy(tmp_path)).folder
     rows = _csv(folder / "deletion_list.csv")
     assert rows == [{"message_id": "b2", "rule": "default", "action": "'@delete", "retain_until": "2026-01-01"},
                     {"message_id": "a1", "rule": "'=HYPERLINK(\"x\")", "action": "delete", "retain_until": "2026-01-02"}]
 
 
 def test_verify_reports_command(seeded, capsys):
-    import argparse
-
-    from o3_governance.cli.reporting import cmd_verify
-
     layout, policy = seeded
     args = argparse.Namespace(reports_dir=None)
     assert cmd_verify(args) == 0 and "no report found" in capsys.readouterr().out
-    folder = build_report(layout, AS_OF, policy, now=NOW).folder
+    folder = build(layout, AS_OF, policy).folder
     assert cmd_verify(args) == 0 and "2026-11-24: ok" in capsys.readouterr().out
     (folder / "summary.json").write_text("{}")
     assert cmd_verify(args) == 1
@@ -326,10 +337,6 @@ def test_verify_reports_command(seeded, capsys):
 
 
 def test_report_command_prints_counts_and_the_path(seeded, monkeypatch, capsys):
-    import argparse
-
-    from o3_governance.cli.reporting import cmd_report
-
     layout, policy = seeded
     monkeypatch.setenv("O3_POLICY_FILE", str(policy))
     assert cmd_report(argparse.Namespace(as_of=AS_OF, activity=None)) == 0
@@ -337,7 +344,7 @@ def test_report_command_prints_counts_and_the_path(seeded, monkeypatch, capsys):
     assert "messages: 120" in out and f"report: {layout.reports / '2026-11-24' / 'report.html'}" in out
 
 
-def test_as_of_far_in_the_future_leaves_real_reports_alone(seeded, monkeypatch):
+def test_as_of_far_in_the_future_leaves_real_reports_alone(seeded):
     """Pruning follows the clock (``now``), not the as-of date: O3_AS_OF=2100-01-01 writes that
     day's folder and removes nothing that is young by the real date."""
     layout, policy = seeded
@@ -346,21 +353,34 @@ def test_as_of_far_in_the_future_leaves_real_reports_alone(seeded, monkeypatch):
     for folder in (real, ancient):
         folder.mkdir(parents=True)
         (folder / "report.html").write_text("old")
-    monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", "365")
-    result = build_report(layout, date(2100, 1, 1), policy, now=NOW)
+    result = build(layout, date(2100, 1, 1), policy, keep_days=365)
     assert (layout.reports / "2100-01-01" / "report.html").exists()
     assert real.exists()
     assert result.pruned == [ancient.name] and not ancient.exists()
 
 
-def test_a_report_dated_in_the_past_is_not_pruned_at_once(seeded, monkeypatch):
+def test_a_report_dated_in_the_past_is_not_pruned_at_once(seeded):
     layout, policy = seeded
-    monkeypatch.setenv("O3_REPORT_RETENTION_DAYS", "30")
-    result = build_report(layout, date(2020, 1, 1), policy, now=NOW)
+    result = build(layout, date(2020, 1, 1), policy, keep_days=30)
     assert result.pruned == [] and (layout.reports / "2020-01-01" / "report.html").exists()
 
 
 def test_build_report_does_not_read_the_clock(seeded):
     layout, policy = seeded
     with pytest.raises(TypeError, match="now"):
-        build_report(layout, AS_OF, policy)
+        build_report(layout, AS_OF, policy, keep_days=365, raw_retention_days=0, approval_warn_days=7)
+
+
+def test_leftovers_of_a_crashed_run_are_cleaned_by_the_clock_passed_in(tmp_path):
+    import os
+
+    reports = tmp_path / "reports"
+    old, young = reports / ".building-2026-11-23-1-aa", reports / ".old-2026-11-24-1-bb"
+    for folder in (old, young):
+        folder.mkdir(parents=True)
+    os.utime(old, (NOW.timestamp() - 7200, NOW.timestamp() - 7200))
+    os.utime(young, (NOW.timestamp() - 60, NOW.timestamp() - 60))
+    history.clean_leftovers(reports, NOW)
+    assert not old.exists() and young.exists()
+    history.clean_leftovers(reports, NOW + timedelta(hours=2))
+    assert not young.exists()

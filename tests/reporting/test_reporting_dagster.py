@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from o3_governance import settings
+
 from support.dagster_resources import resources
 from o3_governance.defs.reporting import assets as defs_reporting
 
@@ -19,11 +21,10 @@ def test_asset_definition():
     assert {c.name for c in spec.check_specs} == {"manifest_verifies", "no_personal_data_in_report"}
 
 
-def test_materialize_writes_the_report_and_counts_only_metadata(data_layout, tmp_path, monkeypatch):
+def test_materialize_writes_the_report_and_counts_only_metadata(data_layout, tmp_path):
     seed(data_layout)
-    monkeypatch.setenv("O3_POLICY_FILE", str(write_policy(tmp_path)))
-    monkeypatch.setenv("O3_AS_OF", AS_OF.isoformat())
-    result = dg.materialize([defs_reporting.nightly_report], instance=dg.DagsterInstance.ephemeral(), resources=resources())
+    result = dg.materialize([defs_reporting.nightly_report], instance=dg.DagsterInstance.ephemeral(),
+                            resources=resources(data_layout, policy_file=write_policy(tmp_path), as_of=AS_OF.isoformat()))
     assert result.success
     mats = result.asset_materializations_for_node("nightly_report")
     meta = mats[0].metadata
@@ -43,8 +44,6 @@ def test_materialize_writes_the_report_and_counts_only_metadata(data_layout, tmp
 
 
 def test_public_url_setting_changes_the_link(monkeypatch):
-    from o3_governance import settings
-
     monkeypatch.setenv("O3_REPORTS_PUBLIC_URL", "https://reports.o3.example/")
     public = settings.load().reports_public_url
     assert defs_reporting.download_url(public, "2026-11-24") == "https://reports.o3.example/reports/2026-11-24/report.html"

@@ -6,14 +6,12 @@ import re
 
 import pytest
 
-from o3_governance.storage import warehouse
+from o3_governance import demo
 from o3_governance.reporting import leakcheck
-from o3_governance.reporting.build import build_report
+from o3_governance.storage import warehouse
 
-from support.reporting import NOW, AS_OF, all_report_text
+from support.reporting import AS_OF, all_report_text, build
 from support.reporting import demo_night as build_demo_night
-
-demo = pytest.importorskip("o3_governance.demo", reason="demo generator not importable")
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +27,7 @@ def demo_night(tmp_path_factory):
         bodies = [r[0] for r in con.execute("SELECT DISTINCT body FROM messages WHERE message_type = 'text'").fetchall()]
         chats = [r[0] for r in con.execute("SELECT DISTINCT chat_name FROM messages").fetchall()]
         authors = [r[0] for r in con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL").fetchall()]
-    result = build_report(layout, AS_OF, now=NOW)
+    result = build(layout, AS_OF)
     return layout, result, placed, bodies, chats, authors, names
 
 

@@ -8,17 +8,14 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from o3_governance.storage import warehouse
-from o3_governance.reporting.build import build_report
+from o3_governance import demo
 from o3_governance.settings import DEFAULT_POLICY_FILE
+from o3_governance.retention import dispose
+from o3_governance.retention import policy as policy_mod
+from o3_governance.rights import register
+from o3_governance.storage import warehouse
 
-from support.reporting import NOW, all_report_text, demo_night
-
-demo = pytest.importorskip("o3_governance.demo", reason="demo generator not importable")
-decide = pytest.importorskip("o3_governance.retention.decide", reason="retention engine not importable")
-dispose = pytest.importorskip("o3_governance.retention.dispose", reason="retention disposal not importable")
-policy_mod = pytest.importorskip("o3_governance.retention.policy", reason="retention policy not importable")
-register = pytest.importorskip("o3_governance.rights.register", reason="rights register not importable")
+from support.reporting import NOW, all_report_text, build, demo_night
 
 AS_OF = date(2026, 11, 24)
 APPROVER = "Nathalie Vermeulen-DPO"
@@ -44,7 +41,7 @@ def night(tmp_path_factory):
                     [datetime(2026, 10, 10, tzinfo=timezone.utc), datetime(2026, 11, 20, tzinfo=timezone.utc)])
         list_id, items = con.execute("SELECT list_id, item_count FROM deletion_lists "
                                      "WHERE status = 'awaiting_approval'").fetchone()
-    before = build_report(layout, AS_OF, now=NOW)
+    before = build(layout, AS_OF)
     return layout, list_id, items, before, before.html.read_text(encoding="utf-8"), policy
 
 
@@ -54,7 +51,7 @@ def disposed(night):
     layout, list_id, items, _, _, policy = night
     dispose.apply_deletion_list(list_id, APPROVER, layout=layout, policy=policy, as_of=AS_OF, clock=lambda: NOW,
                                 flag_exports=register.record_affected_exports)
-    return layout, list_id, items, build_report(layout, AS_OF, now=NOW)
+    return layout, list_id, items, build(layout, AS_OF)
 
 
 def test_retention_picture_from_the_retention_engine(night):
@@ -75,7 +72,7 @@ def test_a_list_age_is_never_negative(night):
     """A report made with a clock earlier than the list (an audit re-run, a machine with a wrong
     clock) shows the list as 0 days old, not -3."""
     layout, list_id, items, *_ = night
-    result = build_report(layout, AS_OF - timedelta(days=10), now=NOW - timedelta(days=3))
+    result = build(layout, AS_OF - timedelta(days=10), now=NOW - timedelta(days=3))
     text = _text(result.html.read_text(encoding="utf-8"))
     shown = f"{items:,}".replace(",", " ")
     assert re.search(rf"{list_id} \S+ 0 {shown} awaiting_approval", text)

@@ -10,11 +10,11 @@ import httpx
 import pytest
 import uvicorn
 
-from o3_governance.reporting import server
-from o3_governance.reporting.build import build_report
 from o3_governance.cli.reporting import cmd_serve
+from o3_governance.reporting import server
+from o3_governance.reporting.build import write_index
 
-from support.reporting import NOW, AS_OF, seed, write_policy
+from support.reporting import AS_OF, build, seed, write_policy
 
 TOKEN = "s3cret-token-for-tests-0123456789"
 DAY = AS_OF.isoformat()
@@ -34,7 +34,7 @@ def live(tmp_path_factory):
     root = tmp_path_factory.mktemp("srv")
     layout = DataLayout(root / "data").ensure()
     seed(layout)
-    build_report(layout, AS_OF, write_policy(root), now=NOW)
+    build(layout, AS_OF, write_policy(root))
     (layout.reports / "secret.txt").write_text("not a report")          # beside the dated folders
     (layout.reports / DAY / "stray.csv").write_text("not in the manifest")
     certs = layout.reports / "certificates"
@@ -42,7 +42,6 @@ def live(tmp_path_factory):
     (certs / "deletion-certificate-0123abcd.json").write_text('{"certificate": "deletion", "listed": 3}\n')
     (certs / "deletion-certificate-link.json").symlink_to(layout.reports / "secret.txt")
     (certs / "notes.txt").write_text("not a certificate")
-    from o3_governance.reporting.build import write_index
     write_index(layout.reports)
     port = _free_port()
     config = uvicorn.Config(server.create_app(layout.reports, TOKEN), host="127.0.0.1", port=port,
@@ -274,3 +273,25 @@ def test_certificate_download_and_refusals(live):
     assert 'href="/reports/certificates/deletion-certificate-0123abcd.json"' in index and "notes.txt" not in index
     static = (reports / "index.html").read_text(encoding="utf-8")
     assert 'href="certificates/deletion-certificate-0123abcd.json"' in static
+
+
+def test_check_token_takes_the_configured_token():
+    assert server.check_token(TOKEN) == TOKEN
+    with pytest.raises(server.TokenError, match="O3_REPORTS_TOKEN is not set"):
+        server.check_token(None)
+    with pytest.raises(server.TokenError, match="too short"):
+        server.check_token("short")
+
+
+def test_serve_reports_hands_the_configured_token_to_the_app(monkeypatch, data_layout, capsys):
+    """The entry point reads O3_REPORTS_TOKEN (through the settings) and passes it down."""
+    import argparse
+
+    started = {}
+    monkeypatch.setenv(server.TOKEN_ENV, TOKEN)
+    monkeypatch.setattr(server, "serve", lambda reports, token, host, port: started.update(
+        reports=reports, token=token, host=host, port=port))
+    assert cmd_serve(argparse.Namespace(host=None, port=None, reports_dir=None)) == 0
+    assert started == {"reports": data_layout.reports.resolve(), "token": TOKEN, "host": server.DEFAULT_HOST,
+                       "port": server.DEFAULT_PORT}
+    assert TOKEN not in capsys.readouterr().out

@@ -3,11 +3,21 @@ report reads, full of planted identifiers and message texts that must never reac
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pandas as pd
+
+from o3_governance import ingest
+from o3_governance.config import DEFAULT_POLICY_FILE, DataLayout
+from o3_governance.demo import SENTENCES, write_demo_inbox
+from o3_governance.reporting.build import build_report
+from o3_governance.retention import decide
+from o3_governance.retention.policy import load_policy
+from o3_governance.rights import register
+from o3_governance.scanning import store
 from o3_governance.storage import audit, warehouse
-from o3_governance.config import DataLayout
 
 AS_OF = date(2026, 11, 24)
 NOW = datetime(2026, 11, 24, 2, 30, tzinfo=timezone.utc)   # the night of AS_OF: every clock in these tests
@@ -65,9 +75,15 @@ def write_policy(tmp: Path) -> Path:
     return p
 
 
+CURRENT_LIST = "DL-2026-11-14"       # the list awaiting approval: made ten days before AS_OF
+APPLIED_LIST = "DL-2026-10-01"       # carried out, with its certificate
+CERTIFICATE_SHA = hashlib.sha256(b"cert").hexdigest()
+
+
 def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) -> dict:
     """Fill the warehouse. ``full`` adds the tables other domains write (findings, retention, deletion
-    lists and certificates, data-subject requests); without it only the core tables exist."""
+    lists and certificates, data-subject requests), created by the domains' own schema code and
+    filled with their real statuses; without it only the core tables exist."""
     con = warehouse.connect(layout.warehouse)
     try:
         received = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
@@ -89,7 +105,7 @@ def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) 
                 body = BODIES[k % len(BODIES)]
                 local = datetime(2025, 1 + (k % 12), 1 + (k % 27), 10, k % 60)
                 mid = hashlib.sha256(f"{chat}|{k}".encode()).hexdigest()[:32]
-                ids.append((mid, chat, k))
+                ids.append((mid, chat, k, local.date()))
                 rows.append([mid, "arch0000000000000000", chat_id(chat), chat, "android",
                              local.replace(tzinfo=timezone.utc), local, local.date(), local.strftime("%Y-%m"),
                              author, phone, "media" if k % 10 == 9 else "text", body,
@@ -98,53 +114,82 @@ def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) 
         _insert(con, "messages", [c for c, _ in warehouse.MESSAGE_COLUMNS], rows)
         audit.append(con, "archive_ingested", {"archive_id": "arch0000000000000000", "messages": len(rows)})
         if not full:
-            return {"message_ids": [m for m, _, _ in ids]}
-        con.execute('CREATE TABLE findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, "end" INTEGER, '
-                    'score DOUBLE, recognizer VARCHAR)')
+            return {"message_ids": [m for m, *_ in ids]}
+        store.ensure_schema(con)
         kinds = {0: [("BE_NATIONAL_NUMBER", 28, 43), ("PERSON", 0, 4)], 1: [("IBAN_CODE", 27, 46)],
                  2: [("EMAIL_ADDRESS", 20, 42), ("PHONE_NUMBER", 50, 63)], 3: [("HEALTH_DATA", 14, 18)],
                  4: [("PERSON", 0, 14), ("LOCATION", 19, 34)], 5: [("CRIMINAL_OFFENCE", 7, 24)]}
         findings = []
-        for mid, chat, k in ids:
+        for mid, chat, k, _ in ids:
             for entity, s, e in kinds[k % len(BODIES)]:
                 findings.append([mid, entity, s, e, 0.85, "test"])
         _insert(con, "findings", ["message_id", "entity_type", "start", "end", "score", "recognizer"], findings)
-        con.execute("CREATE TABLE retention (message_id VARCHAR, rule VARCHAR, action VARCHAR, retain_until DATE, "
-                    "legal_hold VARCHAR, eligible BOOLEAN)")
-        ret = []
-        for n, (mid, chat, k) in enumerate(ids):
+        decide.ensure_schema(con)
+        ret, items = [], []
+        for n, (mid, chat, k, local_date) in enumerate(ids):
             hold = "dispute-bruxelles" if chat == "Client Bruxelles" else None
             rule = "sensitive-data" if k % 6 in (3, 5) else "default"
+            action = "anonymise" if rule == "sensitive-data" else "delete"
             until = AS_OF + timedelta(days=(n % 400) - 30)
-            ret.append([mid, rule, "anonymise" if rule == "sensitive-data" else "delete", until, hold,
-                        hold is None and until <= AS_OF])
-        _insert(con, "retention", ["message_id", "rule", "action", "retain_until", "legal_hold", "eligible"], ret)
-        con.execute("CREATE TABLE deletion_list AS SELECT message_id, rule, action, retain_until FROM retention "
-                    "WHERE eligible")
-        con.execute("CREATE TABLE deletion_lists (list_id VARCHAR, created_at TIMESTAMPTZ, status VARCHAR, "
-                    "message_count BIGINT, approved_by VARCHAR, approved_at TIMESTAMPTZ)")
-        con.execute("INSERT INTO deletion_lists VALUES ('DL-2026-11-14', '2026-11-14 02:00:00+00', 'pending', 12, NULL, NULL), "
-                    "('DL-2026-10-01', '2026-10-01 02:00:00+00', 'executed', 30, 'Jan Peeters', '2026-10-02 09:00:00+00')")
-        con.execute("CREATE TABLE deletion_certificates (certificate_id VARCHAR, list_id VARCHAR, executed_at TIMESTAMPTZ, "
-                    "messages_deleted BIGINT, manifest_sha256 VARCHAR, approved_by VARCHAR, note VARCHAR)")
-        con.execute("INSERT INTO deletion_certificates VALUES ('CERT-0001', 'DL-2026-10-01', '2026-10-02 10:00:00+00', 30, "
-                    "?, 'Jan Peeters', 'deleted chats of Marie Dubois')", [hashlib.sha256(b"cert").hexdigest()])
-        con.execute("CREATE TABLE dsr_requests (request_id VARCHAR, kind VARCHAR, received_at TIMESTAMPTZ, due_date DATE, "
-                    "status VARCHAR, subject_phone VARCHAR, subject_name VARCHAR, subject_key VARCHAR, completed_at TIMESTAMPTZ)")
-        con.execute("INSERT INTO dsr_requests VALUES "
-                    "('REQ-1', 'access', '2026-10-01 08:00:00+00', '2026-11-01', 'open', '+32485123456', 'Marie Dubois', ?, NULL), "
-                    "('REQ-2', 'erasure', '2026-11-20 08:00:00+00', '2026-12-20', 'received', ?, ?, 'x', NULL), "
-                    "('REQ-3', 'access', '2026-09-01 08:00:00+00', '2026-10-01', 'completed', '+32471556677', NULL, 'y', '2026-09-15 08:00:00+00')",
-                    [hashlib.sha256(b"k").hexdigest(), SUBJECT_EMAIL, "Pieter Claes"])
-        return {"message_ids": [m for m, _, _ in ids]}
+            eligible = hold is None and until <= AS_OF
+            ret.append([mid, chat_id(chat), rule, action, 30 if rule == "sensitive-data" else 730, local_date, until,
+                        hold, False, False, eligible, AS_OF, NOW, "policy-sha"])
+            if eligible:
+                items.append([CURRENT_LIST, mid, chat_id(chat), rule, action, until, local_date])
+        _insert(con, "retention", ["message_id", "chat_id", "rule", "action", "retain_days", "local_date",
+                                   "retain_until", "legal_hold", "restricted", "anonymised", "eligible", "as_of",
+                                   "decided_at", "policy_sha256"], ret)
+        _insert(con, "deletion_list_items", ["list_id", "message_id", "chat_id", "rule", "action", "retain_until",
+                                             "local_date"], items)
+        con.execute("INSERT INTO deletion_lists (list_id, list_hash, created_at, as_of, status, item_count, delete_count, "
+                    "anonymise_count, chat_count, approved_by, approved_at, applied_at) VALUES "
+                    "(?, 'h1', '2026-11-14 02:00:00+00', DATE '2026-11-14', 'awaiting_approval', ?, ?, ?, 1, NULL, NULL, NULL), "
+                    "(?, 'h2', '2026-10-01 02:00:00+00', DATE '2026-10-01', 'applied', 30, 30, 0, 1, 'Jan Peeters', "
+                    "'2026-10-02 09:00:00+00', '2026-10-02 10:00:00+00')",
+                    [CURRENT_LIST, len(items), sum(i[4] == "delete" for i in items), sum(i[4] == "anonymise" for i in items),
+                     APPLIED_LIST])
+        con.execute("INSERT INTO deletion_certificates (list_id, list_hash, status, approved_by, approved_at, started_at, "
+                    "completed_at, as_of, policy_sha256, purge_id, counts, certificate_sha256, certificate_path, run_id) "
+                    "VALUES (?, 'h2', 'complete', 'Jan Peeters', '2026-10-02 09:00:00+00', '2026-10-02 09:30:00+00', "
+                    "'2026-10-02 10:00:00+00', DATE '2026-10-01', 'policy-sha', 'purge-1', ?, ?, ?, 'run-0')",
+                    [APPLIED_LIST, json.dumps({"listed": 30, "executed": {"delete": 30, "anonymise": 0},
+                                               "skipped": {"held": 0}, "note": "chats of Marie Dubois"}),
+                     CERTIFICATE_SHA, f"reports/certificates/deletion-certificate-{APPLIED_LIST}.json"])
+        register.ensure_schema(con)
+        con.execute("INSERT INTO dsr_requests (request_id, kind, received_at, received_on, due_date, status, subject_key, "
+                    "completed_at) VALUES "
+                    "('REQ-1', 'access', '2026-10-01 08:00:00+00', DATE '2026-10-01', DATE '2026-11-01', 'in_progress', ?, NULL), "
+                    "('REQ-2', 'erasure', '2026-11-20 08:00:00+00', DATE '2026-11-20', DATE '2026-12-20', 'received', 'x', NULL), "
+                    "('REQ-3', 'access', '2026-09-01 08:00:00+00', DATE '2026-09-01', DATE '2026-10-01', 'completed', 'y', "
+                    "'2026-09-15 08:00:00+00')", [hashlib.sha256(b"k").hexdigest()])
+        con.execute("INSERT INTO dsr_subjects (request_id, phone, name, email) VALUES "
+                    "('REQ-1', '+32485123456', 'Marie Dubois', NULL), ('REQ-2', '+32471556677', 'Pieter Claes', ?)",
+                    [SUBJECT_EMAIL])
+        return {"message_ids": [m for m, *_ in ids], "current_list_items": len(items)}
     finally:
         con.close()
 
 
+def restrict(layout: DataLayout, message_ids: list[str]) -> None:
+    """An active Art. 18 restriction on these messages, recorded as the rights domain records it."""
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        register.ensure_schema(con)
+        con.execute("INSERT INTO restrictions (restriction_id, subject_key, kind, review_required, started_at) "
+                    "VALUES ('REQ-R', 'key', 'restriction', false, ?)", [NOW])
+        con.executemany("INSERT INTO restricted_messages VALUES ('REQ-R', ?)", [[m] for m in message_ids])
+
+
+def build(layout: DataLayout, as_of: date = AS_OF, policy: Path | None = None, **kwargs):
+    """``build_report`` with what the entry point would pass: the night's clock and the default settings."""
+    kwargs.setdefault("now", NOW)
+    kwargs.setdefault("keep_days", 365)
+    kwargs.setdefault("raw_retention_days", 0)
+    kwargs.setdefault("approval_warn_days", 7)
+    return build_report(layout, as_of, policy or DEFAULT_POLICY_FILE, **kwargs)
+
+
 def _insert(con, table: str, names: list[str], rows: list[list]) -> None:
     """Bulk insert through a DataFrame: executemany is slow in DuckDB."""
-    import pandas as pd
-
     frame = pd.DataFrame(rows, columns=names)
     con.register("seed_rows", frame)
     con.execute(f"INSERT INTO {table} SELECT * FROM seed_rows")
@@ -158,17 +203,13 @@ def all_report_text(reports: Path) -> dict[str, str]:
 
 def demo_night(layout: DataLayout, seed_value: int = 7) -> int:
     """The project's demo inbox ingested for real, with the scanner's findings placed where the demo
-    planted them (offsets only) and, when the retention engine is importable, its decisions for the
-    default policy. Returns the number of findings placed."""
-    from o3_governance import ingest
-    from o3_governance.demo import SENTENCES, write_demo_inbox
-
+    planted them (offsets only, in the scanner's own table) and the retention engine's decisions for
+    the default policy. Returns the number of findings placed."""
     write_demo_inbox(layout.inbox, seed=seed_value)
-    ingest.ingest_inbox(layout)
+    ingest.ingest_inbox(layout, now=NOW)
     placed = 0
     with warehouse.open_warehouse(layout.warehouse) as con:
-        con.execute('CREATE TABLE IF NOT EXISTS findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, '
-                    '"end" INTEGER, score DOUBLE, recognizer VARCHAR)')
+        store.ensure_schema(con)
         for sentence in SENTENCES:
             for message_id, body in con.execute("SELECT message_id, body FROM messages WHERE contains(body, ?)",
                                                 [sentence.text]).fetchall():
@@ -177,12 +218,5 @@ def demo_night(layout: DataLayout, seed_value: int = 7) -> int:
                     con.execute("INSERT INTO findings VALUES (?, ?, ?, ?, 0.9, 'demo')",
                                 [message_id, kind, offset + start, offset + end])
                     placed += 1
-        try:
-            from o3_governance.retention import decide
-            from o3_governance.retention.policy import load_policy
-        except ImportError:
-            return placed
-        from o3_governance.config import DEFAULT_POLICY_FILE
-
         decide.compute(con, load_policy(DEFAULT_POLICY_FILE), AS_OF, now=NOW)
     return placed

@@ -2,16 +2,15 @@
 extracts, Art. 30 record, manifest) with checks that its manifest verifies and that no chat name,
 author or phone number of the warehouse appears in it."""
 
-import os
+from datetime import datetime, timezone
 
 import dagster as dg
 
 from o3_governance.defs.resources import GovernanceResource, writes_warehouse
-
-
-from o3_governance.storage import warehouse
 from o3_governance.reporting import history, leakcheck, server
 from o3_governance.reporting.build import build_report
+from o3_governance.storage import warehouse
+from o3_governance.vocabulary import BRUSSELS
 
 NIGHTLY_REPORT = dg.AssetKey("nightly_report")
 UPSTREAM = ["archives", "messages", "findings", "retention", "deletion_list"]
@@ -41,10 +40,13 @@ def download_url(public_url: str, report_date: str, name: str = "report.html") -
 )
 @writes_warehouse
 def nightly_report(context: dg.AssetExecutionContext, governance: GovernanceResource):
+    s = governance.settings()
     layout = governance.layout()
-    from datetime import datetime, timezone
-
-    result = build_report(layout, run_id=context.run.run_id, now=datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    as_of = s.as_of or now.astimezone(BRUSSELS).date()
+    result = build_report(layout, as_of, s.policy_file, now=now, keep_days=s.report_retention_days,
+                          raw_retention_days=s.raw_retention_days, approval_warn_days=s.approval_warn_days,
+                          run_id=context.run.run_id)
     day = result.report_date.isoformat()
     context.log.info(f"report {day}: {len(result.files)} files; {len(result.pruned)} old reports removed")
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
@@ -53,7 +55,7 @@ def nightly_report(context: dg.AssetExecutionContext, governance: GovernanceReso
     metadata = {
         "summary": dg.MetadataValue.md(result.summary_markdown),
         "report_path": dg.MetadataValue.path(str(result.html)),
-        "download_url": dg.MetadataValue.url(download_url(governance.settings().reports_public_url, day)),
+        "download_url": dg.MetadataValue.url(download_url(s.reports_public_url, day)),
         "report_date": day,
         "manifest_sha256": result.manifest_sha256,
         "files": len(result.files),
@@ -68,5 +70,3 @@ def nightly_report(context: dg.AssetExecutionContext, governance: GovernanceReso
                               passed=leaks.found == 0,
                               metadata={"values_checked": leaks.checked, "values_found": leaks.found,
                                         "files_with_findings": len(leaks.files)})
-
-

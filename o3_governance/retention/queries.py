@@ -1,0 +1,120 @@
+"""What other domains (reporting) may read of the retention domain's tables, with their real columns
+and statuses (DDL in :mod:`o3_governance.retention.decide`): decisions per rule and hold, what falls
+due, the current deletion list, the register of lists and the deletion certificates.
+
+Counts, ids, rule and hold names, dates and hashes; never who approved a list (a person)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from o3_governance import vocabulary as v
+from o3_governance.storage import warehouse
+
+_HELD = "(legal_hold IS NOT NULL AND legal_hold <> '')"
+CURRENT_LIST_COLUMNS = ("message_id", "rule", "action", "retain_until")
+
+
+def has_decisions(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether retention has been evaluated on this warehouse (its ``retention`` table exists)."""
+    return warehouse.table_exists(con, v.RETENTION)
+
+
+def has_current_list(con: duckdb.DuckDBPyConnection) -> bool:
+    return warehouse.table_exists(con, v.DELETION_LIST)
+
+
+def has_list_register(con: duckdb.DuckDBPyConnection) -> bool:
+    return warehouse.table_exists(con, v.DELETION_LISTS)
+
+
+def has_certificates(con: duckdb.DuckDBPyConnection) -> bool:
+    return warehouse.table_exists(con, v.DELETION_CERTIFICATES)
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+def decided_messages(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(f"SELECT count(*) FROM {v.RETENTION}").fetchone()[0]
+
+
+def decisions_per_rule(con: duckdb.DuckDBPyConnection) -> list[tuple[str | None, str | None, int, int]]:
+    """(rule, action, messages, of those under a legal hold)."""
+    return con.execute(f"SELECT rule, action, count(*), count(*) FILTER (WHERE {_HELD}) FROM {v.RETENTION} "
+                       "GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+
+
+def held_per_hold(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(hold name, messages it holds, chats those messages are in), most messages first."""
+    return con.execute(f"SELECT legal_hold, count(*), count(DISTINCT chat_id) FROM {v.RETENTION} "
+                       f"WHERE {_HELD} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+
+
+def due_per_month(con: duckdb.DuckDBPyConnection, after: date, before: date) -> dict[str, int]:
+    """Messages not held whose retention ends after ``after`` and before ``before``, per YYYY-MM."""
+    return dict(con.execute(
+        f"SELECT strftime(retain_until::DATE, '%Y-%m'), count(*) FROM {v.RETENTION} "
+        f"WHERE NOT {_HELD} AND retain_until::DATE > ?::DATE AND retain_until::DATE < ?::DATE GROUP BY 1",
+        [after, before]).fetchall())
+
+
+def due_by(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
+    """Messages not held whose retention has ended on ``as_of``."""
+    return con.execute(f"SELECT count(*) FROM {v.RETENTION} WHERE NOT {_HELD} AND retain_until::DATE <= ?::DATE",
+                       [as_of]).fetchone()[0]
+
+
+# --- the current deletion list and the register ----------------------------------------------------
+
+def current_list_size(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(f"SELECT count(*) FROM {v.DELETION_LIST}").fetchone()[0]
+
+
+def current_list_per_rule(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    return con.execute(f"SELECT rule, count(*) FROM {v.DELETION_LIST} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+
+
+def copy_current_list(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """The current deletion list (message id, rule, action, date) written as CSV by DuckDB itself: a
+    list can hold millions of rows, so they never pass through Python. No cell starts a spreadsheet
+    formula (rule names come from the policy). Returns the row count."""
+    if not has_current_list(con):
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(",".join(CURRENT_LIST_COLUMNS) + "\n")
+        return 0
+    safe = "CASE WHEN left({c}, 1) IN ('=', '+', '-', '@') THEN chr(39) || {c} ELSE {c} END AS {c}"
+    target = str(path).replace("'", "''")
+    con.execute(f"COPY (SELECT message_id, {safe.format(c='rule')}, {safe.format(c='action')}, "
+                "strftime(retain_until::DATE, '%Y-%m-%d') AS retain_until "
+                f"FROM {v.DELETION_LIST} ORDER BY retain_until, message_id) TO '{target}' (FORMAT csv, HEADER true)")
+    return current_list_size(con)
+
+
+def deletion_lists(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The register of deletion lists, newest first: list id, created, status (one of
+    ``vocabulary.LIST_STATUSES``), messages, approved and applied times. Not who approved."""
+    cols = ("list_id", "created_at", "status", "item_count", "approved_at", "applied_at")
+    return [dict(zip(cols, r)) for r in con.execute(
+        f"SELECT {', '.join(cols)} FROM {v.DELETION_LISTS} ORDER BY created_at DESC NULLS LAST, list_id").fetchall()]
+
+
+def is_awaiting_approval(status: str | None) -> bool:
+    return status == v.LIST_AWAITING_APPROVAL
+
+
+# --- certificates ----------------------------------------------------------------------------------
+
+CERTIFICATE_COLUMNS = ("list_id", "status", "as_of", "approved_at", "started_at", "completed_at",
+                       "certificate_sha256")
+
+
+def certificates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Deletion certificates, newest first: the columns of ``CERTIFICATE_COLUMNS``, ``counts`` (the
+    JSON totals) and ``certificate_path`` (relative to the data folder). Not who approved."""
+    cols = CERTIFICATE_COLUMNS + ("counts", "certificate_path")
+    return [dict(zip(cols, r)) for r in con.execute(
+        f"SELECT {', '.join(cols)} FROM {v.DELETION_CERTIFICATES} "
+        "ORDER BY completed_at DESC NULLS LAST, started_at DESC, list_id").fetchall()]
