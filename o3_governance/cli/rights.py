@@ -238,7 +238,8 @@ def list_requests(args) -> int:
         late = ""
         if r.status in REQUEST_OPEN_STATUSES:
             days = (r.due_date - today).days
-            late = f"  OVERDUE by {-days} days" if days < 0 else (f"  due in {days} days" if days <= reg.DEADLINE_WARNING_DAYS else "")
+            soon = days <= reg.DEADLINE_WARNING_DAYS
+            late = f"  OVERDUE by {-days} days" if days < 0 else (f"  due in {days} days" if soon else "")
         print(f"{r.request_id}\t{r.kind}{' (lift)' if r.lift else ''}\treceived {r.received_on}\tdue {r.due_date}"
               f"\t{r.status}{late}")
     return EXIT_OK

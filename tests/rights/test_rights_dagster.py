@@ -31,6 +31,7 @@ def _no_identifiers_under(folder: Path) -> list[str]:
 
 def test_cli_access_runs_on_the_dagster_instance_with_the_request_id_only(
         data_layout, tmp_path, monkeypatch, dagster_home, capsys):
+    monkeypatch.setenv("O3_SUBJECT_KEY", "configured-key")
     build_warehouse(data_layout, tmp_path, monkeypatch)
     code = cli.main(["request", "access", "--request-id", "CLI-1", "--subject-phone", "0471/23.45.67",
                      "--subject-name", "Jan Peeters", "--subject-email", SUBJECT_EMAIL])
@@ -61,6 +62,9 @@ def test_cli_access_runs_on_the_dagster_instance_with_the_request_id_only(
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
         req = register.get_request(con, "CLI-1")
     assert req.run_id == run.run_id and req.status == "completed"
+    # the configured key reaches the register (through the CLI) and the export's body hashes (through the run)
+    assert req.subject_key == register.subject_key(b"configured-key", "+32471234567")
+    assert not register.secret_path(data_layout).exists()
 
 
 def test_cli_erasure_under_a_legal_hold_succeeds_and_says_which_hold(
@@ -139,9 +143,11 @@ def test_cli_requests_lists_the_register_without_identifiers(data_layout, tmp_pa
 
 def test_job_launched_with_config_only_carries_out_a_recorded_request(data_layout, tmp_path, monkeypatch):
     build_warehouse(data_layout, tmp_path, monkeypatch, with_bxl=False)
+    monkeypatch.delenv("O3_DIRECTORY_FILE")      # the run's settings come from the resource
     record(data_layout, "UI-1", "restriction")
     result = rights_defs.DSR_JOBS["restriction"].execute_in_process(
-        run_config=rights_defs.run_config("restriction", "UI-1"), resources=resources())
+        run_config=rights_defs.run_config("restriction", "UI-1"),
+        resources=resources(data_layout, directory_file=tmp_path / "directory.yaml"))
     assert result.success
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
         req = register.get_request(con, "UI-1")
@@ -149,7 +155,7 @@ def test_job_launched_with_config_only_carries_out_a_recorded_request(data_layou
         assert con.execute("SELECT count(*) FROM restricted_message_ids").fetchone()[0] == 6
     # the wrong job for the request fails with a one-line reason
     wrong = rights_defs.DSR_JOBS["access"].execute_in_process(run_config=rights_defs.run_config("access", "UI-1"),
-                                                              raise_on_error=False, resources=resources())
+                                                              raise_on_error=False, resources=resources(data_layout))
     assert not wrong.success
 
 
