@@ -30,7 +30,8 @@ def main() -> None:
         home.mkdir()
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
         os.environ.update({"O3_DATA_DIR": str(root / "data"), "DAGSTER_HOME": str(home), "O3_SUBJECT_KEY": "bench"})
-        from o3_governance import cli, config
+        from o3_governance import cli, settings
+        from o3_governance.config import DataLayout
         from o3_governance.demo import people, write_demo_inbox
 
         import dagster as dg
@@ -40,7 +41,7 @@ def main() -> None:
         directory.write_text(yaml.safe_dump([{"name": n, "phone": p} for n, p in people.staff_directory().items()]),
                              encoding="utf-8")
         os.environ["O3_DIRECTORY_FILE"] = str(directory)
-        layout = config.layout().ensure()
+        layout = DataLayout(settings.load().data_dir).ensure()
         write_demo_inbox(layout.inbox, seed=7)
         if args.messages:
             from o3_governance.demo import generate_bench_export

@@ -38,6 +38,9 @@ ENTITY_LABELS = {
 }
 # Types that point at a person directly (what redaction of someone else's data replaces first).
 IDENTIFYING_TYPES = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS")
+# Types that, in a data subject's own messages, are most likely their own (their IBAN, their address):
+# in a copy for the subject they are redacted only in messages other people wrote.
+OTHERS_ONLY_TYPES = ("IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER", "LOCATION")
 
 # --- messages ------------------------------------------------------------------------------------------
 LANGUAGES = ("nl", "fr", "en")
@@ -56,6 +59,8 @@ LIST_STATUSES = (LIST_AWAITING_APPROVAL, LIST_EXECUTING, LIST_APPLIED, LIST_SUPE
 REQUEST_KINDS = ("access", "erasure", "rectification", "restriction", "objection")
 REQUEST_OPEN_STATUSES = ("received", "in_progress", "failed")
 REQUEST_CLOSED_STATUSES = ("completed", "rejected")
+# The kinds that impose something that can later be lifted (``--lift``).
+REQUEST_LIFTABLE_KINDS = ("restriction", "objection")
 
 # --- disposal actions (retention rules) -------------------------------------------------------------------
 ACTIONS = ("delete", "anonymise")

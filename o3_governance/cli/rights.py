@@ -5,15 +5,17 @@ export, also a Dagster run), ``request delivered --request-id ID`` (the export w
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 
 import duckdb
 
-from o3_governance import config
-from o3_governance.storage import warehouse
-from o3_governance.storage.locking import WarehouseBusy
+from o3_governance import config, settings
+from o3_governance.config import DataLayout
 from o3_governance.identity import matching as identity
 from o3_governance.rights import register as reg
+from o3_governance.storage import warehouse
+from o3_governance.storage.locking import WarehouseBusy
+from o3_governance.vocabulary import BRUSSELS, REQUEST_KINDS, REQUEST_LIFTABLE_KINDS, REQUEST_OPEN_STATUSES
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REJECTED = 0, 1, 2, 3
 
@@ -24,7 +26,7 @@ def register(subparsers) -> None:
         description="Records the request in the register (identifiers stay there), then runs the matching "
                     "Dagster job with the request id only. Exit 0 when carried out as far as the law and "
                     "the policy allow (data kept under a legal hold is reported, not an error).")
-    p.add_argument("kind", choices=(*reg.KINDS, "delivered"),
+    p.add_argument("kind", choices=(*REQUEST_KINDS, "delivered"),
                    help="the kind of request; 'delivered' records that an access export was handed over")
     p.add_argument("--request-id", required=True, help="your reference for the request (no personal data)")
     p.add_argument("--subject-phone", help="the person's phone number, any usual spelling (required for a new request)")
@@ -42,6 +44,11 @@ def register(subparsers) -> None:
 
     q = subparsers.add_parser("requests", help="list the data-subject request register (no identifiers)")
     q.set_defaults(handler=list_requests)
+
+
+def _today(s: settings.Settings, now: datetime) -> date:
+    """``O3_AS_OF`` or today in Brussels: the default date of receipt, and the day deadlines are judged on."""
+    return s.as_of or now.astimezone(BRUSSELS).date()
 
 
 def _validated(args) -> dict:
@@ -65,16 +72,19 @@ def run_request(args) -> int:
     if not args.subject_phone:
         print("o3-governance request: --subject-phone is required", file=sys.stderr)
         return EXIT_BAD_INPUT
-    layout = config.layout().ensure()
+    s = settings.load()
+    now = datetime.now(timezone.utc)
+    layout = DataLayout(s.data_dir).ensure()
     try:
         values = _validated(args)
+        secret = reg.secret_key(layout, s.subject_key)
         with warehouse.open_warehouse(layout.warehouse) as con:
             reg.ensure_schema(con)
-            if reg.can_retry(con, layout, args.request_id, args.kind, values["phone"]):
+            if reg.can_retry(con, secret, args.request_id, args.kind, values["phone"]):
                 print(f"request {args.request_id} is recorded and still open: running it again", file=sys.stderr)
             else:
-                reg.record_request(con, layout, request_id=args.request_id, kind=args.kind, lift=args.lift,
-                                   received_on=args.received_on or config.as_of(), **values)
+                reg.record_request(con, secret, request_id=args.request_id, kind=args.kind, lift=args.lift,
+                                   received_on=args.received_on or _today(s, now), now=now, **values)
     except (identity.InvalidIdentifier, reg.RequestError) as exc:
         print(f"o3-governance request: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -84,7 +94,7 @@ def run_request(args) -> int:
         print(f"o3-governance request: {reason}; nothing was recorded, try again when it has finished",
               file=sys.stderr)
         return EXIT_FAILED
-    run_id, success = launch(args.kind, args.request_id)
+    run_id, success = launch(args.kind, args.request_id, layout)
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         req = reg.get_request(con, args.request_id)
     print(format_result(req, run_id, layout))
@@ -98,8 +108,9 @@ def run_request(args) -> int:
     return EXIT_FAILED
 
 
-def launch(kind: str, request_id: str) -> tuple[str, bool]:
+def launch(kind: str, request_id: str, layout: DataLayout) -> tuple[str, bool]:
     """Run the request's job on the instance in DAGSTER_HOME, so it shows in the UI like any other run."""
+    # Dagster takes about a second to import: only when a job is launched, not for every command.
     from o3_governance.cli import launcher
     from o3_governance.defs.rights import jobs as rights_defs
 
@@ -107,7 +118,7 @@ def launch(kind: str, request_id: str) -> tuple[str, bool]:
     run_config = {**rights_defs.run_config(kind, request_id),
                   "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     result = launcher.execute_exclusively(  # holds the writer lock; fails runs a killed process left behind
-        rights_defs.DSR_JOBS[kind].name, config.layout(), run_config=run_config, raise_on_error=False,
+        rights_defs.DSR_JOBS[kind].name, layout, run_config=run_config, raise_on_error=False,
         tags={rights_defs.DSR_TAG: request_id})
     return result.run_id, result.success
 
@@ -123,13 +134,11 @@ def _only(args, allowed: set[str]) -> str | None:
 
 def mark_delivered(args) -> int:
     """``request delivered --request-id ID [--delivered-by NAME]``: the access export was handed over."""
-    from datetime import datetime, timezone
-
     extra = _only(args, {"delivered_by"})
     if extra:
         print(f"o3-governance request: {extra} does not apply to 'delivered'", file=sys.stderr)
         return EXIT_BAD_INPUT
-    layout = config.layout().ensure()
+    layout = DataLayout(settings.load().data_dir).ensure()
     try:
         with warehouse.open_warehouse(layout.warehouse) as con:
             when, new = reg.mark_delivered(con, args.request_id, delivered_by=args.delivered_by,
@@ -153,7 +162,7 @@ def regenerate(args) -> int:
         what = f"{extra} does not apply to --regenerate" if extra else "--regenerate applies to access requests only"
         print(f"o3-governance request: {what}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    layout = config.layout().ensure()
+    layout = DataLayout(settings.load().data_dir).ensure()
     try:
         with warehouse.open_warehouse(layout.warehouse) as con:
             reg.check_regenerable(con, args.request_id)
@@ -164,13 +173,14 @@ def regenerate(args) -> int:
         print("o3-governance request: the warehouse is in use by another process (a running job?); "
               "try again when it has finished", file=sys.stderr)
         return EXIT_FAILED
+    # Dagster takes about a second to import: only when a job is launched, not for every command.
     from o3_governance.cli import launcher
     from o3_governance.defs.rights import jobs as rights_defs
 
     run_config = {**rights_defs.regenerate_run_config(args.request_id),
                   "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     result = launcher.execute_exclusively(
-        rights_defs.dsr_access_regenerate_job.name, config.layout(), run_config=run_config, raise_on_error=False,
+        rights_defs.dsr_access_regenerate_job.name, layout, run_config=run_config, raise_on_error=False,
         tags={rights_defs.DSR_TAG: args.request_id})
     if not result.success:
         print(f"o3-governance request: regeneration failed (see run {result.run_id} in the Dagster UI)",
@@ -189,7 +199,7 @@ def regenerate(args) -> int:
     return EXIT_OK
 
 
-def format_result(req: reg.Request, run_id: str | None, layout: config.DataLayout) -> str:
+def format_result(req: reg.Request, run_id: str | None, layout: DataLayout) -> str:
     outcome = req.outcome or {}
     lines = [f"request {req.request_id} ({req.kind}{', lift' if req.lift else ''}): {req.status}",
              f"  received {req.received_on.isoformat()}, due {req.due_date.isoformat()}, Dagster run {run_id}"]
@@ -210,24 +220,26 @@ def format_result(req: reg.Request, run_id: str | None, layout: config.DataLayou
             lines.append(f"  {key.replace('_', ' ')}: {outcome[key]}")
     for affected in reg.affected_from_json(outcome.get("access_exports_affected")):
         lines.append(f"  {affected.line('erasure')}")
-    if req.kind in ("restriction", "objection") and outcome.get("lifted_restrictions"):
+    if req.kind in REQUEST_LIFTABLE_KINDS and outcome.get("lifted_restrictions"):
         lines.append(f"  lifted: {', '.join(outcome['lifted_restrictions'])}")
     return "\n".join(lines)
 
 
 def list_requests(args) -> int:
-    layout = config.require_warehouse()
+    s = settings.load()
+    layout = config.require_warehouse(DataLayout(s.data_dir))
+    today = _today(s, datetime.now(timezone.utc))
     with warehouse.open_warehouse(layout.warehouse) as con:
         reg.ensure_schema(con)
         requests = reg.list_requests(con)
-        today = config.as_of()
     if not requests:
         print("no requests recorded")
     for r in requests:
         late = ""
-        if r.status in reg.OPEN_STATUSES:
+        if r.status in REQUEST_OPEN_STATUSES:
             days = (r.due_date - today).days
-            late = f"  OVERDUE by {-days} days" if days < 0 else (f"  due in {days} days" if days <= 7 else "")
+            soon = days <= reg.DEADLINE_WARNING_DAYS
+            late = f"  OVERDUE by {-days} days" if days < 0 else (f"  due in {days} days" if soon else "")
         print(f"{r.request_id}\t{r.kind}{' (lift)' if r.lift else ''}\treceived {r.received_on}\tdue {r.due_date}"
               f"\t{r.status}{late}")
     return EXIT_OK

@@ -4,8 +4,11 @@
   where identifiers live; ``identity``: phone/name/email normalisation and the directory;
   ``finder``: the subject's messages (written by them, mentioning them);
 - ``access``, ``erasure``, ``rectification``, ``restriction``: the five kinds of request;
-  ``service.carry_out(layout, request_id)``: the one entry point the Dagster jobs call;
-- ``housekeeping``: purging the orchestrator's own run history.
+  ``service.carry_out(layout, request_id, now=…, as_of=…, policy_file=…, directory_file=…,
+  subject_key=…)``: the one entry point the Dagster jobs call, with what the shell read from the
+  settings and the clock (this package reads neither);
+- ``checks``: the register's counts and deadline check, as plain values for the Dagster asset.
+(Purging the orchestrator's own run history is Dagster's business: ``defs/rights/housekeeping``.)
 
 Other domains exclude restricted messages (Art. 18) with the view ``restricted_message_ids``
 (``m.message_id NOT IN (SELECT message_id FROM restricted_message_ids)``), or from Python with

@@ -27,12 +27,13 @@ from typing import Any
 
 import duckdb
 
-from o3_governance.storage import warehouse
 from o3_governance.config import DataLayout
 from o3_governance.identity import matching as identity
+from o3_governance.identity.matching import Subject
 from o3_governance.rights import redaction
 from o3_governance.rights.finder import SubjectData
-from o3_governance.identity.matching import Subject
+from o3_governance.rights.register import ensure_schema
+from o3_governance.storage import warehouse
 from o3_governance.storage.hashing import sha256_file
 
 FIELDS = ["message_id", "sent_at", "sent_at_utc", "chat_name", "author", "relation", "message_type", "body",
@@ -67,13 +68,12 @@ def _known_other_names(con: duckdb.DuckDBPyConnection, subject: Subject,
     return full | firsts
 
 
-def body_key(layout: DataLayout, body: str | None) -> str | None:
-    """Keyed hash of a body: tells whether the offsets stored for it still apply (no text stored)."""
+def body_key(secret: bytes, body: str | None) -> str | None:
+    """Keyed hash of a body: tells whether the offsets stored for it still apply (no text stored).
+    ``secret``: the key of the keyed hashes (:func:`o3_governance.rights.register.secret_key`)."""
     if body is None:
         return None
-    from o3_governance.rights.register import secret_key
-
-    return hmac.new(secret_key(layout), b"o3-export-body\x1f" + body.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(secret, b"o3-export-body\x1f" + body.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _shown_chat(chat_name: str | None, other_names: set[str]) -> str | None:
@@ -199,14 +199,11 @@ _ROW_SQL = ("SELECT message_id, sent_local, sent_at, chat_name, author, author_p
 
 
 def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id: str, subject: Subject,
-                 data: SubjectData, *, directory: list[identity.DirectoryEntry] | None = None,
-                 now: datetime | None = None) -> dict[str, Any]:
+                 data: SubjectData, *, secret: bytes, directory: list[identity.DirectoryEntry],
+                 now: datetime) -> dict[str, Any]:
     """Write the export, record what it holds (``dsr_export_items``), and return the outcome summary
-    (counts and the relative path only)."""
-    from o3_governance.rights.register import ensure_schema
-
-    now = now or datetime.now(timezone.utc)
-    directory = directory if directory is not None else identity.load_directory()
+    (counts and the relative path only). ``secret`` keys the body hashes; ``directory``: the
+    staff/contact directory's entries (empty without one)."""
     ids = sorted(data.all_ids)
     rows = con.execute(_ROW_SQL, [ids]).fetchall() if ids else []
     findings = redaction.findings_by_message(con, ids)
@@ -234,7 +231,7 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
         relation = data.relation(mid)
         role = writer.add(row, relation=relation, body=shown_body, n_red=len(spans), shown_chat=chat_shown[chat_name])
         items.append([request_id, mid, relation, json.dumps([list(s) for s in spans]),
-                      json.dumps([list(s) for s in own_spans]), body_key(layout, body),
+                      json.dumps([list(s) for s in own_spans]), body_key(secret, body),
                       chat_shown[chat_name] != chat_name, role])
     outcome = writer.finish(now)
     ensure_schema(con)
@@ -246,15 +243,14 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
 
 
 def regenerate_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id: str, *,
-                      first_export_messages: int | None, directory: list[identity.DirectoryEntry] | None = None,
-                      now: datetime) -> dict[str, Any]:
+                      first_export_messages: int | None, secret: bytes,
+                      directory: list[identity.DirectoryEntry], now: datetime) -> dict[str, Any]:
     """Rebuild ``exports/<request id>/`` from ``dsr_export_items`` and what the warehouse holds now.
 
     Unchanged bodies get the redaction recorded at the first export. A body changed since (anonymised
     by a disposal, a mention erased) is redacted afresh: the subject is then known only by the author
     fields and phones of their own messages, so other people's data is redacted as in a first export,
     and the subject's own mentions in it may be redacted too (never the other way round)."""
-    directory = directory if directory is not None else identity.load_directory()
     items = {r[0]: r[1:] for r in con.execute(
         "SELECT message_id, relation, redactions, own_spans, body_key, chat_redacted, author_role FROM dsr_export_items "
         "WHERE request_id = ?", [request_id]).fetchall()}
@@ -266,7 +262,7 @@ def regenerate_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, reques
     other_names = _known_other_names(con, subject, directory)
     combined = identity.names_regex(other_names)
     other_name_res = [combined] if combined else []
-    changed_ids = [r[0] for r in rows if r[7] is not None and body_key(layout, r[7]) != items[r[0]][3]]
+    changed_ids = [r[0] for r in rows if r[7] is not None and body_key(secret, r[7]) != items[r[0]][3]]
     findings = redaction.findings_by_message(con, changed_ids)
 
     writer = _Writer(layout, request_id)
@@ -276,7 +272,7 @@ def regenerate_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, reques
         relation, stored_spans, _own_spans, key, chat_redacted, role = items[mid]
         spans: list[tuple[int, int]] = []
         if body:
-            if body_key(layout, body) == key:
+            if body_key(secret, body) == key:
                 spans = [tuple(s) for s in json.loads(stored_spans or "[]")]
             else:
                 changed += 1

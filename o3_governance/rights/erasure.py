@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -98,7 +98,8 @@ def delete_earlier_exports(con: duckdb.DuckDBPyConnection, layout: DataLayout, k
     return removed
 
 
-def forget_subject(con: duckdb.DuckDBPyConnection, subject: Subject, key: str, request_id: str) -> dict[str, int]:
+def forget_subject(con: duckdb.DuckDBPyConnection, subject: Subject, key: str, request_id: str, *,
+                   now: datetime) -> dict[str, int]:
     """Remove what the rights domain itself holds about the person: identifiers given with any of
     their requests, rectified mappings, and the author strings kept for their restrictions. Their
     restrictions end (recorded as lifted by the erasure): what they protected is gone or redacted,
@@ -107,8 +108,8 @@ def forget_subject(con: duckdb.DuckDBPyConnection, subject: Subject, key: str, r
     active = [r[0] for r in con.execute(
         "SELECT restriction_id FROM restrictions WHERE subject_key = ? AND lifted_at IS NULL", [key]).fetchall()]
     for rid in active:
-        con.execute("UPDATE restrictions SET lifted_at = now(), lift_request_id = ? WHERE restriction_id = ?",
-                    [request_id, rid])
+        con.execute("UPDATE restrictions SET lifted_at = ?, lift_request_id = ? WHERE restriction_id = ?",
+                    [now, request_id, rid])
         con.execute("DELETE FROM restricted_messages WHERE restriction_id = ?", [rid])
     counts["restrictions_ended"] = len(active)
     if warehouse.table_exists(con, "subject_mappings"):

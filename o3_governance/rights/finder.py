@@ -23,11 +23,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from o3_governance.storage import warehouse
 from o3_governance.identity import matching as identity
 from o3_governance.identity.matching import Subject
-
-MENTION_ENTITIES = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS")  # the finding types that can be the subject
+from o3_governance.storage import warehouse
 
 
 @dataclass
@@ -71,10 +69,10 @@ def own_chat_ids(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
     return sorted(out)
 
 
-def resolve_subject(con: duckdb.DuckDBPyConnection, phone: str, name: str | None, email: str | None,
-                    directory: list[identity.DirectoryEntry] | None = None) -> tuple[Subject, int]:
-    """The subject with every name known for their phone; returns (subject, ambiguous name count)."""
-    directory = directory if directory is not None else identity.load_directory()
+def resolve_subject(con: duckdb.DuckDBPyConnection, phone: str, name: str | None, email: str | None, *,
+                    directory: list[identity.DirectoryEntry]) -> tuple[Subject, int]:
+    """The subject with every name known for their phone; returns (subject, ambiguous name count).
+    ``directory``: the staff/contact directory's entries (empty without one)."""
     aliases: set[str] = set()
     emails = {email} if email else set()
     phones_by_name: dict[str, set[str]] = {}
@@ -228,9 +226,9 @@ def find_mentions(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str,
 
 
 def find_subject_data(con: duckdb.DuckDBPyConnection, phone: str, name: str | None = None,
-                      email: str | None = None,
-                      directory: list[identity.DirectoryEntry] | None = None) -> tuple[Subject, SubjectData]:
-    subject, ambiguous = resolve_subject(con, phone, name, email, directory)
+                      email: str | None = None, *,
+                      directory: list[identity.DirectoryEntry]) -> tuple[Subject, SubjectData]:
+    subject, ambiguous = resolve_subject(con, phone, name, email, directory=directory)
     authored, matched = find_authored(con, subject)
     data = SubjectData(authored=authored, mentions=find_mentions(con, subject), matched_authors=matched,
                        ambiguous_names=ambiguous, own_chats=own_chat_ids(con, subject))

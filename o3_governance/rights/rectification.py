@@ -7,23 +7,22 @@ marked superseded, so the correction itself can be shown).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from o3_governance.config import DataLayout
 from o3_governance.rights import register
 from o3_governance.rights.finder import SubjectData
 
 
-def rectify(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id: str, key: str,
+def rectify(con: duckdb.DuckDBPyConnection, secret: bytes, request_id: str, key: str,
             current_phone: str, current_name: str | None, new_name: str | None, new_phone: str | None,
-            data: SubjectData, now: datetime | None = None) -> dict[str, Any]:
-    now = now or datetime.now(timezone.utc)
+            data: SubjectData, now: datetime) -> dict[str, Any]:
+    """``secret``: the key of the keyed hashes (:func:`register.secret_key`)."""
     phone = new_phone or current_phone
     name = new_name or current_name
-    new_key = register.subject_key(layout, phone)
+    new_key = register.subject_key(secret, phone)
     superseded = con.execute(
         "SELECT count(*) FROM subject_mappings WHERE superseded_at IS NULL AND (subject_key IN (?, ?) OR phone = ?)",
         [key, new_key, current_phone]).fetchone()[0]

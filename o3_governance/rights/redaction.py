@@ -11,14 +11,10 @@ from o3_governance.storage import warehouse
 from o3_governance.identity import matching as identity
 from o3_governance.rights.finder import merge
 from o3_governance.identity.matching import Subject
+from o3_governance.vocabulary import IDENTIFYING_TYPES, OTHERS_ONLY_TYPES
 
 REDACTED = "[redacted]"
 ERASED = "[erased]"
-# Identify other people wherever they appear.
-IDENTIFYING = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS")
-# In the subject's own messages these are most likely the subject's own (their IBAN, their address);
-# in other people's messages they are redacted.
-OTHERS_ONLY = ("IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER", "LOCATION")
 
 
 def replace_spans(text: str, spans: list[tuple[int, int]], replacement: str) -> str:
@@ -53,7 +49,8 @@ def others_spans(body: str, *, subject: Subject, own_spans: list[tuple[int, int]
     for entity, s, e in findings:
         if e > len(body) or s >= e or _overlaps((s, e), own_spans):
             continue
-        if entity in IDENTIFYING or (entity in OTHERS_ONLY and not by_subject):
+        # Identifying types are redacted wherever they appear; the others only in messages others wrote.
+        if entity in IDENTIFYING_TYPES or (entity in OTHERS_ONLY_TYPES and not by_subject):
             spans.append((s, e))
     if other_name_res:
         folded, index = identity.mapped_text(body)

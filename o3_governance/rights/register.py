@@ -4,7 +4,8 @@ Where the subject's identifiers live, and for how long
 ------------------------------------------------------
 * ``dsr_requests`` — one row a request: id, kind, dates, status, outcome (counts, paths, hold
   names; never identifiers) and ``subject_key``, an HMAC-SHA256 of the subject's E.164 phone under a
-  secret key (``O3_SUBJECT_KEY`` or ``<data>/.secret/subject_key``, created 0600). The key links a
+  secret key (``O3_SUBJECT_KEY``, handed over by the shell, or ``<data>/.secret/subject_key``,
+  created 0600; see :func:`secret_key`). The key links a
   person's requests to each other (and to the audit log) without naming them. Kept for as long as
   the company must be able to prove it answered.
 * ``dsr_subjects`` — the identifiers (phone, name, email, and for rectification the corrected
@@ -41,13 +42,13 @@ from typing import Any
 
 import duckdb
 
-from o3_governance import settings
-from o3_governance.storage import audit
 from o3_governance.config import DataLayout
+from o3_governance.errors import ContentFree
+from o3_governance.identity import matching as identity
+from o3_governance.storage import audit
+from o3_governance.storage.warehouse import table_exists
+from o3_governance.vocabulary import (REQUEST_KINDS, REQUEST_LIFTABLE_KINDS, REQUEST_OPEN_STATUSES)
 
-KINDS = ("access", "erasure", "rectification", "restriction", "objection")
-OPEN_STATUSES = ("received", "in_progress", "failed")
-CLOSED_STATUSES = ("completed", "rejected")
 REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
 DEADLINE_WARNING_DAYS = 7
 
@@ -139,19 +140,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
 
 
-class RequestError(ValueError):
+class RequestError(ContentFree, ValueError):
     """A request that cannot be recorded or carried out; the message never holds identifiers."""
 
 
 # --- the keyed hash -------------------------------------------------------------------------------
 
-def secret_key(layout: DataLayout) -> bytes:
-    """``O3_SUBJECT_KEY`` (any string) or a random key kept in ``<data>/.secret/subject_key`` (0600)."""
-    env = settings.load().subject_key
-    if env:
-        return env.encode("utf-8")
-    folder = layout.root / ".secret"
-    path = folder / "subject_key"
+def secret_key(layout: DataLayout, configured: str | None) -> bytes:
+    """The key of the keyed hashes: ``configured`` (``O3_SUBJECT_KEY``, any string, handed over by the
+    shell) or else a random key kept in ``<data>/.secret/subject_key`` (0600), created on first use."""
+    if configured:
+        return configured.encode("utf-8")
+    path = secret_path(layout)
+    folder = path.parent
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(folder, 0o700)
@@ -164,8 +165,9 @@ def secret_key(layout: DataLayout) -> bytes:
     return path.read_text().strip().encode("ascii")
 
 
-def subject_key(layout: DataLayout, phone_e164: str) -> str:
-    return hmac.new(secret_key(layout), b"o3-subject\x1f" + phone_e164.encode("utf-8"), hashlib.sha256).hexdigest()
+def subject_key(secret: bytes, phone_e164: str) -> str:
+    """The keyed hash of a person (their E.164 phone) under ``secret`` (:func:`secret_key`)."""
+    return hmac.new(secret, b"o3-subject\x1f" + phone_e164.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 # --- dates ----------------------------------------------------------------------------------------
@@ -223,23 +225,21 @@ def check_id_is_not_identifying(request_id: str, phone: str, name: str | None, e
             raise RequestError("request id must not contain the subject's name")
 
 
-def record_request(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, request_id: str, kind: str,
+def record_request(con: duckdb.DuckDBPyConnection, secret: bytes, *, request_id: str, kind: str,
                    phone: str, name: str | None = None, email: str | None = None,
                    new_name: str | None = None, new_phone: str | None = None, lift: bool = False,
-                   received_on: date, now: datetime | None = None) -> Request:
+                   received_on: date, now: datetime) -> Request:
     """Record a new request (register row + identifiers) and audit it by id and keyed hash."""
     ensure_schema(con)
     validate_request_id(request_id)
-    if kind not in KINDS:
-        raise RequestError(f"unknown request kind (expected one of {', '.join(KINDS)})")
-    if lift and kind not in ("restriction", "objection"):
+    if kind not in REQUEST_KINDS:
+        raise RequestError(f"unknown request kind (expected one of {', '.join(REQUEST_KINDS)})")
+    if lift and kind not in REQUEST_LIFTABLE_KINDS:
         raise RequestError("--lift applies to restriction and objection requests only")
     if kind == "rectification" and not (new_name or new_phone):
         raise RequestError("rectification needs --new-name and/or --new-phone")
     if kind != "rectification" and (new_name or new_phone):
         raise RequestError("--new-name/--new-phone apply to rectification requests only")
-    from o3_governance.identity import matching as identity
-
     phone = identity.require_phone(phone)
     email = identity.normalize_email(email)
     if new_phone is not None:
@@ -249,8 +249,7 @@ def record_request(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, reques
     check_id_is_not_identifying(request_id, phone, name, email)
     if con.execute("SELECT count(*) FROM dsr_requests WHERE request_id = ?", [request_id]).fetchone()[0]:
         raise RequestError("a request with this id already exists")
-    now = now or datetime.now(timezone.utc)
-    key = subject_key(layout, phone)
+    key = subject_key(secret, phone)
     due = add_one_month(received_on)
     con.execute("BEGIN")
     try:
@@ -260,7 +259,7 @@ def record_request(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, reques
         con.execute("INSERT INTO dsr_subjects VALUES (?, ?, ?, ?, ?, ?)",
                     [request_id, phone, name, email, new_name, new_phone])
         audit.append(con, "dsr.received", {"request_id": request_id, "kind": kind, "lift": lift,
-                                           "subject_key": key, "due_date": due.isoformat()})
+                                           "subject_key": key, "due_date": due.isoformat()}, ts=now)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -268,21 +267,19 @@ def record_request(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, reques
     return get_request(con, request_id)
 
 
-def can_retry(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id: str, kind: str, phone: str) -> bool:
+def can_retry(con: duckdb.DuckDBPyConnection, secret: bytes, request_id: str, kind: str, phone: str) -> bool:
     """An existing request may be launched again when it is still open (received, or failed part way),
     is of the same kind and about the same person (same keyed hash) and its identifiers are still held."""
     try:
         req = get_request(con, request_id)
     except RequestError:
         return False
-    return (req.kind == kind and req.status in OPEN_STATUSES and req.identifiers == "held"
-            and hmac.compare_digest(req.subject_key, subject_key(layout, phone)))
+    return (req.kind == kind and req.status in REQUEST_OPEN_STATUSES and req.identifiers == "held"
+            and hmac.compare_digest(req.subject_key, subject_key(secret, phone)))
 
 
 def get_request(con: duckdb.DuckDBPyConnection, request_id: str) -> Request:
     """Works on read-only connections too."""
-    from o3_governance.storage.warehouse import table_exists
-
     if not table_exists(con, "dsr_requests"):
         raise RequestError("no request with this id in the register")
     row = con.execute("SELECT request_id, kind, lift, received_on, due_date, status, subject_key, outcome, run_id, "
@@ -305,9 +302,8 @@ def mark_in_progress(con: duckdb.DuckDBPyConnection, request_id: str, run_id: st
 
 
 def close_request(con: duckdb.DuckDBPyConnection, request_id: str, *, status: str, outcome: dict[str, Any],
-                  run_id: str | None, keep_identifiers: bool = False, now: datetime | None = None) -> None:
+                  run_id: str | None, now: datetime, keep_identifiers: bool = False) -> None:
     """Close a request: outcome recorded, identifiers deleted unless still needed, audited."""
-    now = now or datetime.now(timezone.utc)
     req = get_request(con, request_id)
     if not keep_identifiers:
         con.execute("DELETE FROM dsr_subjects WHERE request_id = ?", [request_id])
@@ -320,12 +316,14 @@ def close_request(con: duckdb.DuckDBPyConnection, request_id: str, *, status: st
                  run_id=run_id, ts=now)
 
 
-def mark_failed(con: duckdb.DuckDBPyConnection, request_id: str, run_id: str | None, reason: str) -> None:
+def mark_failed(con: duckdb.DuckDBPyConnection, request_id: str, run_id: str | None, reason: str, *,
+                now: datetime) -> None:
+    """``reason``: one line without content (:func:`o3_governance.errors.one_line`)."""
     con.execute("UPDATE dsr_requests SET status = 'failed', run_id = ?, outcome = ? WHERE request_id = ?",
                 [run_id, json.dumps({"error": reason}), request_id])
     req = get_request(con, request_id)
     audit.append(con, f"dsr.{req.kind}.failed", {"request_id": request_id, "subject_key": req.subject_key,
-                                                  "error": reason}, run_id=run_id)
+                                                  "error": reason}, run_id=run_id, ts=now)
 
 
 def forget_identifiers(con: duckdb.DuckDBPyConnection, key: str) -> int:
@@ -458,7 +456,7 @@ class DeadlineStatus:
 def deadline_status(con: duckdb.DuckDBPyConnection, today: date, warn_days: int = DEADLINE_WARNING_DAYS) -> DeadlineStatus:
     ensure_schema(con)
     rows = con.execute("SELECT request_id, due_date FROM dsr_requests WHERE status IN (SELECT unnest(?::VARCHAR[])) "
-                       "ORDER BY due_date, request_id", [list(OPEN_STATUSES)]).fetchall()
+                       "ORDER BY due_date, request_id", [list(REQUEST_OPEN_STATUSES)]).fetchall()
     overdue = [rid for rid, due in rows if due < today]
     soon = [rid for rid, due in rows if today <= due <= today + timedelta(days=warn_days)]
     return DeadlineStatus(len(rows), soon, overdue)

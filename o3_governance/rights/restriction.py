@@ -17,7 +17,7 @@ a restriction is lifted (Art. 18(3)) — the answer says so.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -28,8 +28,7 @@ from o3_governance.rights.finder import SubjectData
 
 
 def impose(con: duckdb.DuckDBPyConnection, request_id: str, kind: str, key: str, data: SubjectData,
-           now: datetime | None = None) -> dict[str, Any]:
-    now = now or datetime.now(timezone.utc)
+           now: datetime) -> dict[str, Any]:
     con.execute("INSERT INTO restrictions VALUES (?, ?, ?, ?, ?, NULL, NULL)",
                 [request_id, key, kind, kind == "objection", now])
     ids = sorted(data.all_ids)
@@ -54,9 +53,8 @@ def impose(con: duckdb.DuckDBPyConnection, request_id: str, kind: str, key: str,
 
 
 def lift(con: duckdb.DuckDBPyConnection, request_id: str, kind: str, key: str,
-         now: datetime | None = None) -> dict[str, Any]:
+         now: datetime) -> dict[str, Any]:
     """Lift the person's active restrictions of this kind; returns the outcome (``lifted`` = count)."""
-    now = now or datetime.now(timezone.utc)
     active = [r[0] for r in con.execute(
         "SELECT restriction_id FROM restrictions WHERE subject_key = ? AND kind = ? AND lifted_at IS NULL "
         "ORDER BY started_at", [key, kind]).fetchall()]

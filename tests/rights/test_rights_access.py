@@ -10,7 +10,7 @@ import duckdb
 from o3_governance.storage import warehouse
 from o3_governance.identity import matching as identity
 from o3_governance.rights import access, finder
-from support.rights import PHOTO, SUBJECT_PHONE, build_warehouse, run
+from support.rights import PHOTO, SUBJECT_PHONE, build_warehouse, configured_directory, run
 
 
 def _export(layout, request_id="ACC-1"):
@@ -125,23 +125,23 @@ def test_finder_uses_scanner_findings_for_spellings_the_text_search_misses(data_
         mid = con.execute("SELECT message_id FROM messages WHERE author = 'Anna Maes' LIMIT 1").fetchone()[0]
         con.execute("UPDATE messages SET body = 'Nummer: 4 7 1 2 3 4 5 6 7 (landcode 32)' WHERE message_id = ?", [mid])
         con.execute("DELETE FROM findings WHERE message_id = ?", [mid])
-        subject, data = finder.find_subject_data(con, SUBJECT_PHONE)
+        subject, data = finder.find_subject_data(con, SUBJECT_PHONE, directory=configured_directory())
         assert mid not in data.mentions
         # a scanner finding whose text normalizes to the subject's number counts as a mention
         # (full-width digits: the direct search does not read them, phonenumbers does)
         con.execute("UPDATE messages SET body = 'Nummer: \uff10\uff14\uff17\uff11 \uff12\uff13 \uff14\uff15 "
                     "\uff16\uff17 ok' WHERE message_id = ?", [mid])
-        _, data = finder.find_subject_data(con, SUBJECT_PHONE)
+        _, data = finder.find_subject_data(con, SUBJECT_PHONE, directory=configured_directory())
         assert mid not in data.mentions
         con.execute("INSERT INTO findings VALUES (?, 'PHONE_NUMBER', 8, 21, 0.5, 'test')", [mid])
-        _, data = finder.find_subject_data(con, SUBJECT_PHONE)
+        _, data = finder.find_subject_data(con, SUBJECT_PHONE, directory=configured_directory())
     assert data.mentions[mid] == [(8, 21)]
 
 
 def test_first_name_alone_counts_only_when_no_one_else_has_it(data_layout, tmp_path, monkeypatch):
     build_warehouse(data_layout, tmp_path, monkeypatch, with_bxl=False)
     with warehouse.open_warehouse(data_layout.warehouse) as con:
-        subject, data = finder.find_subject_data(con, SUBJECT_PHONE, "Jan Peeters")
+        subject, data = finder.find_subject_data(con, SUBJECT_PHONE, "Jan Peeters", directory=configured_directory())
         assert subject.first_names == {"jan"}
         griep = con.execute("SELECT message_id FROM messages WHERE body LIKE '%griep%'").fetchone()[0]
         assert griep in data.mentions

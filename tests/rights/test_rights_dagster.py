@@ -3,7 +3,7 @@ housekeeping of the orchestrator's own records."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -12,8 +12,9 @@ import pytest
 from support.dagster_resources import resources
 from o3_governance import cli
 from o3_governance.storage import warehouse
-from o3_governance.defs.rights import housekeeping
-from o3_governance.rights import register
+from o3_governance.defs.rights import housekeeping, jobs as rights_defs
+from o3_governance.defs.rights.assets import dsr_register
+from o3_governance.rights import checks, register
 from support.rights import PHONE_SPELLINGS, SUBJECT_EMAIL, build_warehouse, record
 
 NEEDLES = ["Jan Peeters", "Peeters", SUBJECT_EMAIL, *PHONE_SPELLINGS[:6]]
@@ -30,6 +31,7 @@ def _no_identifiers_under(folder: Path) -> list[str]:
 
 def test_cli_access_runs_on_the_dagster_instance_with_the_request_id_only(
         data_layout, tmp_path, monkeypatch, dagster_home, capsys):
+    monkeypatch.setenv("O3_SUBJECT_KEY", "configured-key")
     build_warehouse(data_layout, tmp_path, monkeypatch)
     code = cli.main(["request", "access", "--request-id", "CLI-1", "--subject-phone", "0471/23.45.67",
                      "--subject-name", "Jan Peeters", "--subject-email", SUBJECT_EMAIL])
@@ -60,6 +62,9 @@ def test_cli_access_runs_on_the_dagster_instance_with_the_request_id_only(
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
         req = register.get_request(con, "CLI-1")
     assert req.run_id == run.run_id and req.status == "completed"
+    # the configured key reaches the register (through the CLI) and the export's body hashes (through the run)
+    assert req.subject_key == register.subject_key(b"configured-key", "+32471234567")
+    assert not register.secret_path(data_layout).exists()
 
 
 def test_cli_erasure_under_a_legal_hold_succeeds_and_says_which_hold(
@@ -137,12 +142,12 @@ def test_cli_requests_lists_the_register_without_identifiers(data_layout, tmp_pa
 
 
 def test_job_launched_with_config_only_carries_out_a_recorded_request(data_layout, tmp_path, monkeypatch):
-    from o3_governance.defs.rights import jobs as rights_defs
-
     build_warehouse(data_layout, tmp_path, monkeypatch, with_bxl=False)
+    monkeypatch.delenv("O3_DIRECTORY_FILE")      # the run's settings come from the resource
     record(data_layout, "UI-1", "restriction")
     result = rights_defs.DSR_JOBS["restriction"].execute_in_process(
-        run_config=rights_defs.run_config("restriction", "UI-1"), resources=resources())
+        run_config=rights_defs.run_config("restriction", "UI-1"),
+        resources=resources(data_layout, directory_file=tmp_path / "directory.yaml"))
     assert result.success
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
         req = register.get_request(con, "UI-1")
@@ -150,29 +155,41 @@ def test_job_launched_with_config_only_carries_out_a_recorded_request(data_layou
         assert con.execute("SELECT count(*) FROM restricted_message_ids").fetchone()[0] == 6
     # the wrong job for the request fails with a one-line reason
     wrong = rights_defs.DSR_JOBS["access"].execute_in_process(run_config=rights_defs.run_config("access", "UI-1"),
-                                                              raise_on_error=False, resources=resources())
+                                                              raise_on_error=False, resources=resources(data_layout))
     assert not wrong.success
 
 
-def test_register_asset_check_warns_about_close_and_past_deadlines(data_layout, monkeypatch):
-    from o3_governance.defs.rights.jobs import dsr_register
-
+def test_register_asset_check_warns_about_close_and_past_deadlines(data_layout):
     record(data_layout, "SOON", "access")                       # received 2 Nov 2026: due 2 Dec
-    monkeypatch.setenv("O3_AS_OF", "2026-11-10")
-    ok = dg.materialize([dsr_register], resources=resources())
+    ok = dg.materialize([dsr_register], resources=resources(data_layout, as_of="2026-11-10"))
     check = ok.get_asset_check_evaluations()[0]
     assert check.passed and check.metadata["due_within_7_days"].value == 0
-    monkeypatch.setenv("O3_AS_OF", "2026-11-26")
-    soon = dg.materialize([dsr_register], resources=resources()).get_asset_check_evaluations()[0]
+    meta = ok.asset_materializations_for_node("dsr_register")[0].metadata
+    assert (meta["open_requests"].value, meta["dagster/row_count"].value, meta["overdue"].value) == (1, 1, 0)
+    soon = dg.materialize([dsr_register], resources=resources(data_layout, as_of="2026-11-26")
+                          ).get_asset_check_evaluations()[0]
     assert not soon.passed and soon.severity == dg.AssetCheckSeverity.WARN
     assert soon.metadata["due_soon_request_ids"].value == "SOON"
-    monkeypatch.setenv("O3_AS_OF", "2026-12-03")
-    late = dg.materialize([dsr_register], resources=resources()).get_asset_check_evaluations()[0]
+    late = dg.materialize([dsr_register], resources=resources(data_layout, as_of="2026-12-03")
+                          ).get_asset_check_evaluations()[0]
     assert not late.passed and late.metadata["overdue"].value == 1
 
 
+def test_deadline_check_is_a_plain_function_of_the_register(data_layout):
+    record(data_layout, "OLD", "access", received_on=date(2026, 10, 1))     # due 1 Nov
+    record(data_layout, "SOON", "access", received_on=date(2026, 10, 28))   # due 28 Nov
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        state = checks.register_state(con, date(2026, 11, 24))
+    assert (state.total, state.by_status, state.active_restrictions) == (2, {"received": 2}, 0)
+    outcome = checks.deadline_check(state.deadlines)
+    assert not outcome.passed
+    assert outcome.metadata == {"overdue": 1, "due_within_7_days": 1, "overdue_request_ids": "OLD",
+                                "due_soon_request_ids": "SOON"}
+    assert checks.deadline_check(register.DeadlineStatus(3, [], [])).passed
+
+
 def test_purge_orchestrator_history_deletes_old_finished_runs_only(dagster_home, monkeypatch):
-    from o3_governance.defs.rights.jobs import purge_orchestrator_history
+    from o3_governance.defs.rights.housekeeping import purge_orchestrator_history
 
     @dg.op
     def noop():
@@ -184,10 +201,11 @@ def test_purge_orchestrator_history_deletes_old_finished_runs_only(dagster_home,
 
     with dg.DagsterInstance.get() as instance:
         old = tiny.execute_in_process(instance=instance, resources=resources()).run_id
-        assert housekeeping.purge_run_history(instance, 90) == 0          # nothing old enough yet
+        now = datetime.now(timezone.utc)                                  # the run was created just now
+        assert housekeeping.purge_run_history(instance, 90, now=now) == 0  # nothing old enough yet
         captured = dagster_home / "storage" / old
         assert captured.is_dir()                                          # the step's stdout/stderr
-        later = datetime.now(timezone.utc) + timedelta(days=91)
+        later = now + timedelta(days=91)
         assert housekeeping.purge_run_history(instance, 90, now=later) == 1
         assert instance.get_run_by_id(old) is None and instance.all_logs(old) == []
         assert not captured.exists()
@@ -211,14 +229,13 @@ def test_definitions_expose_the_rights_jobs_and_default_on_schedules():
 
     repo = defs.get_repository_def()
     for name in ("dsr_access", "dsr_erasure", "dsr_rectification", "dsr_restriction", "dsr_objection",
-                 "purge_orchestrator_history", "dsr_register_refresh"):
+                 "dsr_access_regenerate", "purge_orchestrator_history", "dsr_register_refresh"):
         assert repo.has_job(name)
     schedules = {s.name: s for s in repo.schedule_defs}
     for name in ("purge_orchestrator_history_weekly", "dsr_register_daily"):
         assert schedules[name].default_status == dg.DefaultScheduleStatus.RUNNING
     # rights work is launched on demand, never by the nightly run
     from o3_governance.defs.nightly.jobs import NIGHTLY_GROUPS
-    from o3_governance.defs.rights.jobs import dsr_register
 
     assert dsr_register.group_names_by_key[dg.AssetKey("dsr_register")] == "rights" not in NIGHTLY_GROUPS
 

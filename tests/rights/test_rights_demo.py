@@ -9,11 +9,12 @@ import phonenumbers
 import pytest
 import yaml
 
-from o3_governance import config, ingest
+from o3_governance import ingest
 from o3_governance.storage import warehouse
 from o3_governance.demo import PLANTED, SUBJECT, people, write_demo_inbox
 from o3_governance.identity import matching as identity
-from o3_governance.rights import register, service
+from o3_governance.rights import register
+from support.rights import AS_OF, NOW, carry_out, secret
 from test_rights_erasure import leftovers
 
 
@@ -34,9 +35,9 @@ def demo(data_layout, tmp_path, monkeypatch):
 
 def _request(layout, rid, kind):
     with warehouse.open_warehouse(layout.warehouse) as con:
-        register.record_request(con, layout, request_id=rid, kind=kind, phone=SUBJECT.phone, name=SUBJECT.name,
-                                email=SUBJECT.email, received_on=config.as_of())
-    return service.carry_out(layout, rid)
+        register.record_request(con, secret(layout), request_id=rid, kind=kind, phone=SUBJECT.phone,
+                                name=SUBJECT.name, email=SUBJECT.email, received_on=AS_OF, now=NOW)
+    return carry_out(layout, rid)
 
 
 def _about_subject(sentence) -> bool:

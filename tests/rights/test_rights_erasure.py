@@ -10,9 +10,9 @@ import pytest
 
 from o3_governance.storage import audit, warehouse
 from o3_governance.retention.policy import PolicyError
-from o3_governance.rights import register, service
+from o3_governance.rights import register
 from support.rights import (PHONE_SPELLINGS, PHOTO, SUBJECT_EMAIL, SUBJECT_NAME, SUBJECT_PHONE, build_warehouse,
-                                messages, record, run)
+                            carry_out, messages, record, run, secret)
 
 POLICY = """timezone: Europe/Brussels
 rules:
@@ -146,7 +146,7 @@ def test_audit_log_names_the_request_and_keyed_hash_only(data_layout, tmp_path, 
     _policy(tmp_path, monkeypatch)
     build_warehouse(data_layout, tmp_path, monkeypatch)
     run(data_layout, "ERA-6", "erasure")
-    key = register.subject_key(data_layout, SUBJECT_PHONE)
+    key = register.subject_key(secret(data_layout), SUBJECT_PHONE)
     with warehouse.open_warehouse(data_layout.warehouse) as con:
         rows = con.execute("SELECT event, details FROM audit_log ORDER BY seq").fetchall()
         assert audit.verify(con).ok
@@ -179,7 +179,7 @@ def test_a_broken_policy_fails_the_erasure_and_changes_nothing(data_layout, tmp_
     n = len(messages(data_layout))
     record(data_layout, "ERA-8", "erasure")
     with pytest.raises(PolicyError, match="line"):
-        service.carry_out(data_layout, "ERA-8")
+        carry_out(data_layout, "ERA-8")
     assert len(messages(data_layout)) == n
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
         req = register.get_request(con, "ERA-8")

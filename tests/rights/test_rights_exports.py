@@ -3,7 +3,7 @@ when not yet delivered, named in the certificate and the CLI output, and rebuilt
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 
 import dagster as dg
 import pytest
@@ -12,11 +12,10 @@ from o3_governance.storage import audit, warehouse
 from o3_governance import cli, purge
 from o3_governance.retention import decide
 from o3_governance.retention.policy import parse_policy
-from o3_governance.rights import access, register, service
-from support.rights import PHONE_SPELLINGS, SUBJECT_EMAIL, build_warehouse, record, run
+from o3_governance.rights import access, register
+from support.rights import NOW, PHONE_SPELLINGS, SUBJECT_EMAIL, build_warehouse, record, regenerate, run
 
 AS_OF = date(2026, 11, 24)
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 # Werf Leuven (2022) is due; Client Bruxelles (2023) is kept.
 POLICY = """timezone: Europe/Brussels
 rules:
@@ -202,7 +201,7 @@ def test_regenerate_rebuilds_the_export_without_the_disposed_messages(exported, 
 
 def test_a_regenerated_export_is_not_yet_delivered_again(exported):
     layout = exported
-    service.regenerate(layout, "ACC-2", now=NOW)
+    regenerate(layout, "ACC-2")
     assert _register_row(layout, "ACC-2")[0] is None and access.verify_manifest(layout.exports / "ACC-2") == []
 
 
@@ -216,7 +215,7 @@ def test_regenerate_is_refused_with_one_line(exported, capsys, rid, fragment):
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1
     with pytest.raises(register.RequestError, match=fragment.split(":")[0]):
-        service.regenerate(exported, rid, now=NOW)
+        regenerate(exported, rid)
     with dg.DagsterInstance.get() as instance:
         assert [r for r in instance.get_runs() if r.job_name == "dsr_access_regenerate"] == []
 
@@ -231,7 +230,7 @@ def test_regenerate_is_refused_once_the_subject_was_erased(exported):
     with warehouse.open_warehouse(exported.warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM dsr_export_items WHERE request_id = 'ACC-1'").fetchone()[0] == 0
     with pytest.raises(register.RequestError, match="erased"):
-        service.regenerate(exported, "ACC-1", now=NOW)
+        regenerate(exported, "ACC-1")
 
 
 # ------------------------------------------------------------------------------------- erasure
@@ -255,7 +254,7 @@ def test_erasure_flags_another_subjects_undelivered_export(data_layout, tmp_path
     assert outcome["access_exports_affected"] == [{"request_id": "ACC-P", "messages": 3, "delivered": False}]
 
     # Rebuilt: the erased subject's message is gone, the redacted mentions are redacted afresh.
-    result = service.regenerate(data_layout, "ACC-P", now=NOW)
+    result = regenerate(data_layout, "ACC-P")
     records = _records(data_layout, "ACC-P")
     assert result.outcome["messages_exported"] == len(records) == 3
     assert result.outcome["messages_redacted_afresh"] == 2

@@ -5,8 +5,9 @@ from datetime import datetime
 
 from o3_governance import ingest
 from o3_governance.storage import warehouse
-from o3_governance.rights import finder, restriction, service
-from support.rights import SUBJECT_NAME, SUBJECT_PHONE, build_warehouse, messages, record, run
+from o3_governance.rights import finder, restriction
+from support.rights import (SUBJECT_NAME, SUBJECT_PHONE, build_warehouse, carry_out, configured_directory, messages,
+                            record, run)
 
 
 def _restricted(layout) -> set[str]:
@@ -16,7 +17,7 @@ def _restricted(layout) -> set[str]:
 
 def _subject_ids(layout) -> set[str]:
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
-        return finder.find_subject_data(con, SUBJECT_PHONE, SUBJECT_NAME)[1].all_ids
+        return finder.find_subject_data(con, SUBJECT_PHONE, SUBJECT_NAME, directory=configured_directory())[1].all_ids
 
 
 def test_restriction_marks_the_subjects_messages_only_stored(data_layout, tmp_path, monkeypatch):
@@ -118,4 +119,4 @@ def test_a_second_rectification_supersedes_the_first_but_keeps_the_link(data_lay
                            ).fetchall()
     assert rows == [("REC-1", SUBJECT_PHONE, False), ("REC-2", "+32471998877", True)]
     record(data_layout, "X-1", "access")
-    assert service.carry_out(data_layout, "X-1").outcome["messages_written"] == 2
+    assert carry_out(data_layout, "X-1").outcome["messages_written"] == 2
