@@ -135,7 +135,7 @@ def _erase(layout: DataLayout, req: register.Request, ids: register.SubjectIdent
         if plan.delete_ids or plan.updates:  # purge: the one mechanism that rewrites every store
             purge_result = purge.apply_changes(
                 layout, delete_ids=plan.delete_ids, updates=plan.updates, new_findings=plan.new_findings,
-                run_id=run_id, event="dsr.erasure", now=datetime.now(timezone.utc),
+                run_id=run_id, event="dsr.erasure", now=now,
                 details={"request_id": request_id, "subject_key": req.subject_key,
                          "messages_deleted": len(plan.delete_ids), "mentions_redacted": len(plan.updates)})
         with warehouse.open_warehouse(layout.warehouse) as con:

@@ -85,8 +85,9 @@ legal_holds:
     build_warehouse(data_layout, tmp_path, monkeypatch)
     code = cli.main(["request", "erasure", "--request-id", "CLI-2", "--subject-phone", "+32 471 23 45 67",
                      "--subject-name", "Jan Peeters"])
-    out = capsys.readouterr().out
-    assert code == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    assert code == 0, captured.err
     assert "request CLI-2 (erasure): completed" in out
     assert "kept under legal hold 'dispute-bruxelles' (2 messages, until 2027-06-30): Open dispute with the client" in out
     assert "17(3)(e)" in out and "messages deleted: 2" in out
