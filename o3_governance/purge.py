@@ -518,7 +518,7 @@ def _step_audit(layout: DataLayout, journal: dict) -> dict:
     counts = {"purge_id": journal["purge_id"], **journal["counts"]}
     details = {**journal["details"], "purge": counts}
     with warehouse.open_warehouse(layout.warehouse) as con:
-        audit.append(con, journal["event"], details, run_id=journal["run_id"])
+        audit.append(con, journal["event"], details, run_id=journal["run_id"], ts=_now())
         con.execute("CHECKPOINT")
     return {}
 

@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from o3_governance import settings  # TODO(issue 10): the directory's path comes from the shell
 from o3_governance.storage import audit, warehouse
 from o3_governance.retention.policy import Policy, Rule
 
@@ -195,7 +196,7 @@ def expand_holds(holds) -> list:
 
     from o3_governance.identity.matching import load_directory, normalize_name
 
-    entries = [(normalize_name(e.name), e.phone) for e in load_directory()] if any(h.subjects for h in holds) else []
+    entries = [(normalize_name(e.name), e.phone) for e in load_directory(settings.load().directory_file)] if any(h.subjects for h in holds) else []
     out = []
     for h in holds:
         names = set(h.names) | {n for n, p in entries if p and p in h.phones}
@@ -294,7 +295,7 @@ def compute(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: date, *, run_
         con.execute(f"INSERT INTO retention {sql}")
         _fill_summary(con, summary)
         _update_list(con, policy, as_of, now, run_id, summary)
-        audit.append(con, "retention_decided", summary.counts(), run_id=run_id)
+        audit.append(con, "retention_decided", summary.counts(), run_id=run_id, ts=now)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -36,6 +36,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from o3_governance import settings  # TODO(issue 10): the directory's path comes from the shell
 from o3_governance.storage import audit, warehouse
 from o3_governance import config, purge
 from o3_governance.config import DataLayout
@@ -125,7 +126,7 @@ class _Roles:
         from o3_governance.identity.matching import load_directory, normalize_name
 
         self._norm = normalize_name
-        entries = load_directory()
+        entries = load_directory(settings.load().directory_file)
         self.configured = bool(entries)
         self.names = {normalize_name(e.name) for e in entries}
         self.phones = {e.phone for e in entries if e.phone}
@@ -294,7 +295,7 @@ def _record_start(con, list_id, approved_by, now, as_of, policy, pid, plan, run_
                     "approved_at = coalesce(approved_at, ?) WHERE list_id = ?", [now, approved_by, now, list_id])
         audit.append(con, "deletion_list_approved", {"list_id": list_id, "listed": counts["listed"],
                                                      "delete": counts["delete"], "anonymise": counts["anonymise"],
-                                                     "skipped": counts["skipped"]}, run_id=run_id)
+                                                     "skipped": counts["skipped"]}, run_id=run_id, ts=now)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -352,7 +353,7 @@ def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id:
             audit.append(con, "deletion_certificate", {
                 "list_id": list_id, "list_hash": list_hash, "certificate_sha256": sha,
                 "deleted": counts["delete"], "anonymised": counts["anonymise"], "skipped": counts["skipped"]},
-                run_id=run_id)
+                run_id=run_id, ts=now)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

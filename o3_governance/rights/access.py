@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from o3_governance import settings  # TODO(issue 10): the directory's path comes from the shell
 from o3_governance.storage import warehouse
 from o3_governance.config import DataLayout
 from o3_governance.identity import matching as identity
@@ -206,7 +207,7 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
     from o3_governance.rights.register import ensure_schema
 
     now = now or datetime.now(timezone.utc)
-    directory = directory if directory is not None else identity.load_directory()
+    directory = directory if directory is not None else identity.load_directory(settings.load().directory_file)
     ids = sorted(data.all_ids)
     rows = con.execute(_ROW_SQL, [ids]).fetchall() if ids else []
     findings = redaction.findings_by_message(con, ids)
@@ -254,7 +255,7 @@ def regenerate_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, reques
     by a disposal, a mention erased) is redacted afresh: the subject is then known only by the author
     fields and phones of their own messages, so other people's data is redacted as in a first export,
     and the subject's own mentions in it may be redacted too (never the other way round)."""
-    directory = directory if directory is not None else identity.load_directory()
+    directory = directory if directory is not None else identity.load_directory(settings.load().directory_file)
     items = {r[0]: r[1:] for r in con.execute(
         "SELECT message_id, relation, redactions, own_spans, body_key, chat_redacted, author_role FROM dsr_export_items "
         "WHERE request_id = ?", [request_id]).fetchall()}

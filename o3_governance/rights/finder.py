@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from o3_governance import settings  # TODO(issue 10): the directory's path comes from the shell
 from o3_governance.storage import warehouse
 from o3_governance.identity import matching as identity
 from o3_governance.identity.matching import Subject
@@ -74,7 +75,7 @@ def own_chat_ids(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
 def resolve_subject(con: duckdb.DuckDBPyConnection, phone: str, name: str | None, email: str | None,
                     directory: list[identity.DirectoryEntry] | None = None) -> tuple[Subject, int]:
     """The subject with every name known for their phone; returns (subject, ambiguous name count)."""
-    directory = directory if directory is not None else identity.load_directory()
+    directory = directory if directory is not None else identity.load_directory(settings.load().directory_file)
     aliases: set[str] = set()
     emails = {email} if email else set()
     phones_by_name: dict[str, set[str]] = {}

@@ -42,7 +42,7 @@ from typing import Any
 import duckdb
 
 from o3_governance import settings
-from o3_governance.storage import audit
+from o3_governance.storage import audit, restrictions
 from o3_governance.config import DataLayout
 
 KINDS = ("access", "erasure", "rectification", "restriction", "objection")
@@ -82,38 +82,8 @@ SCHEMA = [
         recorded_at    TIMESTAMPTZ NOT NULL,
         superseded_at  TIMESTAMPTZ
     )""",
-    """CREATE TABLE IF NOT EXISTS restrictions (
-        restriction_id   VARCHAR PRIMARY KEY,  -- the request that imposed it
-        subject_key      VARCHAR NOT NULL,
-        kind             VARCHAR NOT NULL,     -- restriction / objection
-        review_required  BOOLEAN NOT NULL,     -- objection: legitimate-interest processing to be reviewed
-        started_at       TIMESTAMPTZ NOT NULL,
-        lifted_at        TIMESTAMPTZ,
-        lift_request_id  VARCHAR
-    )""",
-    # Messages found at request time (authored and mentioning); new messages by the same author are
-    # caught through restriction_authors until the restriction is lifted.
-    """CREATE TABLE IF NOT EXISTS restricted_messages (
-        restriction_id  VARCHAR NOT NULL,
-        message_id      VARCHAR NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS restriction_authors (
-        restriction_id  VARCHAR NOT NULL,
-        author          VARCHAR,
-        author_phone    VARCHAR
-    )""",
-    # What scanning outputs, reports and exports must leave out (Art. 18: "only stored").
-    """CREATE OR REPLACE VIEW restricted_message_ids AS
-        SELECT rm.message_id
-        FROM restricted_messages rm JOIN restrictions r ON r.restriction_id = rm.restriction_id
-        WHERE r.lifted_at IS NULL
-        UNION
-        SELECT m.message_id
-        FROM messages m
-        JOIN restriction_authors ra
-          ON m.author IS NOT DISTINCT FROM ra.author AND m.author_phone IS NOT DISTINCT FROM ra.author_phone
-        JOIN restrictions r ON r.restriction_id = ra.restriction_id
-        WHERE r.lifted_at IS NULL""",
+    # The restriction marks and the view ``restricted_message_ids``: stored data other domains read.
+    *restrictions.SCHEMA,
     # What an access export holds: no text, offsets only (see the module docstring).
     """CREATE TABLE IF NOT EXISTS dsr_export_items (
         request_id    VARCHAR NOT NULL,
@@ -260,7 +230,7 @@ def record_request(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, reques
         con.execute("INSERT INTO dsr_subjects VALUES (?, ?, ?, ?, ?, ?)",
                     [request_id, phone, name, email, new_name, new_phone])
         audit.append(con, "dsr.received", {"request_id": request_id, "kind": kind, "lift": lift,
-                                           "subject_key": key, "due_date": due.isoformat()})
+                                           "subject_key": key, "due_date": due.isoformat()}, ts=now)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -325,7 +295,7 @@ def mark_failed(con: duckdb.DuckDBPyConnection, request_id: str, run_id: str | N
                 [run_id, json.dumps({"error": reason}), request_id])
     req = get_request(con, request_id)
     audit.append(con, f"dsr.{req.kind}.failed", {"request_id": request_id, "subject_key": req.subject_key,
-                                                  "error": reason}, run_id=run_id)
+                                                  "error": reason}, run_id=run_id, ts=datetime.now(timezone.utc))
 
 
 def forget_identifiers(con: duckdb.DuckDBPyConnection, key: str) -> int:

@@ -13,6 +13,7 @@ from o3_governance.retention import decide
 from support.retention import SIMPLE_POLICY, add_message, write_policy
 
 OLD = date(2020, 1, 1)
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -77,9 +78,9 @@ def test_refused_policy_fails_the_asset_with_the_line(setup):
 def test_tampered_audit_log_fails_the_check(setup, tamper):
     layout, _ = setup
     with warehouse.open_warehouse(layout.warehouse) as con:
-        audit.append(con, "e1", {"n": 1})
-        audit.append(con, "e2", {"n": 2})
-        audit.append(con, "e3", {"n": 3})
+        audit.append(con, "e1", {"n": 1}, ts=T0)
+        audit.append(con, "e2", {"n": 2}, ts=T0)
+        audit.append(con, "e3", {"n": 3}, ts=T0)
         con.execute(tamper)
     result = materialize()
     evaluation = check(result, "audit_chain_verifies")

@@ -96,7 +96,7 @@ def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) 
                              "IMG-20250101-WA0001.jpg" if k % 10 == 9 else None, None, False,
                              ("nl", "fr", "en")[k % 3], k + 1])
         _insert(con, "messages", [c for c, _ in warehouse.MESSAGE_COLUMNS], rows)
-        audit.append(con, "archive_ingested", {"archive_id": "arch0000000000000000", "messages": len(rows)})
+        audit.append(con, "archive_ingested", {"archive_id": "arch0000000000000000", "messages": len(rows)}, ts=NOW)
         if not full:
             return {"message_ids": [m for m, _, _ in ids]}
         con.execute('CREATE TABLE findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, "end" INTEGER, '

@@ -170,16 +170,14 @@ def test_directory_yaml_list_mapping_and_csv(tmp_path):
     assert identity.load_directory(c)[0] == identity.DirectoryEntry("Jan Peeters", SUBJECT_PHONE, SUBJECT_EMAIL)
 
 
-def test_directory_missing_file_or_bad_shape_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setenv("O3_DIRECTORY_FILE", str(tmp_path / "nope.yaml"))
+def test_directory_missing_file_or_bad_shape_is_refused(tmp_path):
     with pytest.raises(FileNotFoundError):
-        identity.load_directory()
+        identity.load_directory(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("- phone: '0471 23 45 67'\n", encoding="utf-8")
     with pytest.raises(ValueError, match="needs a name"):
         identity.load_directory(bad)
-    monkeypatch.delenv("O3_DIRECTORY_FILE")
-    assert identity.load_directory() == []
+    assert identity.load_directory(None) == []
 
 
 # ------------------------------------------------------------------------------------ the register
