@@ -6,6 +6,7 @@ left empty in production, where each value comes from its ``O3_*`` variable thro
 them instead. ``writes_warehouse`` holds the data folder's writer lock around an asset or op body."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from typing import Optional
@@ -14,7 +15,7 @@ import dagster as dg
 
 from o3_governance import settings as settings_module
 from o3_governance.config import DataLayout
-from o3_governance.storage import locking
+from o3_governance.storage import locking, warehouse
 
 
 class GovernanceResource(dg.ConfigurableResource):
@@ -33,6 +34,15 @@ class GovernanceResource(dg.ConfigurableResource):
     def layout(self) -> DataLayout:
         return DataLayout(self.settings().data_dir)
 
+    @contextlib.contextmanager
+    def yield_for_execution(self, context):
+        """While a run's steps use the resource, connections and locks that are given nothing use the
+        configured memory limit and waits (``O3_DUCKDB_MEMORY``, ``O3_LOCK_WAIT_SECONDS``, ``O3_READ_WAIT_SECONDS``)."""
+        conf = self.settings()
+        with warehouse.configured(memory_limit=conf.duckdb_memory, lock_wait_seconds=conf.lock_wait_seconds,
+                                  read_wait_seconds=conf.read_wait_seconds):
+            yield self
+
 
 RESOURCE_KEY = "governance"
 
@@ -41,7 +51,8 @@ def writes_warehouse(fn):
     """Runs an asset/op body holding the writer lock of its data folder (re-entrant: a CLI run that
     launched the job holds it already). The body must take ``governance: GovernanceResource``."""
     def lock_for(kwargs):
-        return locking.writer_lock(kwargs[RESOURCE_KEY].layout())
+        governance = kwargs[RESOURCE_KEY]
+        return locking.writer_lock(governance.layout(), governance.settings().lock_wait_seconds)
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)

@@ -100,7 +100,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def special_category_types() -> frozenset[str]:
     try:
-        from o3_governance.scanning import SPECIAL_CATEGORY_TYPES  # type: ignore[attr-defined]
+        from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
     except ImportError:
         try:
             from o3_governance.scanning.special import SPECIAL_CATEGORY_TYPES

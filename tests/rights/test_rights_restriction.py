@@ -8,6 +8,10 @@ from o3_governance.storage import warehouse
 from o3_governance.rights import finder, restriction, service
 from support.rights import SUBJECT_NAME, SUBJECT_PHONE, build_warehouse, messages, record, run
 
+import datetime as _dt
+
+INGESTED_AT = _dt.datetime(2026, 1, 5, 2, 0, tzinfo=_dt.timezone.utc)   # the ingest night's clock
+
 
 def _restricted(layout) -> set[str]:
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
@@ -40,7 +44,7 @@ def test_messages_ingested_after_a_restriction_are_restricted_too(data_layout, t
     before = _restricted(data_layout)
     (data_layout.inbox / "WhatsApp Chat with Client Bruxelles.txt").write_text(
         "12/04/2023, 09:05 - Jan Peeters: Nouveau message après la restriction\n", encoding="utf-8")
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=INGESTED_AT)
     after = _restricted(data_layout)
     assert len(after) == len(before) + 1
 

@@ -9,7 +9,8 @@ import pytest
 
 from support.dagster_resources import resources
 from o3_governance.storage import warehouse
-from o3_governance.scanning import SPECIAL_CATEGORY_TYPES, special_category_message_ids
+from o3_governance.scanning import special_category_message_ids
+from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
 from o3_governance.scanning.store import (known_people_from_authors, read_staff_directory, scan_warehouse,
                                           scannable_text)
 
@@ -177,10 +178,10 @@ def test_staff_directory_names_are_recognised(con, tmp_path):
 
 
 def test_scan_attempts_no_network_access(con, no_network, monkeypatch):
-    from o3_governance.scanning import recognizers, scan
+    from o3_governance.scanning import recognizers, worker
 
     # Build the engine and the public-suffix extractor afresh, under the guard.
-    monkeypatch.setattr(scan, "_LOCAL", {})
+    monkeypatch.setattr(worker, "_LOCAL", {})
     monkeypatch.setattr(recognizers.OfflineEmailRecognizer, "_extract", None)
     monkeypatch.setenv("TLDEXTRACT_CACHE", "/nonexistent")
     s = scan_warehouse(con, workers=1)
@@ -189,12 +190,12 @@ def test_scan_attempts_no_network_access(con, no_network, monkeypatch):
 
 
 def test_two_worker_processes_give_the_same_findings(con, monkeypatch):
-    from o3_governance.scanning import pool as scan
+    from o3_governance.scanning import pool
 
     many = [(WERF, "Kevin De Smet", "text", f"Levering {i} aan de werf, bel Wout op 0477 04 71 87") for i in range(40)]
     add(con, many, start=400)
-    monkeypatch.setattr(scan, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(scan, "CHUNK", 16)
+    monkeypatch.setattr(pool, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(pool, "CHUNK", 16)
     s = scan_warehouse(con, workers=2)
     assert s.workers == 2
     parallel = con.execute("SELECT * EXCLUDE (scanned_at) FROM scan_state ORDER BY ALL").fetchall(), \

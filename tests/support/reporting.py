@@ -9,6 +9,10 @@ from pathlib import Path
 from o3_governance.storage import audit, warehouse
 from o3_governance.config import DataLayout
 
+import datetime as _dt
+
+INGESTED_AT = _dt.datetime(2026, 1, 5, 2, 0, tzinfo=_dt.timezone.utc)   # the ingest night's clock
+
 AS_OF = date(2026, 11, 24)
 NOW = datetime(2026, 11, 24, 2, 30, tzinfo=timezone.utc)   # the night of AS_OF: every clock in these tests
 
@@ -164,7 +168,7 @@ def demo_night(layout: DataLayout, seed_value: int = 7) -> int:
     from o3_governance.demo import SENTENCES, write_demo_inbox
 
     write_demo_inbox(layout.inbox, seed=seed_value)
-    ingest.ingest_inbox(layout)
+    ingest.ingest_inbox(layout, now=INGESTED_AT)
     placed = 0
     with warehouse.open_warehouse(layout.warehouse) as con:
         con.execute('CREATE TABLE IF NOT EXISTS findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, '
