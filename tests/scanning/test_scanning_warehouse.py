@@ -270,12 +270,14 @@ def test_no_message_text_in_logs_even_at_debug_level(con, caplog):
 def test_restricted_messages_are_stored_but_not_scanned(con):
     """Art. 18: a restricted subject's messages are only stored; the scan leaves them until lifted."""
     add(con, [(WERF, "Kevin De Smet", "text", "Mijn nummer is 0478 31 62 54")], start=400)
-    con.execute("CREATE TABLE restricted_message_ids AS SELECT 'm0400' AS message_id")
+    # The marks as the rights domain records them (storage.restrictions: created with the warehouse).
+    con.execute("INSERT INTO restrictions VALUES ('RES-1', 'key', 'restriction', false, ?, NULL, NULL)", [T0])
+    con.execute("INSERT INTO restricted_messages VALUES ('RES-1', 'm0400')")
     summary = scan_warehouse(con, workers=1)
     assert con.execute("SELECT count(*) FROM findings WHERE message_id = 'm0400'").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM scan_state WHERE message_id = 'm0400'").fetchone()[0] == 0
     assert summary.due > 0
-    con.execute("DROP TABLE restricted_message_ids")  # lifted: now it is scanned
+    con.execute("UPDATE restrictions SET lifted_at = ? WHERE restriction_id = 'RES-1'", [T0])  # lifted: now scanned
     scan_warehouse(con, workers=1)
     assert con.execute("SELECT count(*) FROM findings WHERE message_id = 'm0400' "
                        "AND entity_type = 'PHONE_NUMBER'").fetchone()[0] == 1
