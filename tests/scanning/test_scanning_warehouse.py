@@ -281,3 +281,17 @@ def test_restricted_messages_are_stored_but_not_scanned(con):
     scan_warehouse(con, workers=1)
     assert con.execute("SELECT count(*) FROM findings WHERE message_id = 'm0400' "
                        "AND entity_type = 'PHONE_NUMBER'").fetchone()[0] == 1
+
+
+def test_scan_checks_are_plain_numbers_from_the_domain(con):
+    from o3_governance.scanning.store import check_scan
+
+    summary = scan_warehouse(con, workers=1)
+    check = check_scan(con, summary)
+    assert check.every_text_message_scanned and check.unscanned_text_messages == 0 and not check.budget_exhausted
+    assert check.findings_total == sum(check.findings_by_type.values()) > 0
+    assert check.messages_with_special_category == 2
+    assert sum(check.special_by_category.values()) == sum(n for _, _, n in check.special_by_chat) >= 2
+    assert set(check.special_by_category) == set(SPECIAL_CATEGORY_TYPES)
+    add(con, [(WERF, "Kevin De Smet", "text", "Bel me op 0478 31 62 54")], start=500)
+    assert check_scan(con, summary).unscanned_text_messages == 1
