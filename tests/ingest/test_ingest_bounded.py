@@ -4,6 +4,7 @@ byte cap is reached the remaining inbox files wait in the inbox for the next nig
 import io
 import json
 import zipfile
+from datetime import datetime, timezone
 
 import dagster as dg
 from conftest import zip_bytes
@@ -14,9 +15,7 @@ from o3_governance.storage import warehouse
 from o3_governance.parsing import NotAnExport
 from o3_governance.parsing.model import MediaRef
 
-import datetime as _dt
-
-INGESTED_AT = _dt.datetime(2026, 1, 5, 2, 0, tzinfo=_dt.timezone.utc)   # the ingest night's clock
+INGESTED_AT = datetime(2026, 1, 5, 2, 0, tzinfo=timezone.utc)   # the ingest night's clock, passed in
 
 SECRET = "Ann Peeters"
 HEADER = f"12/03/2024, 09:01 - {SECRET}: "

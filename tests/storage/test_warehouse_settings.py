@@ -66,3 +66,25 @@ def test_an_audit_event_carries_the_callers_time(data_layout):
         audit.append(con, "event", {"n": 1}, ts=T0)
         assert con.execute("SELECT ts FROM audit_log").fetchone()[0] == T0
         assert audit.verify(con).ok
+
+
+def test_a_dagster_writer_connects_with_the_configured_memory_limit(data_layout, monkeypatch):
+    import dagster as dg
+
+    from o3_governance.defs.resources import GovernanceResource, writes_warehouse
+    from support.dagster_resources import resources
+
+    seen = []
+
+    @dg.asset
+    @writes_warehouse
+    def probe(governance: GovernanceResource):
+        with warehouse.open_warehouse(governance.layout().warehouse) as con:
+            seen.append(memory(con))
+        seen.append(locking._wait_seconds("read", None))
+
+    monkeypatch.setenv("O3_DUCKDB_MEMORY", "256MB")
+    monkeypatch.setenv("O3_READ_WAIT_SECONDS", "4")
+    assert dg.materialize([probe], resources=resources(data_layout)).success
+    assert seen[0].startswith("244") and seen[1] == 4.0
+    assert locking._wait_seconds("read", None) == locking.DEFAULT_READ_WAIT_SECONDS
