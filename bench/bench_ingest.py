@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 
@@ -30,7 +31,7 @@ def one(n: int, workdir: Path) -> dict:
     size_mb = export.stat().st_size / 1e6
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
-    summary = ingest_inbox(layout)
+    summary = ingest_inbox(layout, now=datetime.now(timezone.utc))
     elapsed = time.perf_counter() - t0
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     (a,) = summary.archives

@@ -44,7 +44,7 @@ def run(n: int, workdir: Path) -> dict:
 
     layout = DataLayout(workdir / "data").ensure()
     generate_bench_export(layout.inbox / "WhatsApp Chat with Bench Werf.txt", n_messages=n, seed=1)
-    ingest_inbox(layout)
+    ingest_inbox(layout, now=datetime.now(timezone.utc))  # the bench is an entry point: it reads the clock
     policy = parse_policy(POLICY)
     with warehouse.open_warehouse(layout.warehouse) as con:
         con.execute('CREATE TABLE IF NOT EXISTS findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, '

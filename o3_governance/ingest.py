@@ -11,7 +11,7 @@ import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -20,7 +20,7 @@ import pyarrow as pa
 from o3_governance.storage import audit, lake, warehouse
 from o3_governance import purge
 from o3_governance.storage.hashing import sha256_file
-from o3_governance.config import DataLayout, quarantine_retention_days, raw_retention_days
+from o3_governance.config import DataLayout
 from o3_governance.parsing import NotAnExport, ParsedExport, open_archive
 from o3_governance.parsing.archive import expanded_size, too_large
 
@@ -28,6 +28,7 @@ from o3_governance.parsing.archive import expanded_size, too_large
 DEFAULT_MAX_BODY_CHARS = 5_000_000
 DEFAULT_MAX_ARCHIVE_BYTES = 2 * 1024 ** 3
 DEFAULT_MAX_NIGHT_BYTES = 20 * 1024 ** 3
+DEFAULT_QUARANTINE_RETENTION_DAYS = 30
 
 BATCH_ROWS = 50_000
 # Browsers and sync tools leave these while a download is still being written.
@@ -207,7 +208,7 @@ def _quarantine(con, layout: DataLayout, path: Path, result: ArchiveResult, sha:
     result.status, result.reason = "quarantined", reason
     _register(con, result, sha, size, received_at, raw_path=str(dest.relative_to(layout.root)))
     audit.append(con, "archive_quarantined", {"archive_id": result.archive_id, "sha256": sha, "reason": reason},
-                 run_id=run_id)
+                 run_id=run_id, ts=received_at)
     return result
 
 
@@ -224,14 +225,14 @@ def _one_line(exc: BaseException) -> str:
     return text[:300]
 
 
-def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = None,
-                received_at: datetime | None = None, sha: str | None = None,
+def ingest_file(con, layout: DataLayout, path: Path, *, received_at: datetime, run_id: str | None = None,
+                sha: str | None = None, raw_retention_days: int = 0,
                 max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
                 max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES) -> ArchiveResult:
     """One inbox file into the warehouse, or into quarantine with a one-line reason: among others a
     line or message longer than ``max_body_chars``, or an archive expanding to more than
-    ``max_archive_bytes``."""
-    received_at = received_at or datetime.now(timezone.utc)
+    ``max_archive_bytes``. ``received_at``: the clock's instant, read by the entry point. With
+    ``raw_retention_days`` above 0 the file is kept under ``raw/``; otherwise it is removed."""
     sha = sha or sha256_file(path)
     size = path.stat().st_size
     archive_id = _archive_id(sha, con)
@@ -241,7 +242,8 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
         result.status, result.reason = "duplicate", "byte-identical to an archive already registered"
         _register(con, result, sha, size, received_at)
         path.unlink()
-        audit.append(con, "archive_duplicate", {"archive_id": archive_id, "sha256": sha}, run_id=run_id)
+        audit.append(con, "archive_duplicate", {"archive_id": archive_id, "sha256": sha}, run_id=run_id,
+                     ts=received_at)
         return result
 
     staging = f"staging_{archive_id}"
@@ -293,9 +295,8 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
     if result.new_message_count:
         lake.write_archive_rows(con, f"SELECT * FROM new_{staging}", layout.lake_messages,
                                 layout.work / f"lake-{archive_id}", archive_id)
-    keep_days = raw_retention_days()
     raw_rel = None
-    if keep_days > 0:
+    if raw_retention_days > 0:
         layout.raw.mkdir(parents=True, exist_ok=True)
         raw_rel = str(Path("raw") / f"{archive_id}{path.suffix.lower()}")
     con.execute("BEGIN TRANSACTION")
@@ -305,7 +306,7 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
                   chat_name=chat_name, raw_path=raw_rel)
         audit.append(con, "archive_ingested", {
             "archive_id": archive_id, "sha256": sha, "messages": result.message_count,
-            "new_messages": result.new_message_count, "media": result.media_count}, run_id=run_id)
+            "new_messages": result.new_message_count, "media": result.media_count}, run_id=run_id, ts=received_at)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -320,13 +321,13 @@ def ingest_file(con, layout: DataLayout, path: Path, *, run_id: str | None = Non
     return result
 
 
-def remove_expired_raw_archives(con, layout: DataLayout, now: datetime | None = None, *,
+def remove_expired_raw_archives(con, layout: DataLayout, now: datetime, *, raw_retention_days: int = 0,
+                                quarantine_retention_days: int = DEFAULT_QUARANTINE_RETENTION_DAYS,
                                 run_id: str | None = None) -> int:
     """Raw archives are kept only as long as configured, and quarantined files too (they are unread
     copies of chats: someone fixes or re-exports them, or they go). Their sha256 stays in the registry."""
-    now = now or datetime.now(timezone.utc)
-    keep = {"ingested": timedelta(days=raw_retention_days()),
-            "quarantined": timedelta(days=quarantine_retention_days())}
+    keep = {"ingested": timedelta(days=raw_retention_days),
+            "quarantined": timedelta(days=quarantine_retention_days)}
     rows = con.execute("SELECT archive_id, status, raw_path, received_at FROM archives "
                        "WHERE raw_path IS NOT NULL").fetchall()
     removed = 0
@@ -338,11 +339,12 @@ def remove_expired_raw_archives(con, layout: DataLayout, now: datetime | None = 
             con.execute("UPDATE archives SET raw_path = NULL, raw_removed_at = ? WHERE archive_id = ?", [now, archive_id])
             removed += 1
     if removed:
-        audit.append(con, "raw_archives_removed", {"count": removed}, run_id=run_id)
+        audit.append(con, "raw_archives_removed", {"count": removed}, run_id=run_id, ts=now)
     return removed
 
 
-def ingest_inbox(layout: DataLayout, *, run_id: str | None = None, now: datetime | None = None,
+def ingest_inbox(layout: DataLayout, *, now: datetime, run_id: str | None = None,
+                 raw_retention_days: int = 0, quarantine_retention_days: int = DEFAULT_QUARANTINE_RETENTION_DAYS,
                  max_body_chars: int = DEFAULT_MAX_BODY_CHARS, max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
                  max_night_bytes: int = DEFAULT_MAX_NIGHT_BYTES) -> IngestSummary:
     """Ingest every file waiting in the inbox. Never raises for a bad file.
@@ -352,8 +354,10 @@ def ingest_inbox(layout: DataLayout, *, run_id: str | None = None, now: datetime
 
     Bounded work: a file expanding to more than ``max_archive_bytes`` (or more than a whole night's
     ``max_night_bytes``) is quarantined; once the files handled this night would expand to more than
-    ``max_night_bytes``, the rest stay in the inbox for the next night (``left_in_inbox``)."""
-    now = now or datetime.now(timezone.utc)
+    ``max_night_bytes``, the rest stay in the inbox for the next night (``left_in_inbox``).
+
+    ``raw_retention_days`` (``O3_RAW_RETENTION_DAYS``; 0 removes a file once ingested) and
+    ``quarantine_retention_days`` (``O3_QUARANTINE_RETENTION_DAYS``) are the configured keep times."""
     archive_cap = min(max_archive_bytes, max_night_bytes)   # one that no night can take is refused
     layout.ensure()
     summary = IngestSummary()
@@ -370,15 +374,68 @@ def ingest_inbox(layout: DataLayout, *, run_id: str | None = None, now: datetime
             sha = sha256_file(path)
             summary.inbox_files.append((path.name, sha))
             result = ingest_file(con, layout, path, run_id=run_id, sha=sha, received_at=now,
+                                 raw_retention_days=raw_retention_days,
                                  max_body_chars=max_body_chars, max_archive_bytes=archive_cap)
             summary.archives.append(result)
             if result.status != "duplicate" and need <= archive_cap:   # refused for size: nothing expanded
                 summary.bytes_expanded += need
         if summary.left_in_inbox:
             audit.append(con, "inbox_left_for_next_night", {"files": summary.left_in_inbox,
-                                                            "max_night_bytes": max_night_bytes}, run_id=run_id)
-        summary.raw_removed = remove_expired_raw_archives(con, layout, now, run_id=run_id)
+                                                            "max_night_bytes": max_night_bytes}, run_id=run_id, ts=now)
+        summary.raw_removed = remove_expired_raw_archives(con, layout, now, raw_retention_days=raw_retention_days,
+                                                          quarantine_retention_days=quarantine_retention_days,
+                                                          run_id=run_id)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return summary
+
+
+@dataclass(frozen=True)
+class IngestCheck:
+    """What the ingest invariants found after a run: plain numbers, no names (the shell reports them)."""
+
+    archives_total: int
+    archives_by_status: dict[str, int]
+    messages_total: int
+    chats: int
+    duplicated_ids: int             # message ids held more than once (must be 0)
+    lake_rows: int                  # rows in the Parquet lake (must equal messages_total)
+    unaccounted_files: int          # inbox files of this run without a registry row, or still in the inbox (must be 0)
+    quarantined_this_run: int
+    quarantine_reasons: dict[str, int]   # one-line reason -> files (reasons never hold content)
+
+    @property
+    def unique_message_ids(self) -> bool:
+        return self.duplicated_ids == 0
+
+    @property
+    def lake_matches_warehouse(self) -> bool:
+        return self.lake_rows == self.messages_total
+
+    @property
+    def every_inbox_file_accounted_for(self) -> bool:
+        return self.unaccounted_files == 0
+
+
+def check_ingest(con, layout: DataLayout, summary: IngestSummary) -> IngestCheck:
+    """The invariants of ingest after ``summary``'s run, read on ``con`` (read-only is enough)."""
+    by_status = dict(con.execute("SELECT status, count(*) FROM archives GROUP BY status").fetchall())
+    messages_total = con.execute("SELECT count(*) FROM messages").fetchone()[0]
+    duplicates = con.execute(
+        "SELECT count(*) FROM (SELECT message_id FROM messages GROUP BY message_id HAVING count(*) > 1)").fetchone()[0]
+    shas = [sha for _, sha in summary.inbox_files]
+    registered = {r[0] for r in con.execute(
+        "SELECT DISTINCT sha256 FROM archives WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))", [shas]).fetchall()}
+    still_in_inbox = {p.name for p in inbox_files(layout.inbox)}
+    unaccounted = [name for name, sha in summary.inbox_files if sha not in registered or name in still_in_inbox]
+    reasons: dict[str, int] = {}
+    for a in summary.archives:
+        if a.status == "quarantined":
+            reasons[a.reason or ""] = reasons.get(a.reason or "", 0) + 1
+    return IngestCheck(
+        archives_total=sum(by_status.values()), archives_by_status=by_status, messages_total=messages_total,
+        chats=con.execute("SELECT count(DISTINCT chat_id) FROM messages").fetchone()[0],
+        duplicated_ids=duplicates, lake_rows=lake.lake_row_count(con, layout.lake_messages),
+        unaccounted_files=len(unaccounted), quarantined_this_run=summary.count("quarantined"),
+        quarantine_reasons=reasons)

@@ -5,14 +5,14 @@ import argparse
 import os
 import sys
 
+from o3_governance import config, settings
 from o3_governance.cli import ingest as ingest_cli
-from o3_governance.storage import locking
-from o3_governance import settings
 from o3_governance.cli import parsing as parsing_cli
 from o3_governance.cli import reporting as reporting_cli
 from o3_governance.cli import retention as retention_cli
 from o3_governance.cli import rights as rights_cli
 from o3_governance.cli import scanning as scanning_cli
+from o3_governance.storage import locking, warehouse
 
 DOMAINS = (parsing_cli, ingest_cli, scanning_cli, retention_cli, rights_cli, reporting_cli)
 
@@ -29,8 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings.load()  # every bad environment value is refused before anything runs
-        return int(args.handler(args) or 0)
+        conf = settings.load()  # every bad environment value is refused before anything runs
+        # What connections and locks use when a command gives nothing: the configured values.
+        with warehouse.configured(memory_limit=conf.duckdb_memory, lock_wait_seconds=conf.lock_wait_seconds,
+                                  read_wait_seconds=conf.read_wait_seconds):
+            return int(args.handler(args) or 0)
     except settings.SettingsError as exc:
         print(f"o3-governance {args.command}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
@@ -44,8 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except Exception as exc:  # one line, no traceback, no content: exception texts here are our own
-        from o3_governance import config
-
         if isinstance(exc, config.MissingData):
             print(f"o3-governance {args.command}: {exc}".splitlines()[0], file=sys.stderr)
             return 1

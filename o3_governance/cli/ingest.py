@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from o3_governance import config
+from o3_governance import config, settings
+from o3_governance.demo import write_demo_inbox
+from o3_governance.ingest import inbox_files
 
 
 def register(subparsers) -> None:
@@ -18,11 +22,7 @@ def register(subparsers) -> None:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from o3_governance.demo import write_demo_inbox
-
-    target = Path(args.to) if args.to else config.layout().ensure().inbox
+    target = Path(args.to) if args.to else config.DataLayout(settings.load().data_dir).ensure().inbox
     written = write_demo_inbox(target, seed=args.seed)
     print(f"wrote {len(written)} demo archives to {target}")
     return 0
@@ -30,15 +30,12 @@ def demo_command(args: argparse.Namespace) -> int:
 
 def run_nightly(seed_demo: bool = False):
     """Execute ``nightly_governance`` on the instance in DAGSTER_HOME, so the run shows in the UI."""
-    from o3_governance.cli import launcher
-    from o3_governance.ingest import inbox_files
+    from o3_governance.cli import launcher  # imports Dagster (over a second): only when a job is launched
 
     config.dagster_home()
-    layout = config.layout().ensure()
+    layout = config.DataLayout(settings.load().data_dir).ensure()
     seeded = 0
     if seed_demo and not inbox_files(layout.inbox) and not layout.warehouse.exists():
-        from o3_governance.demo import write_demo_inbox
-
         seeded = len(write_demo_inbox(layout.inbox))
     # Holds the warehouse writer lock for the whole run, after failing runs a killed process left behind.
     result = launcher.execute_exclusively(
@@ -51,10 +48,6 @@ def run_command(args: argparse.Namespace) -> int:
     """The nightly job once. Prints only what this run did, read from its own event log: its id, the
     steps that succeeded or failed, the counts its assets recorded, the report it wrote; on failure
     the one-line reason (no content) and a non-zero exit. Never last night's figures."""
-    import sys
-
-    from o3_governance import settings
-
     s = settings.load()
     if not s.data_dir.exists() and not (s.data_dir_explicit or args.seed_demo):
         # Run from the wrong folder, the default ./data would be created empty and recorded in Dagster.
@@ -75,7 +68,7 @@ def run_command(args: argparse.Namespace) -> int:
     if not result.success:
         print(f"o3-governance run: failed: {outcome['reason']} (run {result.run_id})", file=sys.stderr)
         return 1
-    layout = config.layout()
+    layout = config.DataLayout(s.data_dir)
     print(f"warehouse: {layout.warehouse}")
     report = outcome["report"]
     print(f"reports:   {report or 'no report written by this run'}  (index: {layout.reports / 'index.html'})")

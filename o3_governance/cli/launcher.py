@@ -7,7 +7,7 @@ import socket
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-from o3_governance import config
+from o3_governance import config, settings
 from o3_governance.storage.locking import writer_lock
 
 PID_TAG, HOST_TAG = "o3/pid", "o3/host"
@@ -70,7 +70,7 @@ def execute_exclusively(job_name: str, target, **kwargs):
 
     config.dagster_home()
     tags = {"o3/trigger": "cli", **(kwargs.pop("tags", None) or {}), **run_tags()}
-    with writer_lock(target):
+    with writer_lock(target, settings.load().lock_wait_seconds):
         with DagsterInstance.get() as instance:
             fail_abandoned_runs(instance)
             return defs.resolve_job_def(job_name).execute_in_process(instance=instance, tags=tags, **kwargs)

@@ -6,8 +6,12 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
-from o3_governance import settings
+from o3_governance import config, settings
+from o3_governance.scanning.store import scan_warehouse
+from o3_governance.storage import warehouse
 
 
 def register(subparsers) -> None:
@@ -22,19 +26,14 @@ def register(subparsers) -> None:
 
 
 def _scan(args) -> int:
-    import os
-
-    from o3_governance import config
-    from o3_governance.storage import warehouse
-    from o3_governance.scanning.store import scan_warehouse
-
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
     conf = settings.load()
-    staff = args.staff_directory or conf.directory_file
-    with warehouse.open_warehouse(config.require_warehouse().warehouse) as con:
+    staff = Path(args.staff_directory) if args.staff_directory else conf.directory_file
+    layout = config.require_warehouse(config.DataLayout(conf.data_dir))
+    with warehouse.open_warehouse(layout.warehouse) as con:
         s = scan_warehouse(con, staff_directory=staff, workers=args.workers, window_chars=conf.scan_window_chars,
-                           seconds_budget=conf.scan_seconds_per_night)
+                           seconds_budget=conf.scan_seconds_per_night, monotonic=time.monotonic)
     print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,
                       "distinct_texts_analysed": s.unique_texts, "distinct_texts_reused": s.reused_texts,
                       "findings_written": s.findings_written, "by_type": s.by_type, "seconds": round(s.seconds, 2),
@@ -44,8 +43,9 @@ def _scan(args) -> int:
 
 
 def _evaluate(args) -> int:
+    # spaCy and Presidio take seconds to import: only this command needs them.
     from o3_governance.scanning.evaluation import evaluate, known_people
-    from o3_governance.scanning.scan import local_scanner
+    from o3_governance.scanning.worker import local_scanner
 
     scanner, _ = local_scanner(known_people())
     print("development set (the term files were written against it):")

@@ -3,9 +3,11 @@
 ``GovernanceResource`` is declared by every asset and op that reads or writes data. Its fields are
 left empty in production, where each value comes from its ``O3_*`` variable through
 :mod:`o3_governance.settings` (the one reader of the environment); tests and the UI's launchpad set
-them instead. ``writes_warehouse`` holds the data folder's writer lock around an asset or op body."""
+them instead. ``writes_warehouse`` holds the data folder's writer lock around an asset or op body, with
+the configured DuckDB memory limit and lock waits for every connection opened in it."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from typing import Optional
@@ -14,7 +16,7 @@ import dagster as dg
 
 from o3_governance import settings as settings_module
 from o3_governance.config import DataLayout
-from o3_governance.storage import locking
+from o3_governance.storage import locking, warehouse
 
 
 class GovernanceResource(dg.ConfigurableResource):
@@ -33,6 +35,15 @@ class GovernanceResource(dg.ConfigurableResource):
     def layout(self) -> DataLayout:
         return DataLayout(self.settings().data_dir)
 
+    @contextlib.contextmanager
+    def warehouse_defaults(self):
+        """For the block, connections and locks that are given nothing use the configured memory limit
+        and waits (``O3_DUCKDB_MEMORY``, ``O3_LOCK_WAIT_SECONDS``, ``O3_READ_WAIT_SECONDS``)."""
+        conf = self.settings()
+        with warehouse.configured(memory_limit=conf.duckdb_memory, lock_wait_seconds=conf.lock_wait_seconds,
+                                  read_wait_seconds=conf.read_wait_seconds):
+            yield
+
 
 RESOURCE_KEY = "governance"
 
@@ -40,8 +51,11 @@ RESOURCE_KEY = "governance"
 def writes_warehouse(fn):
     """Runs an asset/op body holding the writer lock of its data folder (re-entrant: a CLI run that
     launched the job holds it already). The body must take ``governance: GovernanceResource``."""
+    @contextlib.contextmanager
     def lock_for(kwargs):
-        return locking.writer_lock(kwargs[RESOURCE_KEY].layout())
+        governance = kwargs[RESOURCE_KEY]
+        with governance.warehouse_defaults(), locking.writer_lock(governance.layout(), governance.settings().lock_wait_seconds):
+            yield
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import phonenumbers
 
-from o3_governance.config import BRUSSELS
+from o3_governance.vocabulary import BRUSSELS
 from o3_governance.demo import formats as F
 from o3_governance.demo import phrases
 from o3_governance.demo import people as P

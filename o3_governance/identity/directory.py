@@ -1,19 +1,23 @@
 """The optional staff/contact directory (``O3_DIRECTORY_FILE``): who is who, in one place.
 
 The scanner takes its names as known people, legal holds and data-subject requests map names to
-phones with it, and anonymisation turns authors into roles with it.
+phones with it, and anonymisation turns authors into roles with it: each entry says whether the
+person is ``staff`` (the default) or an ``external`` contact. The entry points read the setting and
+pass the file's path; nothing here reads the environment.
 """
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from o3_governance import settings
 from o3_governance.identity.phones import normalize_phone
+
+STAFF = "staff"
+EXTERNAL = "external"
+ROLES = (STAFF, EXTERNAL)
 
 
 @dataclass(frozen=True)
@@ -21,18 +25,27 @@ class DirectoryEntry:
     name: str
     phone: str | None
     email: str | None = None
+    role: str = STAFF          # staff / external
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == STAFF
 
 
-def directory_file() -> Path | None:
-    return settings.load().directory_file
+def _role(raw: object) -> str:
+    role = str(raw or "").strip().lower() or STAFF
+    if role not in ROLES:
+        raise ValueError("staff/contact directory: a role must be staff or external")
+    return role
 
 
-def load_directory(path: Path | None = None) -> list[DirectoryEntry]:
-    """Entries of the staff/contact directory: YAML (a list of {name, phone, email} or a mapping
-    name → phone) or CSV with a header ``name,phone[,email]``. Missing file setting: empty."""
-    path = path if path is not None else directory_file()
+def load_directory(path: Path | None) -> list[DirectoryEntry]:
+    """Entries of the staff/contact directory at ``path`` (None: no directory configured, empty):
+    YAML (a list of {name, phone, email, role} or a mapping name → phone) or CSV with a header
+    ``name,phone[,email][,role]``. ``role`` is ``staff`` (default) or ``external``."""
     if path is None:
         return []
+    path = Path(path)
     if not path.is_file():
         raise FileNotFoundError("the staff/contact directory file does not exist")
     entries: list[DirectoryEntry] = []
@@ -42,7 +55,7 @@ def load_directory(path: Path | None = None) -> list[DirectoryEntry]:
                 row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
                 if row.get("name"):
                     entries.append(DirectoryEntry(row["name"], normalize_phone(row.get("phone")),
-                                                  (row.get("email") or "").lower() or None))
+                                                  (row.get("email") or "").lower() or None, _role(row.get("role"))))
         return entries
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     if isinstance(data, dict):
@@ -54,5 +67,5 @@ def load_directory(path: Path | None = None) -> list[DirectoryEntry]:
         if not isinstance(item, dict) or not item.get("name"):
             raise ValueError("staff/contact directory: every entry needs a name")
         entries.append(DirectoryEntry(str(item["name"]), normalize_phone(str(item.get("phone") or "")),
-                                      str(item.get("email") or "").lower() or None))
+                                      str(item.get("email") or "").lower() or None, _role(item.get("role"))))
     return entries

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-from o3_governance.identity.directory import DirectoryEntry, directory_file, load_directory  # noqa: F401 - re-exported
+from o3_governance.identity.directory import DirectoryEntry, load_directory  # noqa: F401 - re-exported
 from o3_governance.identity.phones import DEFAULT_REGION, normalize_phone  # noqa: F401 - re-exported
 # Separators people put inside phone numbers, including the no-break spaces iOS exports use.
 _SEP = "[ \t./()\\-\u00a0\u202f\u2009\u2010-\u2015]*"  # literal characters: RE2 (DuckDB) has no \\u escapes

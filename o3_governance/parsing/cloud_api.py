@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from o3_governance.config import BRUSSELS
+from o3_governance.vocabulary import BRUSSELS
 from o3_governance.parsing.model import NotAnExport, ParsedExport, ParsedMessage
 from o3_governance.identity.phones import to_e164
 

@@ -154,7 +154,7 @@ def build_report(layout: DataLayout, as_of: date, policy_path: Path, *, now: dat
             write_index(reports, verify={as_of.isoformat()})
             audit.append(con, "report_written", {"report_date": as_of.isoformat(), "files": len(manifest["files"]),
                                                  "manifest_sha256": manifest_sha, "reports_pruned": len(pruned)},
-                         run_id=run_id)
+                         run_id=run_id, ts=now)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

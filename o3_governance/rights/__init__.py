@@ -16,6 +16,6 @@ Other domains exclude restricted messages (Art. 18) with the view ``restricted_m
 request was ever recorded.
 """
 from o3_governance.rights.register import ensure_schema
-from o3_governance.rights.restriction import exclusion_sql, restricted_message_ids
+from o3_governance.storage.restrictions import exclusion_sql, restricted_message_ids
 
 __all__ = ["ensure_schema", "exclusion_sql", "restricted_message_ids"]

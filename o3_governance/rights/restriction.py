@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from o3_governance.storage import warehouse
+from o3_governance.storage.restrictions import exclusion_sql, restricted_message_ids  # noqa: F401 - re-exported
 from o3_governance.rights import register
 from o3_governance.rights.finder import SubjectData
 
@@ -71,20 +71,6 @@ def lift(con: duckdb.DuckDBPyConnection, request_id: str, kind: str, key: str,
         "lifted_restrictions": active,
         "note": "Art. 18(3): the data subject must be informed before the restriction is lifted.",
     }
-
-
-def restricted_message_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Message ids that may only be stored (empty when no restriction was ever recorded)."""
-    if not warehouse.table_exists(con, "restricted_message_ids"):
-        return set()
-    return {r[0] for r in con.execute("SELECT message_id FROM restricted_message_ids").fetchall()}
-
-
-def exclusion_sql(con: duckdb.DuckDBPyConnection, column: str = "message_id") -> str:
-    """A SQL condition keeping rows whose ``column`` is not restricted (``TRUE`` without restrictions)."""
-    if not warehouse.table_exists(con, "restricted_message_ids"):
-        return "TRUE"
-    return f"{column} NOT IN (SELECT message_id FROM restricted_message_ids)"
 
 
 def active_restrictions(con: duckdb.DuckDBPyConnection) -> int:

@@ -1,27 +1,18 @@
 """Scanning domain: personal and special-category data in every message, with Presidio (nl, fr, en).
 
-Plain Python, no Dagster. Light names load at once; the engine (spaCy, Presidio) loads on first use.
+Plain Python, no Dagster. Importing the package loads neither spaCy nor Presidio: the engine
+(``engine``, ``scan``, ``worker``) loads where a scan runs (in the worker processes, or in this
+process for a small scan).
 
-- ``scan_warehouse(con, known_people=None, staff_directory=None, workers=2) -> ScanSummary``
-- ``SPECIAL_CATEGORY_TYPES``, ``special_category_message_ids(con)`` (also the view
-  ``special_category_messages(message_id)`` once a scan has run)
-- ``build_scanner(known_people)``, ``evaluate()``
+- ``store.scan_warehouse(con, known_people=None, staff_directory=None, workers=2, ...) -> ScanSummary``
+- ``special_category_message_ids(con)`` (also the view ``special_category_messages(message_id)`` once a
+  scan has run); the entity types are in ``o3_governance.vocabulary``
+- ``engine.build_scanner(known_people)``, ``evaluation.evaluate()``
 """
-from o3_governance.scanning.categories import (ENTITY_TYPES, PERSONAL_DATA_TYPES, SPECIAL_CATEGORY_TYPES,
-                                               special_category_message_ids)
+from o3_governance.scanning.categories import Finding, special_category_message_ids
+from o3_governance.scanning.fingerprint import config_hash
+from o3_governance.scanning.store import (ScanSummary, ensure_schema, known_people_from_authors,
+                                          read_staff_directory, scan_warehouse)
 
-_LAZY = {
-    "scan_warehouse": "store", "ScanSummary": "store", "ensure_schema": "store", "known_people_from_authors": "store",
-    "read_staff_directory": "store", "build_scanner": "engine", "config_hash": "fingerprint", "evaluate": "evaluation",
-    "LanguageDetector": "language",
-}
-
-__all__ = ["ENTITY_TYPES", "PERSONAL_DATA_TYPES", "SPECIAL_CATEGORY_TYPES", "special_category_message_ids", *_LAZY]
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f"o3_governance.scanning.{_LAZY[name]}"), name)
-    raise AttributeError(name)
+__all__ = ["Finding", "ScanSummary", "config_hash", "ensure_schema", "known_people_from_authors",
+           "read_staff_directory", "scan_warehouse", "special_category_message_ids"]

@@ -1,16 +1,15 @@
-"""The contract's entity types and the query other domains need, without loading the NLP engine."""
+"""What one finding is, and the query other domains need, without loading the NLP engine.
+
+The entity types themselves (personal data, Art. 9/10 special categories) are shared words:
+``o3_governance.vocabulary``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import duckdb
 
-SPECIAL_CATEGORY_TYPES = frozenset({
-    "HEALTH_DATA", "POLITICAL_OPINION", "RELIGIOUS_BELIEF", "TRADE_UNION_MEMBERSHIP", "SEXUAL_ORIENTATION",
-    "ETHNIC_ORIGIN", "BIOMETRIC_DATA", "GENETIC_DATA", "CRIMINAL_OFFENCE"})
-PERSONAL_DATA_TYPES = frozenset({"PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER",
-                                 "PERSON", "LOCATION"})
-ENTITY_TYPES = PERSONAL_DATA_TYPES | SPECIAL_CATEGORY_TYPES
+from o3_governance.storage.catalog import table_exists
+from o3_governance.vocabulary import FINDINGS, SPECIAL_CATEGORY_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +26,8 @@ class Finding:
 def special_category_message_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Messages with at least one Art. 9 / Art. 10 finding (what the retention rule
     ``special_category: true`` matches). Empty before the first scan."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'findings'").fetchone()[0]
-    if not exists:
+    if not table_exists(con, FINDINGS):
         return set()
     return {r[0] for r in con.execute(
-        "SELECT DISTINCT message_id FROM findings WHERE entity_type IN (SELECT unnest(?::VARCHAR[]))",
+        f"SELECT DISTINCT message_id FROM {FINDINGS} WHERE entity_type IN (SELECT unnest(?::VARCHAR[]))",
         [sorted(SPECIAL_CATEGORY_TYPES)]).fetchall()}

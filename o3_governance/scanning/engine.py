@@ -27,8 +27,9 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, Sp
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from o3_governance.scanning import recognizers as rec
-from o3_governance.scanning.fingerprint import LANGUAGES, NER_MODELS, TERMS_DIR, config_hash  # noqa: F401
+from o3_governance.scanning.fingerprint import NER_MODELS, TERMS_DIR, config_hash  # noqa: F401
 from o3_governance.scanning.special import SpecialCategoryRecognizer
+from o3_governance.vocabulary import LANGUAGES
 
 # Components NER does not need; skipping them is most of spaCy's cost on short messages.
 NER_EXCLUDE = ["parser", "morphologizer", "attribute_ruler", "lemmatizer", "senter"]

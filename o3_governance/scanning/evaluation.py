@@ -13,8 +13,9 @@ from pathlib import Path
 import yaml
 
 from o3_governance.scanning.language import LanguageDetector
-from o3_governance.scanning.scan import detect_and_analyze
-from o3_governance.scanning.special import SPECIAL_CATEGORY_TYPES
+from o3_governance.scanning.engine import build_scanner
+from o3_governance.scanning.worker import detect_and_analyze
+from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 SPAN_TYPES = ("PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "BE_NATIONAL_NUMBER", "CREDIT_CARD", "PERSON")
@@ -47,7 +48,7 @@ def load_examples(eval_dir: Path = EVAL_DIR, pattern: str = "labelled_*.yaml") -
                 pos[value] = at + len(value)
                 spans.append((etype, at, at + len(value)))
             special = frozenset(row.get("special") or ())
-            if not special <= SPECIAL_CATEGORY_TYPES:
+            if not special <= set(SPECIAL_CATEGORY_TYPES):
                 raise ValueError(f"{path.name} {row['id']}: unknown special category")
             out.append(Example(row["id"], row.get("lang", lang), row.get("chat", lang), text, tuple(spans), special))
     return out
@@ -102,8 +103,6 @@ class EvalReport:
 def evaluate(scanner=None, eval_dir: Path = EVAL_DIR, pattern: str = "labelled_*.yaml") -> EvalReport:
     """Scan every labelled message with the fast path and score it. ``scanner`` defaults to an engine
     built with the evaluation set's known people."""
-    from o3_governance.scanning.engine import build_scanner
-
     examples = load_examples(eval_dir, pattern)
     scanner = scanner or build_scanner(known_people(eval_dir))
     results = detect_and_analyze(scanner, LanguageDetector(), [(e.text, e.chat_language) for e in examples])
@@ -127,7 +126,7 @@ def evaluate(scanner=None, eval_dir: Path = EVAL_DIR, pattern: str = "labelled_*
                 else:
                     s.wrong += 1
                     report.errors.append((ex.id, "false", etype))
-        found = {f.entity_type for f in findings} & SPECIAL_CATEGORY_TYPES
+        found = {f.entity_type for f in findings} & set(SPECIAL_CATEGORY_TYPES)
         s = report.special.setdefault(ex.language, Score())
         for cat in ex.special:
             c = report.special_by_category.setdefault(cat, Score())

@@ -7,7 +7,7 @@ import re
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from o3_governance.scanning.recognizers import LANGUAGES
+from o3_governance.vocabulary import LANGUAGES
 
 DEFAULT_LANGUAGE = "nl"  # O3 Group is a Flemish company: the fallback when nothing else is known
 PRIOR_BONUS = 5.0        # log-likelihood credit of the chat's language

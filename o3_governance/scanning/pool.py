@@ -20,16 +20,18 @@ def _people(known_people: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({p.strip() for p in known_people if p and p.strip()}))
 
 
+# Entry points of the worker processes. They import ``worker`` (spaCy, Presidio) inside the worker:
+# this module must stay light, so the caller starts the workers before any engine is loaded.
 def _worker_init(known_people: tuple[str, ...]) -> None:
-    from o3_governance.scanning import scan
+    from o3_governance.scanning import worker  # start-up time: spaCy/Presidio load in the worker only
 
-    scan._worker_init(known_people)
+    worker.init(known_people)
 
 
 def _worker_run(items: list[tuple[str, str | None]]) -> list[tuple[str, list[Finding]]]:
-    from o3_governance.scanning import scan
+    from o3_governance.scanning import worker  # start-up time: spaCy/Presidio load in the worker only
 
-    return scan._worker_run(items)
+    return worker.run(items)
 
 
 def _ping() -> int:
@@ -68,10 +70,9 @@ def start_pool(known_people: Iterable[str], workers: int, expected_items: int) -
 
 
 def _here(people: tuple[str, ...], items) -> list[tuple[str, list[Finding]]]:
-    from o3_governance.scanning.scan import detect_and_analyze, local_scanner
+    from o3_governance.scanning import worker  # start-up time: spaCy/Presidio load only when scanning here
 
-    scanner, langid = local_scanner(people)
-    return detect_and_analyze(scanner, langid, items)
+    return worker.scan_here(people, items)
 
 
 def scan_unique(items: Sequence[tuple[str, str | None]], known_people: Iterable[str],

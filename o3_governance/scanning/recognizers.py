@@ -53,7 +53,6 @@ CONTEXT: dict[str, dict[str, list[str]]] = {
     },
 }
 
-LANGUAGES = ("nl", "fr", "en")
 
 _NON_DIGIT = re.compile(r"\D")
 

@@ -1,5 +1,6 @@
 """Scanning texts fast: identical texts once, spaCy in batches per language, only the recognizers a
-text can possibly trigger; the worker processes are in ``pool``.
+text can possibly trigger; one process's engine and the worker processes' entry points are in
+``worker``, the pool that starts them in ``pool``.
 
 Results are what ``AnalyzerEngine.analyze()`` returns for the same text and language, followed by
 the same clean-up (``resolve``); ``analyze_one`` is that plain path and the tests hold the two equal.
@@ -7,16 +8,15 @@ the same clean-up (``resolve``); ``analyze_one`` is that plain path and the test
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from presidio_analyzer import RecognizerResult
 
 from o3_governance.scanning import windows
 from o3_governance.scanning.categories import Finding
-from o3_governance.scanning.engine import Scanner, build_scanner
-from o3_governance.scanning.language import LanguageDetector
+from o3_governance.scanning.engine import Scanner, stop_words
 from o3_governance.scanning.recognizers import fold, load_word_list
-from o3_governance.scanning.special import SPECIAL_CATEGORY_TYPES
+from o3_governance.vocabulary import LANGUAGES, SPECIAL_CATEGORY_TYPES
 
 ALWAYS = ("PERSON", "LOCATION") + tuple(sorted(SPECIAL_CATEGORY_TYPES))
 BATCH = 512
@@ -49,10 +49,8 @@ _COMMON: set[str] | None = None
 def _common() -> set[str]:
     global _COMMON
     if _COMMON is None:
-        from o3_governance.scanning.engine import stop_words
-
         words = {fold(w) for w in load_word_list("not_names.txt")}
-        for lang in ("nl", "fr", "en"):
+        for lang in LANGUAGES:
             words |= {fold(w) for w in stop_words(lang)}
         _COMMON = words
     return _COMMON
@@ -242,41 +240,3 @@ def analyze_batch(scanner: Scanner, texts: Sequence[str], languages: Sequence[st
             results = scanner.analyzer.analyze(text=text, language=lang, entities=wanted_of[i], nlp_artifacts=art)
             out[i] = resolve(text, results)
     return out  # type: ignore[return-value]
-
-
-# --- worker processes ---------------------------------------------------------------------------
-
-_WORKER: dict = {}
-
-
-def _worker_init(known_people: tuple[str, ...]) -> None:
-    _WORKER["scanner"] = build_scanner(known_people)
-    _WORKER["langid"] = LanguageDetector()
-
-
-def _worker_run(items: list[tuple[str, str | None]]) -> list[tuple[str, list[Finding]]]:
-    return detect_and_analyze(_WORKER["scanner"], _WORKER["langid"], items)
-
-
-def detect_and_analyze(scanner: Scanner, langid: LanguageDetector,
-                       items: Sequence[tuple[str, str | None]]) -> list[tuple[str, list[Finding]]]:
-    """(text, chat language) → (detected language, findings) for each item."""
-    langs = [langid.detect(text, prior) for text, prior in items]
-    findings = analyze_batch(scanner, [t for t, _ in items], langs)
-    return list(zip(langs, findings))
-
-
-_LOCAL: dict = {}
-
-
-def local_scanner(known_people: Iterable[str]) -> tuple[Scanner, LanguageDetector]:
-    """One engine per process and known-people list, built on first use."""
-    key = tuple(sorted({p.strip() for p in known_people if p and p.strip()}))
-    if _LOCAL.get("key") != key:
-        _LOCAL.update(key=key, scanner=build_scanner(key), langid=_LOCAL.get("langid") or LanguageDetector())
-    return _LOCAL["scanner"], _LOCAL["langid"]
-
-
-# Worker processes, the pool and ``scan_unique`` live in ``pool``, which the caller can import without
-# loading spaCy or Presidio; re-exported here for callers of the earlier layout.
-from o3_governance.scanning.pool import WorkerPool, scan_unique, start_pool  # noqa: E402,F401

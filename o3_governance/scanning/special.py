@@ -28,9 +28,9 @@ from pathlib import Path
 import yaml
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
-from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
 from o3_governance.scanning.fingerprint import TERMS_DIR, term_files
 from o3_governance.scanning.recognizers import fold
+from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
 
 
 
@@ -217,7 +217,7 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        wanted = set(entities) if entities else SPECIAL_CATEGORY_TYPES
+        wanted = set(entities) if entities else set(SPECIAL_CATEGORY_TYPES)
         return [RecognizerResult(entity_type=cat, start=s, end=e, score=score,
                                  analysis_explanation=AnalysisExplanation(recognizer=self.name, original_score=score),
                                  recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,

@@ -16,11 +16,17 @@ from typing import Callable, Iterable
 import duckdb
 import pyarrow as pa
 
+from o3_governance.identity.directory import load_directory
+from o3_governance.identity.phones import to_e164
+from o3_governance.scanning import pool as scan_pool
+from o3_governance.scanning.categories import Finding, special_category_message_ids  # noqa: F401 - re-exported
 from o3_governance.scanning.fingerprint import config_hash
-from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES, special_category_message_ids  # noqa: F401
+from o3_governance.scanning.windows import head_tail, shift
+from o3_governance.storage.restrictions import exclusion_sql
+from o3_governance.vocabulary import FINDINGS, MESSAGES, SCAN_STATE, SPECIAL_CATEGORY_TYPES
 
-FINDINGS_DDL = """
-CREATE TABLE IF NOT EXISTS findings (
+FINDINGS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {FINDINGS} (
     message_id  VARCHAR NOT NULL,
     entity_type VARCHAR NOT NULL,
     start       INTEGER NOT NULL,   -- offsets into messages.body (characters)
@@ -29,8 +35,8 @@ CREATE TABLE IF NOT EXISTS findings (
     recognizer  VARCHAR NOT NULL
 )
 """
-SCAN_STATE_DDL = """
-CREATE TABLE IF NOT EXISTS scan_state (
+SCAN_STATE_DDL = f"""
+CREATE TABLE IF NOT EXISTS {SCAN_STATE} (
     message_id  VARCHAR NOT NULL,
     config_hash VARCHAR NOT NULL,   -- scanner configuration the message was scanned with
     body_hash   UBIGINT NOT NULL,   -- hash(body) at scan time: an anonymised body is scanned again
@@ -102,16 +108,15 @@ def scannable_text(body: str | None, message_type: str) -> str | None:
 
 
 _NAME_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_PHONE_LIKE = re.compile(r"^[\s+()\d\u00a0\u202a\u202c.-]+$")
 
 
 def known_people_from_authors(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Authors of text and media messages that are names (not phone numbers), tidied of emoji."""
-    rows = con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL "
+    rows = con.execute(f"SELECT DISTINCT author FROM {MESSAGES} WHERE author IS NOT NULL "
                        "AND message_type IN ('text', 'media')").fetchall()
     people = set()
     for (author,) in rows:
-        if _PHONE_LIKE.match(author):
+        if to_e164(author):   # an author shown as a phone number is not a name
             continue
         tokens = _NAME_TOKEN.findall(author)
         if tokens and sum(len(t) for t in tokens) >= 3:
@@ -121,16 +126,7 @@ def known_people_from_authors(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def read_staff_directory(path: Path | str) -> list[str]:
     """Names of the staff/contact directory (format: ``o3_governance.identity.directory``)."""
-    from o3_governance.identity.directory import load_directory
-
     return sorted({e.name for e in load_directory(Path(path))})
-
-
-def staff_directory_from_env() -> list[str]:
-    from o3_governance.identity.directory import directory_file
-
-    path = directory_file()
-    return read_staff_directory(path) if path else []
 
 
 def current_people(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] | None = None,
@@ -152,8 +148,6 @@ def _reuse(con: duckdb.DuckDBPyConnection, chash: str, keys: list[tuple[str, str
     """(index, language, findings) for each due text that an earlier message with the same body and chat
     language was already scanned with, under this configuration: the scan is deterministic, so its
     findings are copied instead of computed again (``ok``, ``👍``, ``Merci`` arrive every night)."""
-    from o3_governance.scanning.categories import Finding
-
     if not keys:
         return []
     table = pa.table({"idx": pa.array(range(len(keys)), pa.int64()),
@@ -195,7 +189,8 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
     """Scan every text and media message not yet scanned with the current configuration, write its
     findings, record it in ``scan_state`` and set ``messages.language`` to the detected language.
 
-    ``known_people`` defaults to the warehouse's chat authors; names from ``staff_directory`` are added.
+    ``known_people`` defaults to the warehouse's chat authors; names from ``staff_directory`` (the
+    directory file's path the entry point passes: ``O3_DIRECTORY_FILE`` or ``--staff-directory``) are added.
 
     Bounded work: a body longer than ``window_chars`` is scanned in a head and a tail window (findings
     at offsets in the full body; ``scan_state.truncated_for_scan``). With ``seconds_budget``, the scan
@@ -228,8 +223,6 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
         summary.seconds = time.perf_counter() - t0
         return summary
 
-    from o3_governance.scanning import pool as scan_pool  # light: spaCy and Presidio load where they run
-
     # Start the workers now: they load their engines while the rest is read and deduplicated.
     pool = scan_pool.start_pool(people, workers, len(due))
     try:
@@ -243,9 +236,6 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
 
 def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: float, *, window_chars: int,
               deadline: float | None, monotonic: Callable[[], float], batch_texts: int) -> ScanSummary:
-    from o3_governance.scanning.pool import scan_unique
-    from o3_governance.scanning.windows import head_tail, shift
-
     priors = _chat_priors(con)
     unique: dict[tuple[str, str | None], int] = {}
     # (message_id, body_hash, [(index into unique, offset in the body)] or None when skipped, truncated)
@@ -271,7 +261,7 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: floa
             summary.budget_exhausted = True
             break
         chunk = todo[k:k + batch_texts]
-        fresh, used = scan_unique([keys[i] for i in chunk], people, workers=1 if pool is None else pool.workers,
+        fresh, used = scan_pool.scan_unique([keys[i] for i in chunk], people, workers=1 if pool is None else pool.workers,
                                   pool=pool)
         summary.workers = max(summary.workers, used)
         for i, r in zip(chunk, fresh):
@@ -354,8 +344,7 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: floa
 
 
 def _not_restricted(con: duckdb.DuckDBPyConnection) -> str:
-    from o3_governance.rights.restriction import exclusion_sql
-
+    """Restricted messages (Art. 18) may only be stored: left out of scans and their counts."""
     return exclusion_sql(con, "m.message_id")
 
 
@@ -376,3 +365,41 @@ def special_counts_by_chat(con: duckdb.DuckDBPyConnection) -> list[tuple[str, st
         WHERE f.entity_type IN (SELECT unnest(?::VARCHAR[])) AND {_not_restricted(con)}
         GROUP BY ALL ORDER BY ALL
     """, [sorted(SPECIAL_CATEGORY_TYPES)]).fetchall()
+
+
+@dataclass(frozen=True)
+class ScanCheck:
+    """What the scanning checks found after a scan: numbers and chat ids only (the shell reports them)."""
+
+    unscanned_text_messages: int      # must be 0, unless the night's time budget left them for tomorrow
+    budget_exhausted: bool
+    findings_total: int
+    findings_by_type: dict[str, int]
+    messages_with_findings: int
+    messages_with_special_category: int
+    special_by_chat: list[tuple[str, str, int]]   # (chat_id, category, messages)
+
+    @property
+    def every_text_message_scanned(self) -> bool:
+        return self.unscanned_text_messages == 0
+
+    @property
+    def special_by_category(self) -> dict[str, int]:
+        """Messages per special category (every category listed, 0 when none)."""
+        counts = {c: 0 for c in sorted(SPECIAL_CATEGORY_TYPES)}
+        for _, category, n in self.special_by_chat:
+            counts[category] = counts.get(category, 0) + n
+        return counts
+
+
+def check_scan(con: duckdb.DuckDBPyConnection, summary: ScanSummary) -> ScanCheck:
+    """The scanning invariants after ``summary``'s scan, read on ``con``."""
+    return ScanCheck(
+        unscanned_text_messages=unscanned_text_messages(con, summary.config_hash),
+        budget_exhausted=summary.budget_exhausted,
+        findings_total=con.execute(f"SELECT count(*) FROM {FINDINGS}").fetchone()[0],
+        findings_by_type=dict(sorted(con.execute(
+            f"SELECT entity_type, count(*) FROM {FINDINGS} GROUP BY ALL").fetchall())),
+        messages_with_findings=con.execute(f"SELECT count(DISTINCT message_id) FROM {FINDINGS}").fetchone()[0],
+        messages_with_special_category=len(special_category_message_ids(con)),
+        special_by_chat=special_counts_by_chat(con))

@@ -16,6 +16,9 @@ from typing import Any
 
 import duckdb
 
+from o3_governance.storage.catalog import table_exists
+from o3_governance.vocabulary import AUDIT_LOG
+
 GENESIS = "0" * 64
 
 AUDIT_DDL = """
@@ -53,13 +56,14 @@ def _head_file(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 
 def append(con: duckdb.DuckDBPyConnection, event: str, details: dict[str, Any] | None = None,
-           run_id: str | None = None, ts: datetime | None = None) -> str:
-    """Append one event; returns its hash. Works inside the caller's transaction if one is open."""
+           run_id: str | None = None, *, ts: datetime) -> str:
+    """Append one event at ``ts`` (an aware instant the caller read from its clock); returns its hash.
+    Works inside the caller's transaction if one is open."""
     ensure_schema(con)
     details_json = _canonical(details or {})
     last = con.execute("SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    ts = (ts or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    ts = ts.astimezone(timezone.utc)
     h = row_hash(prev, seq, ts, run_id, event, details_json)
     con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)", [seq, ts, run_id, event, details_json, prev, h])
     head = _head_file(con)
@@ -79,7 +83,7 @@ class Verification:
 
 
 def verify(con: duckdb.DuckDBPyConnection) -> Verification:
-    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'audit_log'").fetchone()[0]:
+    if not table_exists(con, AUDIT_LOG):
         return Verification(True, 0)
     rows = con.execute(
         "SELECT seq, ts, run_id, event, details, prev_hash, row_hash FROM audit_log ORDER BY seq").fetchall()

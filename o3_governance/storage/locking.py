@@ -9,8 +9,10 @@ dies, so a ``kill -9`` leaves nothing behind that blocks the next run.
 Within one process the lock is re-entrant (a depth counter per lock file): a nightly run's steps run
 in process under the CLI's lock and take it again without deadlock.
 
-Waiting is bounded: writers wait up to ``settings.lock_wait_seconds``, readers up to
-``settings.read_wait_seconds``; then :class:`WarehouseBusy` is raised with one line (no DuckDB text).
+Waiting is bounded: writers wait up to ``wait_seconds`` (default :data:`DEFAULT_WRITE_WAIT_SECONDS`),
+readers up to theirs (default :data:`DEFAULT_READ_WAIT_SECONDS`); then :class:`WarehouseBusy` is raised
+with one line (no DuckDB text). The entry points (CLI, Dagster resource) set the configured waits for
+the calls that give none with :func:`waits` (``O3_LOCK_WAIT_SECONDS``, ``O3_READ_WAIT_SECONDS``).
 """
 from __future__ import annotations
 
@@ -27,6 +29,10 @@ from typing import Callable, Iterator
 
 LOCK_NAME = ".warehouse.lock"
 POLL_SECONDS = 0.05
+# The waits when a caller gives none and no entry point set others (the settings' defaults).
+DEFAULT_WRITE_WAIT_SECONDS = 600.0
+DEFAULT_READ_WAIT_SECONDS = 60.0
+_waits = {"write": DEFAULT_WRITE_WAIT_SECONDS, "read": DEFAULT_READ_WAIT_SECONDS}
 
 
 class WarehouseBusy(RuntimeError):
@@ -64,13 +70,22 @@ def holds_writer_lock(target) -> bool:
     return bool(held and held.exclusive)
 
 
-def _wait_seconds(kind: str, given: float | None) -> float:
-    if given is not None:
-        return given
-    from o3_governance import settings
+@contextmanager
+def waits(write_seconds: float, read_seconds: float) -> Iterator[None]:
+    """For the block, the waits of lock calls that give no ``wait_seconds`` (set by an entry point
+    from its settings; the previous waits come back after)."""
+    with _guard:
+        before = dict(_waits)
+        _waits.update(write=write_seconds, read=read_seconds)
+    try:
+        yield
+    finally:
+        with _guard:
+            _waits.update(before)
 
-    loaded = settings.load()
-    return loaded.lock_wait_seconds if kind == "write" else loaded.read_wait_seconds
+
+def _wait_seconds(kind: str, given: float | None) -> float:
+    return given if given is not None else _waits[kind]
 
 
 def _open(path: Path, create: bool) -> int | None:

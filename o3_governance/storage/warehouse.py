@@ -1,7 +1,12 @@
 """The DuckDB warehouse: connection, the core tables of the contract, and compaction.
 
 Domain modules (scanning, retention, rights, reporting) own their own tables and create them with
-their own ``ensure_schema(con)``; this module owns ``archives`` and ``messages``.
+their own ``ensure_schema(con)``; this module owns ``archives`` and ``messages`` and creates, with
+them, the audit log (``storage.audit``) and the restriction marks (``storage.restrictions``).
+
+What the entry points configure (DuckDB's memory limit, the lock waits) reaches a connection as a
+parameter, or for calls that give none through :func:`configured`, which the CLI and the Dagster
+resource wrap around their work; core code never reads the settings.
 """
 from __future__ import annotations
 
@@ -13,8 +18,13 @@ from typing import Iterator
 
 import duckdb
 
-from o3_governance.storage import locking
-from o3_governance import settings
+from o3_governance.storage import audit, locking, restrictions
+from o3_governance.storage.catalog import table_exists  # noqa: F401 - the public name: warehouse.table_exists
+
+# DuckDB's memory limit when a caller gives none and no entry point set another (the settings' default).
+DEFAULT_MEMORY_LIMIT = "512MB"
+_MEMORY_LIMIT = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+_defaults = {"memory_limit": DEFAULT_MEMORY_LIMIT}
 
 ARCHIVES_DDL = """
 CREATE TABLE IF NOT EXISTS archives (
@@ -62,8 +72,31 @@ MESSAGES_DDL = "CREATE TABLE IF NOT EXISTS messages (\n    " + ",\n    ".join(
     f"{name} {kind}" for name, kind in MESSAGE_COLUMNS) + "\n)"
 
 
-def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+@contextmanager
+def configured(*, memory_limit: str, lock_wait_seconds: float, read_wait_seconds: float) -> Iterator[None]:
+    """For the block, what connections and locks use when the caller gives nothing: the entry
+    points (CLI, Dagster resource) wrap their work in this with the configured values."""
+    _check_memory_limit(memory_limit)
+    before = dict(_defaults)
+    _defaults["memory_limit"] = memory_limit
+    try:
+        with locking.waits(lock_wait_seconds, read_wait_seconds):
+            yield
+    finally:
+        _defaults.update(before)
+
+
+def _check_memory_limit(value: str) -> str:
+    if not _MEMORY_LIMIT.match(value):
+        raise ValueError("a DuckDB memory limit must be a size such as 512MB or 2GB")
+    return value.strip()
+
+
+def connect(path: Path | str, read_only: bool = False, *, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file; a writer's also creates the core schema. ``memory_limit``
+    (default: what the entry point configured, else :data:`DEFAULT_MEMORY_LIMIT`) bounds DuckDB's memory."""
     path = Path(path)
+    limit = _check_memory_limit(memory_limit if memory_limit is not None else _defaults["memory_limit"])
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -73,7 +106,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         raise _unavailable(path, exc, read_only) from None
     con.execute("SET TimeZone = 'UTC'")
     # Bounded memory: big archives spill to a temp folder inside the data folder instead of growing RSS.
-    con.execute(f"SET memory_limit = '{settings.load().duckdb_memory}'")
+    con.execute(f"SET memory_limit = '{limit}'")
     if not read_only:
         spill = path.parent / "tmp" / "duckdb"
         spill.mkdir(parents=True, exist_ok=True)
@@ -99,11 +132,12 @@ def _unavailable(path: Path, exc: Exception, read_only: bool) -> locking.Warehou
 
 
 @contextmanager
-def open_warehouse(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection for the duration of the block. Writers hold the writer lock of the data folder
-    (waiting up to O3_LOCK_WAIT_SECONDS); readers hold a shared lock (waiting up to O3_READ_WAIT_SECONDS)."""
-    with (locking.reader_lock(path) if read_only else locking.writer_lock(path)):
-        con = connect(path, read_only=read_only)
+def open_warehouse(path: Path | str, read_only: bool = False, *, memory_limit: str | None = None,
+                   wait_seconds: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for the duration of the block. Writers hold the writer lock of the data folder,
+    readers a shared lock, each waiting up to ``wait_seconds`` (default: the configured wait)."""
+    with (locking.reader_lock(path, wait_seconds) if read_only else locking.writer_lock(path, wait_seconds)):
+        con = connect(path, read_only=read_only, memory_limit=memory_limit)
         try:
             yield con
         finally:
@@ -113,17 +147,11 @@ def open_warehouse(path: Path | str, read_only: bool = False) -> Iterator[duckdb
 def ensure_core_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(ARCHIVES_DDL)
     con.execute(MESSAGES_DDL)
-    from o3_governance.storage import audit# the audit log is part of every warehouse
-
-    audit.ensure_schema(con)
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
+    audit.ensure_schema(con)          # the audit log is part of every warehouse
+    restrictions.ensure_schema(con)   # and the restriction marks, so the view other domains read exists
 
 
-def compact(path: Path | str) -> None:
+def compact(path: Path | str, *, wait_seconds: float | None = None) -> None:
     """Rewrite the DuckDB file so that deleted rows leave no bytes behind.
 
     DuckDB reuses freed blocks but does not zero them; copying the database into a new file and
@@ -132,7 +160,7 @@ def compact(path: Path | str) -> None:
     from the copy to the swap, so no other process can commit in between and lose its rows.
     """
     path = Path(path)
-    with locking.writer_lock(path):
+    with locking.writer_lock(path, wait_seconds):
         _compact(path)
 
 

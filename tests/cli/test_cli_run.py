@@ -1,7 +1,10 @@
 """`make run` is `o3-governance run --seed-demo`: seeds an empty inbox, runs the nightly job, says where the report is."""
+import pytest
+
 from o3_governance import cli
 
 
+@pytest.mark.e2e  # the whole nightly job on the instance
 def test_run_seeds_demo_archives_and_prints_the_report_path(data_layout, dagster_home, monkeypatch, capsys):
     home = dagster_home
     monkeypatch.setenv("O3_AS_OF", "2026-11-24")
@@ -35,17 +38,19 @@ def test_run_does_not_seed_a_data_folder_already_in_use(data_layout, tmp_path, m
     assert seeded == []
 
 
+@pytest.mark.e2e  # the whole nightly job on the instance
 def test_a_failed_run_prints_no_stale_counts_or_report(data_layout, dagster_home, monkeypatch, capsys, tmp_path):
     """Last night's figures and report are on disk; tonight's run fails (a refused policy): the
     output names this run, its failed step and the one-line reason, and nothing of last night."""
-    from datetime import date
+    from datetime import datetime, timezone
 
-    from o3_governance.storage import warehouse
-    from support.retention import add_message
+    from o3_governance import ingest
 
-    with warehouse.open_warehouse(data_layout.warehouse) as con:
-        for i in range(7):
-            add_message(con, f"m{i}", day=date(2020, 1, 1), body="Gewone boodschap over de planning")
+    # Last night's messages, ingested (lake and warehouse agree: ingest's blocking checks pass).
+    (data_layout.inbox / "WhatsApp Chat with Werf.txt").write_text(
+        "".join(f"01/01/2020, 09:0{i} - Ann Peeters: Gewone boodschap over de planning\n" for i in range(7)),
+        encoding="utf-8")
+    ingest.ingest_inbox(data_layout, now=datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
     stale = data_layout.reports / "2026-11-23"
     stale.mkdir(parents=True)
     (stale / "report.html").write_text("last night")

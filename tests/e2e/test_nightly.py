@@ -40,6 +40,7 @@ def nightly_twice(tmp_path_factory):
     mp.undo()
 
 
+@pytest.mark.e2e
 def test_nightly_job_ingests_every_demo_archive(nightly_twice):
     layout, written, first, _, after_first, _, _ = nightly_twice
     assert first.success
@@ -49,6 +50,7 @@ def test_nightly_job_ingests_every_demo_archive(nightly_twice):
     assert not list(layout.inbox.iterdir())
 
 
+@pytest.mark.e2e
 def test_running_twice_changes_nothing(nightly_twice):
     _, _, first, second, after_first, after_second, _ = nightly_twice
     assert first.success and second.success
@@ -57,6 +59,7 @@ def test_running_twice_changes_nothing(nightly_twice):
             assert after_first[table] == after_second[table], table
 
 
+@pytest.mark.e2e
 def test_checks_pass_on_the_demo_night(nightly_twice):
     _, _, first, *_ = nightly_twice
     failed = [(e.asset_key.to_user_string(), e.check_name) for e in first.get_asset_check_evaluations()
@@ -64,6 +67,7 @@ def test_checks_pass_on_the_demo_night(nightly_twice):
     assert failed == []
 
 
+@pytest.mark.e2e
 def test_no_personal_data_in_the_orchestrators_records(nightly_twice):
     """Event logs, run storage and compute logs of the runs hold no name, number or planted text."""
     from o3_governance.demo import PLANTED

@@ -1,5 +1,5 @@
 """Ingest end to end on small hand-written exports: registry, lake, warehouse, media, bad input."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from conftest import zip_bytes
@@ -21,6 +21,9 @@ CHAT_V2_EXTRA = (
 )
 
 
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)   # the night's clock, passed in
+
+
 def write(path, text_or_bytes):
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(text_or_bytes, str):
@@ -36,7 +39,7 @@ def rows(con, sql, *params):
 
 def test_export_is_ingested_into_lake_and_warehouse(data_layout):
     src = write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
-    summary = ingest.ingest_inbox(data_layout)
+    summary = ingest.ingest_inbox(data_layout, now=NOW)
     assert [a.status for a in summary.archives] == ["ingested"]
     assert not src.exists(), "a raw archive is removed once ingested by default"
     con = warehouse.connect(data_layout.warehouse, read_only=True)
@@ -56,16 +59,16 @@ def test_export_is_ingested_into_lake_and_warehouse(data_layout):
 
 def test_identical_messages_at_the_same_minute_are_both_kept(data_layout):
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=NOW)
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     assert rows(con, "SELECT count(*) FROM messages WHERE body = 'Ok'") == [(2,)]
 
 
 def test_byte_identical_copy_is_a_duplicate(data_layout):
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=NOW)
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven (1).txt", CHAT_V1)
-    summary = ingest.ingest_inbox(data_layout)
+    summary = ingest.ingest_inbox(data_layout, now=NOW)
     assert [a.status for a in summary.archives] == ["duplicate"]
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     assert rows(con, "SELECT status, count(*) FROM archives GROUP BY 1 ORDER BY 1") == [("duplicate", 1), ("ingested", 1)]
@@ -75,13 +78,13 @@ def test_byte_identical_copy_is_a_duplicate(data_layout):
 
 def test_re_export_adds_only_new_messages_with_stable_ids(data_layout):
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=NOW)
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     before = {r[0] for r in rows(con, "SELECT message_id FROM messages")}
     con.close()
     # A later export of the same chat, saved by the browser as a second download.
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven (1).txt", CHAT_V1 + CHAT_V2_EXTRA)
-    (result,) = ingest.ingest_inbox(data_layout).archives
+    (result,) = ingest.ingest_inbox(data_layout, now=NOW).archives
     assert (result.status, result.message_count, result.new_message_count) == ("ingested", 7, 2)
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     after = {r[0] for r in rows(con, "SELECT message_id FROM messages")}
@@ -92,9 +95,9 @@ def test_re_export_adds_only_new_messages_with_stable_ids(data_layout):
 def test_overlapping_export_adds_no_duplicates(data_layout):
     lines = CHAT_V1.splitlines(keepends=True)
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", "".join(lines[1:]) + CHAT_V2_EXTRA)
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=NOW)
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven (1).txt", CHAT_V1)
-    (result,) = ingest.ingest_inbox(data_layout).archives
+    (result,) = ingest.ingest_inbox(data_layout, now=NOW).archives
     assert result.new_message_count == 1  # only the encryption notice was missing
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     assert rows(con, "SELECT count(*), count(DISTINCT message_id) FROM messages") == [(7, 7)]
@@ -102,7 +105,7 @@ def test_overlapping_export_adds_no_duplicates(data_layout):
 
 def test_local_times_become_instants_across_dst(data_layout):
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1 + CHAT_V2_EXTRA)
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=NOW)
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     got = dict(rows(con, "SELECT line_no, sent_at FROM messages WHERE line_no IN (2, 8)"))
     assert got[2] == datetime(2024, 3, 12, 8, 1, tzinfo=timezone.utc)
@@ -119,7 +122,7 @@ def test_local_times_become_instants_across_dst(data_layout):
 def test_bad_input_is_quarantined_with_a_reason_and_the_run_goes_on(data_layout, name, content, reason_part):
     bad = write(data_layout.inbox / name, content)
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
-    summary = ingest.ingest_inbox(data_layout)
+    summary = ingest.ingest_inbox(data_layout, now=NOW)
     statuses = {a.file_name: (a.status, a.reason) for a in summary.archives}
     status, reason = statuses[name]
     assert status == "quarantined"
@@ -141,7 +144,7 @@ def test_unexpected_parser_failure_quarantines_the_file(data_layout, monkeypatch
         raise RuntimeError("Ann Peeters said something the parser did not expect")
 
     monkeypatch.setattr(ingest, "open_archive", broken)
-    (result,) = ingest.ingest_inbox(data_layout).archives
+    (result,) = ingest.ingest_inbox(data_layout, now=NOW).archives
     assert result.status == "quarantined"
     assert "Ann" not in result.reason and "RuntimeError" in result.reason
 
@@ -154,7 +157,7 @@ def test_zip_media_are_stored_once_content_addressed(data_layout):
         "WhatsApp-chat met Werf Leuven.txt": chat.encode(),
         "IMG-20240312-WA0001.jpg": photo, "IMG-20240312-WA0002.jpg": photo,
         "__MACOSX/._IMG-20240312-WA0001.jpg": b"junk"}))
-    (result,) = ingest.ingest_inbox(data_layout).archives
+    (result,) = ingest.ingest_inbox(data_layout, now=NOW).archives
     assert result.status == "ingested", result.reason
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     shas = rows(con, "SELECT DISTINCT media_sha256 FROM messages WHERE message_type = 'media'")
@@ -163,17 +166,16 @@ def test_zip_media_are_stored_once_content_addressed(data_layout):
     assert len(stored) == 1 and stored[0].read_bytes() == photo and stored[0].name.startswith(shas[0][0])
 
 
-def test_raw_archives_are_kept_only_as_configured(data_layout, monkeypatch):
-    monkeypatch.setenv("O3_RAW_RETENTION_DAYS", "30")
+def test_raw_archives_are_kept_only_as_configured(data_layout):
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=NOW, raw_retention_days=30)
     con = warehouse.connect(data_layout.warehouse)
     (raw_path,) = rows(con, "SELECT raw_path FROM archives")[0]
     assert raw_path and (data_layout.root / raw_path).read_text(encoding="utf-8") == CHAT_V1
-    now = datetime.now(timezone.utc)
-    assert ingest.remove_expired_raw_archives(con, data_layout, now=now) == 0
-    from datetime import timedelta
-    assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=31)) == 1
+    now = NOW
+    assert ingest.remove_expired_raw_archives(con, data_layout, now=now, raw_retention_days=30) == 0
+    assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=29), raw_retention_days=30) == 0
+    assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=31), raw_retention_days=30) == 1
     assert not (data_layout.root / raw_path).exists()
     assert rows(con, "SELECT raw_path IS NULL, raw_removed_at IS NOT NULL, sha256 IS NOT NULL FROM archives") == [
         (True, True, True)]
@@ -190,12 +192,12 @@ def test_crash_between_lake_and_warehouse_is_repaired_by_the_next_run(data_layou
 
     monkeypatch.setattr(ingest.audit, "append", crash)
     with pytest.raises(KeyboardInterrupt):
-        ingest.ingest_inbox(data_layout)
+        ingest.ingest_inbox(data_layout, now=NOW)
     monkeypatch.setattr(ingest.audit, "append", real)
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     assert rows(con, "SELECT count(*) FROM messages") == [(0,)]
     con.close()
-    (result,) = ingest.ingest_inbox(data_layout).archives
+    (result,) = ingest.ingest_inbox(data_layout, now=NOW).archives
     assert result.status == "ingested"
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     assert rows(con, "SELECT count(*) FROM messages") == [(5,)]
@@ -205,7 +207,7 @@ def test_crash_between_lake_and_warehouse_is_repaired_by_the_next_run(data_layou
 def test_partial_downloads_and_hidden_files_wait(data_layout):
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt.crdownload", CHAT_V1)
     write(data_layout.inbox / ".DS_Store", b"\x00")
-    assert ingest.ingest_inbox(data_layout).archives == []
+    assert ingest.ingest_inbox(data_layout, now=NOW).archives == []
     assert (data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt.crdownload").exists()
 
 
@@ -213,32 +215,31 @@ def test_messages_deleted_earlier_do_not_come_back_with_a_later_export(data_layo
     from o3_governance import purge
 
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=NOW)
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     (victim,) = rows(con, "SELECT message_id FROM messages WHERE body LIKE 'Goeiemorgen%'")[0]
     con.close()
     purge.apply_changes(data_layout, delete_ids={victim}, updates={}, run_id=None, event="test_delete", details={},
                         now=datetime(2026, 1, 1, tzinfo=timezone.utc))
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven (1).txt", CHAT_V1 + CHAT_V2_EXTRA)
-    (result,) = ingest.ingest_inbox(data_layout).archives
+    (result,) = ingest.ingest_inbox(data_layout, now=NOW).archives
     assert (result.status, result.new_message_count) == ("ingested", 2)
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     assert rows(con, "SELECT count(*) FROM messages WHERE body LIKE 'Goeiemorgen%'") == [(0,)]
     assert lake.lake_row_count(con, data_layout.lake_messages) == 6
 
 
-def test_quarantined_files_are_removed_after_their_retention(data_layout, monkeypatch):
-    from datetime import timedelta
-
-    monkeypatch.setenv("O3_QUARANTINE_RETENTION_DAYS", "30")
+def test_quarantined_files_are_removed_after_their_retention(data_layout):
     write(data_layout.inbox / "notities.txt", "Boodschappenlijst\nmelk\n" * 5)
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=NOW)
     con = warehouse.connect(data_layout.warehouse)
     (raw_path,) = rows(con, "SELECT raw_path FROM archives WHERE status = 'quarantined'")[0]
     assert raw_path.startswith("quarantine/") and (data_layout.root / raw_path).exists()
-    now = datetime.now(timezone.utc)
-    assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=29)) == 0
-    assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=31)) == 1
+    now = NOW
+    assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=29),
+                                              quarantine_retention_days=30) == 0
+    assert ingest.remove_expired_raw_archives(con, data_layout, now=now + timedelta(days=31),
+                                              quarantine_retention_days=30) == 1
     assert list(data_layout.quarantine.iterdir()) == []
     assert rows(con, "SELECT status, reason IS NOT NULL, raw_path FROM archives") == [("quarantined", True, None)]
 
@@ -246,13 +247,10 @@ def test_quarantined_files_are_removed_after_their_retention(data_layout, monkey
 def test_raw_and_quarantine_retention_follow_the_injected_clock_not_as_of(data_layout, monkeypatch):
     """O3_AS_OF far in the future changes retention decisions only: kept raw archives and
     quarantined files age by the clock the entry point passes in (``now``)."""
-    from datetime import timedelta
-
-    monkeypatch.setenv("O3_AS_OF", "2100-01-01")
-    monkeypatch.setenv("O3_QUARANTINE_RETENTION_DAYS", "30")
+    monkeypatch.setenv("O3_AS_OF", "2100-01-01")   # read by nothing here
     night = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
     write(data_layout.inbox / "notities.txt", "Boodschappenlijst\nmelk\n" * 5)
-    summary = ingest.ingest_inbox(data_layout, now=night)
+    summary = ingest.ingest_inbox(data_layout, now=night, quarantine_retention_days=30)
     assert summary.raw_removed == 0
     con = warehouse.connect(data_layout.warehouse)
     try:
@@ -260,7 +258,7 @@ def test_raw_and_quarantine_retention_follow_the_injected_clock_not_as_of(data_l
         assert (data_layout.root / raw_path).exists() and received == night
     finally:
         con.close()
-    assert ingest.ingest_inbox(data_layout, now=night + timedelta(days=29)).raw_removed == 0
+    assert ingest.ingest_inbox(data_layout, now=night + timedelta(days=29), quarantine_retention_days=30).raw_removed == 0
     assert (data_layout.root / raw_path).exists()
-    assert ingest.ingest_inbox(data_layout, now=night + timedelta(days=31)).raw_removed == 1
+    assert ingest.ingest_inbox(data_layout, now=night + timedelta(days=31), quarantine_retention_days=30).raw_removed == 1
     assert list(data_layout.quarantine.iterdir()) == []

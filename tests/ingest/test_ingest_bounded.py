@@ -4,6 +4,7 @@ byte cap is reached the remaining inbox files wait in the inbox for the next nig
 import io
 import json
 import zipfile
+from datetime import datetime, timezone
 
 import dagster as dg
 from conftest import zip_bytes
@@ -13,6 +14,8 @@ from o3_governance import ingest
 from o3_governance.storage import warehouse
 from o3_governance.parsing import NotAnExport
 from o3_governance.parsing.model import MediaRef
+
+INGESTED_AT = datetime(2026, 1, 5, 2, 0, tzinfo=timezone.utc)   # the ingest night's clock, passed in
 
 SECRET = "Ann Peeters"
 HEADER = f"12/03/2024, 09:01 - {SECRET}: "
@@ -38,7 +41,7 @@ def test_a_50_mb_single_line_txt_is_quarantined_and_the_night_goes_on(data_layou
             f.write(chunk)
         f.write("\n")
     (data_layout.inbox / "WhatsApp Chat with Werf Gent.txt").write_text(CHAT, encoding="utf-8")
-    summary = ingest.ingest_inbox(data_layout)   # defaults: O3_MAX_BODY_CHARS = 5 000 000
+    summary = ingest.ingest_inbox(data_layout, now=INGESTED_AT)   # defaults: O3_MAX_BODY_CHARS = 5 000 000
     assert sorted(a.status for a in summary.archives) == ["ingested", "quarantined"]
     reason = only_reason(summary)
     assert reason == "a line is longer than 5000000 characters"
@@ -51,14 +54,14 @@ def test_a_50_mb_single_line_txt_is_quarantined_and_the_night_goes_on(data_layou
 def test_a_message_over_the_limit_in_many_lines_is_quarantined(data_layout):
     body = "\n".join(["regel met tekst"] * 500)          # ~8000 characters in short lines
     (data_layout.inbox / "WhatsApp Chat with Werf.txt").write_text(CHAT + HEADER + body + "\n", encoding="utf-8")
-    summary = ingest.ingest_inbox(data_layout, max_body_chars=2000)
+    summary = ingest.ingest_inbox(data_layout, now=INGESTED_AT, max_body_chars=2000)
     assert only_reason(summary) == "a message is longer than 2000 characters"
 
 
 def test_a_zip_member_line_over_the_limit_is_quarantined(data_layout):
     chat = CHAT + HEADER + "y" * 5000 + "\n"
     (data_layout.inbox / "WhatsApp Chat - Werf.zip").write_bytes(zip_bytes({"_chat.txt": chat.encode()}))
-    summary = ingest.ingest_inbox(data_layout, max_body_chars=2000)
+    summary = ingest.ingest_inbox(data_layout, now=INGESTED_AT, max_body_chars=2000)
     assert only_reason(summary) == "a line is longer than 2000 characters"
 
 
@@ -71,7 +74,7 @@ def test_a_cloud_api_body_over_the_limit_is_quarantined(data_layout):
 
     (data_layout.inbox / "capture.json").write_text(json.dumps(payload("z" * 3000)), encoding="utf-8")
     (data_layout.inbox / "capture2.jsonl").write_text(json.dumps(payload("w" * 3000)) + "\n", encoding="utf-8")
-    summary = ingest.ingest_inbox(data_layout, max_body_chars=2000)
+    summary = ingest.ingest_inbox(data_layout, now=INGESTED_AT, max_body_chars=2000)
     assert [a.reason for a in summary.archives] == ["a message is longer than 2000 characters"] * 2
 
 
@@ -82,13 +85,13 @@ def test_a_zip_bomb_like_archive_is_quarantined_with_no_partial_file(data_layout
     path = data_layout.inbox / "WhatsApp Chat - Werf.zip"
     path.write_bytes(zip_bytes(members))
     assert path.stat().st_size < 100_000
-    summary = ingest.ingest_inbox(data_layout, max_archive_bytes=1_000_000)
+    summary = ingest.ingest_inbox(data_layout, now=INGESTED_AT, max_archive_bytes=1_000_000)
     assert only_reason(summary) == "zip is too large once uncompressed: archive expands to more than 1000000 bytes"
     assert parts(data_layout) == [] and not any(data_layout.media.rglob("*.jpg"))
     # Within the cap the same archive is ingested.
     path = data_layout.inbox / "WhatsApp Chat - Werf (1).zip"
     path.write_bytes(zip_bytes({**members, "extra.txt": b"1"}))
-    assert ingest.ingest_inbox(data_layout, max_archive_bytes=10_000_000).archives[0].status == "ingested"
+    assert ingest.ingest_inbox(data_layout, now=INGESTED_AT, max_archive_bytes=10_000_000).archives[0].status == "ingested"
 
 
 def test_a_media_copy_cut_short_leaves_no_partial_file(data_layout):
@@ -101,7 +104,7 @@ def test_a_media_copy_cut_short_leaves_no_partial_file(data_layout):
     at = raw.index(b"\xff" * 1000) + 150_000
     raw[at] = 0                                            # CRC error, found at the end of the copy
     (data_layout.inbox / "WhatsApp Chat - Werf.zip").write_bytes(bytes(raw))
-    summary = ingest.ingest_inbox(data_layout)
+    summary = ingest.ingest_inbox(data_layout, now=INGESTED_AT)
     assert only_reason(summary) == "zip member is corrupt (CRC or data error)"
     assert parts(data_layout) == [] and not any(data_layout.media.rglob("*.jpg"))
 
@@ -131,11 +134,11 @@ def test_the_night_cap_leaves_files_in_the_inbox_for_the_next_night(data_layout)
     paths = night_files(data_layout, 3)
     size = paths[0].stat().st_size
     cap = int(size * 2.5)
-    first = ingest.ingest_inbox(data_layout, max_night_bytes=cap)
+    first = ingest.ingest_inbox(data_layout, now=INGESTED_AT, max_night_bytes=cap)
     assert [a.status for a in first.archives] == ["ingested", "ingested"]
     assert first.left_in_inbox == 1 and first.bytes_expanded == 2 * size
     assert [p.exists() for p in paths] == [False, False, True]    # oldest first; the last waits, not quarantined
-    second = ingest.ingest_inbox(data_layout, max_night_bytes=cap)
+    second = ingest.ingest_inbox(data_layout, now=INGESTED_AT, max_night_bytes=cap)
     assert [a.status for a in second.archives] == ["ingested"] and second.left_in_inbox == 0
     with warehouse.open_warehouse(data_layout.warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM archives WHERE status = 'quarantined'").fetchone()[0] == 0
@@ -143,7 +146,7 @@ def test_the_night_cap_leaves_files_in_the_inbox_for_the_next_night(data_layout)
 
 def test_a_file_no_night_can_take_is_quarantined_not_left_forever(data_layout):
     paths = night_files(data_layout, 1)
-    summary = ingest.ingest_inbox(data_layout, max_night_bytes=paths[0].stat().st_size - 1)
+    summary = ingest.ingest_inbox(data_layout, now=INGESTED_AT, max_night_bytes=paths[0].stat().st_size - 1)
     assert summary.left_in_inbox == 0
     assert "archive expands to more than" in only_reason(summary)
 

@@ -12,6 +12,10 @@ from o3_governance.purge import steps
 from support.retention import holders, zip_bytes
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+import datetime as _dt
+
+INGESTED_AT = _dt.datetime(2026, 1, 5, 2, 0, tzinfo=_dt.timezone.utc)   # the ingest night's clock
+
 # Long, unique texts: a byte-level search for them cannot hit by chance.
 SECRET = "Vertrouwelijk: de diagnose van Ann is diabetes type twee, bel haar niet meer op kantoor"
 KEEP = "De installatie in Leuven start om tien uur met de nieuwe omvormer"
@@ -32,18 +36,17 @@ PRIVATE_PHOTO = b"\xff\xd8\xff\xe0" + b"prive-foto-van-een-medisch-attest" * 40
 @pytest.fixture
 def populated(data_layout, monkeypatch):
     """Two exports of one chat (the second repeats the first), media, kept raw archives, two exports."""
-    monkeypatch.setenv("O3_RAW_RETENTION_DAYS", "30")
     media = {"IMG-20240312-WA0001.jpg": SHARED_PHOTO, "IMG-20240312-WA0002.jpg": SHARED_PHOTO,
              "IMG-20240312-WA0003.jpg": PRIVATE_PHOTO}
     (data_layout.inbox / "WhatsApp-chat met Werf Leuven.zip").write_bytes(
         zip_bytes({"WhatsApp-chat met Werf Leuven.txt": CHAT_V1.encode(), **media}))
-    assert ingest.ingest_inbox(data_layout).archives[0].status == "ingested"
+    assert ingest.ingest_inbox(data_layout, now=INGESTED_AT, raw_retention_days=30).archives[0].status == "ingested"
     (data_layout.inbox / "WhatsApp-chat met Werf Leuven (1).zip").write_bytes(
         zip_bytes({"WhatsApp-chat met Werf Leuven.txt": (CHAT_V1 + CHAT_V2_EXTRA).encode(), **media}))
-    assert ingest.ingest_inbox(data_layout).archives[0].status == "ingested"
+    assert ingest.ingest_inbox(data_layout, now=INGESTED_AT, raw_retention_days=30).archives[0].status == "ingested"
     (data_layout.inbox / "WhatsApp Chat with Other.txt").write_text(
         "12/03/2024, 09:01 - Carl: Een ander gesprek over de planning van volgende week\n", encoding="utf-8")
-    ingest.ingest_inbox(data_layout)
+    ingest.ingest_inbox(data_layout, now=INGESTED_AT, raw_retention_days=30)
     with warehouse.open_warehouse(data_layout.warehouse) as con:
         ids = dict(con.execute("SELECT coalesce(attachment, body), message_id FROM messages").fetchall())
         shas = dict(con.execute("SELECT attachment, media_sha256 FROM messages WHERE media_sha256 IS NOT NULL").fetchall())
@@ -81,7 +84,8 @@ def test_delete_leaves_no_byte_of_the_message_anywhere(populated):
     assert result.messages_deleted == 2
     assert result.raw_archives_removed == 2 and result.exports_removed == 1
     assert result.media_files_removed == 1
-    assert result.warehouse_rows_deleted == {"findings": 1}
+    # Every table holding message ids is checked; the restriction marks (storage) are always there.
+    assert result.warehouse_rows_deleted == {"findings": 1, "restricted_messages": 0}
     assert result.lake_files_rewritten >= 1 and result.compacted
     assert not (layout.exports / "REQ-1").exists() and (layout.exports / "REQ-2").exists()
     with warehouse.open_warehouse(layout.warehouse) as con:

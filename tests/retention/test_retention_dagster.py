@@ -19,6 +19,7 @@ from support.retention import SIMPLE_POLICY, add_message, write_policy
 OLD = date(2020, 1, 1)
 AS_OF = date(2026, 6, 1)
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -85,9 +86,9 @@ def test_refused_policy_fails_the_asset_with_the_line(setup):
 def test_tampered_audit_log_fails_the_check(setup, tamper):
     layout, _ = setup
     with warehouse.open_warehouse(layout.warehouse) as con:
-        audit.append(con, "e1", {"n": 1})
-        audit.append(con, "e2", {"n": 2})
-        audit.append(con, "e3", {"n": 3})
+        audit.append(con, "e1", {"n": 1}, ts=T0)
+        audit.append(con, "e2", {"n": 2}, ts=T0)
+        audit.append(con, "e3", {"n": 3}, ts=T0)
         con.execute(tamper)
     result = materialize(*setup)
     evaluation = check(result, "audit_chain_verifies")

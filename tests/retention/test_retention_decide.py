@@ -183,9 +183,9 @@ def test_open_ended_hold_holds_forever(con):
 def test_restricted_messages_are_kept_back(con):
     add_message(con, "r", day=OLD)
     add_message(con, "s", day=OLD)
-    con.execute("CREATE TABLE restricted_src (message_id VARCHAR)")
-    con.execute("INSERT INTO restricted_src VALUES ('r')")
-    con.execute("CREATE VIEW restricted_message_ids AS SELECT message_id FROM restricted_src")
+    # The marks as the rights domain records them (storage.restrictions: created with the warehouse).
+    con.execute("INSERT INTO restrictions VALUES ('R1', 'key', 'restriction', false, now(), NULL, NULL)")
+    con.execute("INSERT INTO restricted_messages VALUES ('R1', 'r')")
     decisions(con)
     assert con.execute("SELECT message_id, restricted, eligible FROM retention ORDER BY 1").fetchall() == [
         ("r", True, False), ("s", False, True)]

@@ -16,6 +16,10 @@ from o3_governance.rights import register
 
 from support.retention import SIMPLE_POLICY, add_finding, add_message, holders, write_policy, zip_bytes
 
+import datetime as _dt
+
+INGESTED_AT = _dt.datetime(2026, 1, 5, 2, 0, tzinfo=_dt.timezone.utc)   # the ingest night's clock
+
 AS_OF = date(2026, 6, 1)
 OLD = date(2020, 1, 1)
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
@@ -259,7 +263,6 @@ ANON_SENTENCE = "Hij zit in de vakbond en stemt voor de partij van zijn vader"
 
 
 def test_after_applying_a_list_no_byte_of_a_deleted_message_remains(data_layout, tmp_path, monkeypatch):
-    monkeypatch.setenv("O3_RAW_RETENTION_DAYS", "30")
     policy_path = write_policy(tmp_path / "policy.yaml", SIMPLE_POLICY)
     photo = b"\xff\xd8\xff\xe0" + b"foto-van-het-medisch-attest-van-ann" * 30
     chat = ("12/03/2024, 09:01 - Ann Peeters: " + SECRET + "\n"
@@ -268,7 +271,7 @@ def test_after_applying_a_list_no_byte_of_a_deleted_message_remains(data_layout,
             "20/04/2026, 10:01 - Bram Claes: Over Jan: " + ANON_SENTENCE + ". Verder niets.\n")
     (data_layout.inbox / "WhatsApp-chat met Werf Leuven.zip").write_bytes(
         zip_bytes({"WhatsApp-chat met Werf Leuven.txt": chat.encode(), "IMG-20240312-WA0001.jpg": photo}))
-    assert ingest.ingest_inbox(data_layout).archives[0].status == "ingested"
+    assert ingest.ingest_inbox(data_layout, now=INGESTED_AT, raw_retention_days=30).archives[0].status == "ingested"
     with warehouse.open_warehouse(data_layout.warehouse) as con:
         (anon_id, start) = con.execute(
             "SELECT message_id, strpos(body, 'vakbond') - 1 FROM messages WHERE body LIKE 'Over Jan%'").fetchall()[0]

@@ -17,6 +17,10 @@ from o3_governance.rights import register
 from support.rights import AS_OF, NOW, carry_out, secret
 from test_rights_erasure import leftovers
 
+import datetime as _dt
+
+INGESTED_AT = _dt.datetime(2026, 1, 5, 2, 0, tzinfo=_dt.timezone.utc)   # the ingest night's clock
+
 
 @pytest.fixture
 def demo(data_layout, tmp_path, monkeypatch):
@@ -27,9 +31,8 @@ def demo(data_layout, tmp_path, monkeypatch):
     policy = tmp_path / "policy.yaml"
     policy.write_text("rules:\n  - name: default\n    retain_days: 730\n    action: delete\n", encoding="utf-8")
     monkeypatch.setenv("O3_POLICY_FILE", str(policy))
-    monkeypatch.setenv("O3_RAW_RETENTION_DAYS", "30")
     write_demo_inbox(data_layout.inbox, seed=7)
-    assert {a.status for a in ingest.ingest_inbox(data_layout).archives} == {"ingested"}
+    assert {a.status for a in ingest.ingest_inbox(data_layout, now=INGESTED_AT, raw_retention_days=30).archives} == {"ingested"}
     return data_layout
 
 

@@ -62,9 +62,8 @@ def leftovers(root: Path, texts: list[str] | None = None, blobs: tuple[bytes, ..
 
 
 def test_after_erasure_no_byte_of_the_subject_is_left(data_layout, tmp_path, monkeypatch):
-    monkeypatch.setenv("O3_RAW_RETENTION_DAYS", "30")   # raw archives kept: they must go too
     _policy(tmp_path, monkeypatch)
-    build_warehouse(data_layout, tmp_path, monkeypatch)
+    build_warehouse(data_layout, tmp_path, monkeypatch, raw_retention_days=30)   # raw archives kept: they must go too
     assert run(data_layout, "ACC-1", "access").status == "completed"
     run(data_layout, "RES-1", "restriction")
     assert leftovers(data_layout.root), "the fixture must hold the subject's data before erasure"

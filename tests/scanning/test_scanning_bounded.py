@@ -88,7 +88,8 @@ def test_the_findings_asset_completes_on_a_10_mb_body(data_layout, monkeypatch):
 
 
 def test_spacy_limit_is_never_reached_even_by_a_direct_caller():
-    from o3_governance.scanning.scan import analyze_batch, local_scanner
+    from o3_governance.scanning.scan import analyze_batch
+    from o3_governance.scanning.worker import local_scanner
 
     scanner, _ = local_scanner([])
     text = f"Bel {HEAD_PHONE} " + FILLER * (windows.SPACY_MAX_CHARS // len(FILLER) + 10) + f" mail {TAIL_MAIL}"

@@ -2,8 +2,10 @@
 import pytest
 
 from o3_governance.scanning import evaluation
-from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
-from o3_governance.scanning.scan import local_scanner
+from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES as _SPECIAL_TYPES
+
+SPECIAL_CATEGORY_TYPES = frozenset(_SPECIAL_TYPES)
+from o3_governance.scanning.worker import local_scanner
 
 IDENTIFIERS = ("PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "BE_NATIONAL_NUMBER", "CREDIT_CARD")
 LANGUAGES = ("nl", "fr", "en")
@@ -62,7 +64,7 @@ def test_floors_on_the_demo_data_planted_by_another_author():
     """The demo generator's planted sentences were written independently of the term files: the
     identifier floors and the special-category floors hold on them too."""
     from o3_governance.demo import DEMO_PEOPLE, SENTENCES
-    from o3_governance.scanning.scan import detect_and_analyze
+    from o3_governance.scanning.worker import detect_and_analyze
 
     scanner, langid = local_scanner([p.name for p in DEMO_PEOPLE])
     results = detect_and_analyze(scanner, langid, [(s.text, s.language) for s in SENTENCES])

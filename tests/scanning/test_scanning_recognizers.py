@@ -3,7 +3,8 @@ import pytest
 
 from o3_governance.scanning import evaluation
 from o3_governance.scanning.language import LanguageDetector
-from o3_governance.scanning.scan import analyze_batch, analyze_one, local_scanner, needed_entities
+from o3_governance.scanning.scan import analyze_batch, analyze_one, needed_entities
+from o3_governance.scanning.worker import local_scanner
 from o3_governance.scanning.special import CategoryTerms, TermFileError, load_terms
 
 
@@ -163,9 +164,9 @@ def test_each_special_category(scanner, lang, text, category):
     ("fr", "Il faut signer le PV de réception"),
 ])
 def test_decoys_are_not_special(scanner, lang, text):
-    from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
+    from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
 
-    assert not types(scanner, text, lang) & SPECIAL_CATEGORY_TYPES
+    assert not types(scanner, text, lang) & set(SPECIAL_CATEGORY_TYPES)
 
 
 def test_terms_ignore_case_and_accents_and_match_whole_words():

@@ -9,7 +9,8 @@ import pytest
 
 from support.dagster_resources import resources
 from o3_governance.storage import warehouse
-from o3_governance.scanning import SPECIAL_CATEGORY_TYPES, special_category_message_ids
+from o3_governance.scanning import special_category_message_ids
+from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
 from o3_governance.scanning.store import (known_people_from_authors, read_staff_directory, scan_warehouse,
                                           scannable_text)
 
@@ -177,10 +178,10 @@ def test_staff_directory_names_are_recognised(con, tmp_path):
 
 
 def test_scan_attempts_no_network_access(con, no_network, monkeypatch):
-    from o3_governance.scanning import recognizers, scan
+    from o3_governance.scanning import recognizers, worker
 
     # Build the engine and the public-suffix extractor afresh, under the guard.
-    monkeypatch.setattr(scan, "_LOCAL", {})
+    monkeypatch.setattr(worker, "_LOCAL", {})
     monkeypatch.setattr(recognizers.OfflineEmailRecognizer, "_extract", None)
     monkeypatch.setenv("TLDEXTRACT_CACHE", "/nonexistent")
     s = scan_warehouse(con, workers=1)
@@ -189,12 +190,12 @@ def test_scan_attempts_no_network_access(con, no_network, monkeypatch):
 
 
 def test_two_worker_processes_give_the_same_findings(con, monkeypatch):
-    from o3_governance.scanning import pool as scan
+    from o3_governance.scanning import pool
 
     many = [(WERF, "Kevin De Smet", "text", f"Levering {i} aan de werf, bel Wout op 0477 04 71 87") for i in range(40)]
     add(con, many, start=400)
-    monkeypatch.setattr(scan, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(scan, "CHUNK", 16)
+    monkeypatch.setattr(pool, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(pool, "CHUNK", 16)
     s = scan_warehouse(con, workers=2)
     assert s.workers == 2
     parallel = con.execute("SELECT * EXCLUDE (scanned_at) FROM scan_state ORDER BY ALL").fetchall(), \
@@ -269,12 +270,28 @@ def test_no_message_text_in_logs_even_at_debug_level(con, caplog):
 def test_restricted_messages_are_stored_but_not_scanned(con):
     """Art. 18: a restricted subject's messages are only stored; the scan leaves them until lifted."""
     add(con, [(WERF, "Kevin De Smet", "text", "Mijn nummer is 0478 31 62 54")], start=400)
-    con.execute("CREATE TABLE restricted_message_ids AS SELECT 'm0400' AS message_id")
+    # The marks as the rights domain records them (storage.restrictions: created with the warehouse).
+    con.execute("INSERT INTO restrictions VALUES ('RES-1', 'key', 'restriction', false, ?, NULL, NULL)", [T0])
+    con.execute("INSERT INTO restricted_messages VALUES ('RES-1', 'm0400')")
     summary = scan_warehouse(con, workers=1)
     assert con.execute("SELECT count(*) FROM findings WHERE message_id = 'm0400'").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM scan_state WHERE message_id = 'm0400'").fetchone()[0] == 0
     assert summary.due > 0
-    con.execute("DROP TABLE restricted_message_ids")  # lifted: now it is scanned
+    con.execute("UPDATE restrictions SET lifted_at = ? WHERE restriction_id = 'RES-1'", [T0])  # lifted: now scanned
     scan_warehouse(con, workers=1)
     assert con.execute("SELECT count(*) FROM findings WHERE message_id = 'm0400' "
                        "AND entity_type = 'PHONE_NUMBER'").fetchone()[0] == 1
+
+
+def test_scan_checks_are_plain_numbers_from_the_domain(con):
+    from o3_governance.scanning.store import check_scan
+
+    summary = scan_warehouse(con, workers=1)
+    check = check_scan(con, summary)
+    assert check.every_text_message_scanned and check.unscanned_text_messages == 0 and not check.budget_exhausted
+    assert check.findings_total == sum(check.findings_by_type.values()) > 0
+    assert check.messages_with_special_category == 2
+    assert sum(check.special_by_category.values()) == sum(n for _, _, n in check.special_by_chat) >= 2
+    assert set(check.special_by_category) == set(SPECIAL_CATEGORY_TYPES)
+    add(con, [(WERF, "Kevin De Smet", "text", "Bel me op 0478 31 62 54")], start=500)
+    assert check_scan(con, summary).unscanned_text_messages == 1

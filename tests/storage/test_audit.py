@@ -1,9 +1,13 @@
+from datetime import datetime, timedelta, timezone
+
 from o3_governance.storage import audit, warehouse
+
+T0 = datetime(2026, 1, 1, 3, 0, tzinfo=timezone.utc)
 
 
 def _log(con, n=5):
     for i in range(n):
-        audit.append(con, "event", {"i": i}, run_id=f"run-{i}")
+        audit.append(con, "event", {"i": i}, run_id=f"run-{i}", ts=T0 + timedelta(seconds=i))
 
 
 def test_untouched_chain_verifies(data_layout):
@@ -62,5 +66,5 @@ def test_chain_survives_compaction(data_layout):
     warehouse.compact(data_layout.warehouse)
     con = warehouse.connect(data_layout.warehouse)
     assert audit.verify(con).ok
-    audit.append(con, "after", {})
+    audit.append(con, "after", {}, ts=T0 + timedelta(hours=1))
     assert audit.verify(con).rows == 6

@@ -74,15 +74,14 @@ def test_a_waiting_writer_gets_the_lock_when_the_holder_ends(tmp_path):
     child.wait()
 
 
-def test_a_reader_says_it_waits_then_gives_up_in_one_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("O3_READ_WAIT_SECONDS", "0.5")
+def test_a_reader_says_it_waits_then_gives_up_in_one_line(tmp_path, capsys):
     db = tmp_path / "warehouse.duckdb"
     with warehouse.open_warehouse(db):
         pass
     child = holder(db)
     try:
         with pytest.raises(locking.WarehouseBusy) as err:
-            with warehouse.open_warehouse(db, read_only=True):
+            with warehouse.open_warehouse(db, read_only=True, wait_seconds=0.5):
                 pass
     finally:
         child.kill()

@@ -24,13 +24,14 @@ BOUND = 180  # seconds: the recovery must finish, never hang
 AS_OF = "2027-06-01"
 APPENDER = """
 import sys, time
+from datetime import datetime, timezone
 from pathlib import Path
 from o3_governance.storage import audit, warehouse
 db, stop, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 n = int(out.read_text()) if out.exists() else 0
 while not stop.exists():
     with warehouse.open_warehouse(db) as con:
-        audit.append(con, "test.second_writer", {"n": n})
+        audit.append(con, "test.second_writer", {"n": n}, ts=datetime.now(timezone.utc))
     n += 1
     out.write_text(str(n))
     time.sleep(0.02)

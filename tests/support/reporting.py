@@ -19,6 +19,10 @@ from o3_governance.rights import register
 from o3_governance.scanning import store
 from o3_governance.storage import audit, warehouse
 
+import datetime as _dt
+
+INGESTED_AT = _dt.datetime(2026, 1, 5, 2, 0, tzinfo=_dt.timezone.utc)   # the ingest night's clock
+
 AS_OF = date(2026, 11, 24)
 NOW = datetime(2026, 11, 24, 2, 30, tzinfo=timezone.utc)   # the night of AS_OF: every clock in these tests
 
@@ -112,7 +116,7 @@ def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) 
                              "IMG-20250101-WA0001.jpg" if k % 10 == 9 else None, None, False,
                              ("nl", "fr", "en")[k % 3], k + 1])
         _insert(con, "messages", [c for c, _ in warehouse.MESSAGE_COLUMNS], rows)
-        audit.append(con, "archive_ingested", {"archive_id": "arch0000000000000000", "messages": len(rows)})
+        audit.append(con, "archive_ingested", {"archive_id": "arch0000000000000000", "messages": len(rows)}, ts=NOW)
         if not full:
             return {"message_ids": [m for m, *_ in ids]}
         store.ensure_schema(con)

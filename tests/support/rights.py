@@ -13,6 +13,10 @@ from o3_governance.identity import matching as identity
 from o3_governance.rights import register, service
 from o3_governance.storage import warehouse
 
+import datetime as _dt
+
+INGESTED_AT = _dt.datetime(2026, 1, 5, 2, 0, tzinfo=_dt.timezone.utc)   # the ingest night's clock
+
 SUBJECT_PHONE = "+32471234567"
 SUBJECT_NAME = "Jan Peeters"
 SUBJECT_EMAIL = "jan.peeters@example.be"
@@ -62,13 +66,13 @@ def write_inbox(layout: DataLayout, *, with_bxl: bool = True) -> None:
 
 
 def build_warehouse(layout: DataLayout, tmp_path: Path, monkeypatch, *, with_bxl: bool = True,
-                    findings: bool = True) -> None:
+                    findings: bool = True, raw_retention_days: int = 0) -> None:
     """Ingest the two chats (lake, warehouse, media) and add scanner-like findings."""
     directory = tmp_path / "directory.yaml"
     directory.write_text(DIRECTORY, encoding="utf-8")
     monkeypatch.setenv("O3_DIRECTORY_FILE", str(directory))
     write_inbox(layout, with_bxl=with_bxl)
-    summary = ingest.ingest_inbox(layout)
+    summary = ingest.ingest_inbox(layout, now=INGESTED_AT, raw_retention_days=raw_retention_days)
     assert all(a.status == "ingested" for a in summary.archives)
     if findings:
         add_findings(layout)

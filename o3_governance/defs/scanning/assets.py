@@ -1,13 +1,17 @@
-"""Dagster definitions for the scanning domain: the ``findings`` asset and its checks."""
+"""Dagster definitions for the scanning domain: the ``findings`` asset and its checks.
+
+The checks' logic is the domain's (``store.check_scan``); here it becomes ``AssetCheckResult``s.
+``every_text_message_scanned`` is blocking: an unscanned text message fails it with ERROR severity
+and stops what is downstream (retention would decide without its categories); messages left by the
+night's time budget fail it with WARN only, which does not block."""
+import time
+from datetime import datetime, timezone
 
 import dagster as dg
 
 from o3_governance.defs.resources import GovernanceResource, writes_warehouse
-
-
-from o3_governance.storage import audit, warehouse
 from o3_governance.scanning import store
-from o3_governance.scanning.categories import SPECIAL_CATEGORY_TYPES
+from o3_governance.storage import audit, warehouse
 
 FINDINGS = dg.AssetKey("findings")
 
@@ -22,7 +26,7 @@ FINDINGS = dg.AssetKey("findings")
                 "(offsets, type, score, recognizer; never the text). Only messages not yet scanned with the "
                 "current scanner configuration are scanned.",
     check_specs=[
-        dg.AssetCheckSpec("every_text_message_scanned", asset=FINDINGS,
+        dg.AssetCheckSpec("every_text_message_scanned", asset=FINDINGS, blocking=True,
                           description="Every text message has been scanned with the current scanner configuration."),
         dg.AssetCheckSpec("no_special_category_data", asset=FINDINGS,
                           description="Warns when special-category (Art. 9/10) data is present: counts per "
@@ -36,19 +40,15 @@ def findings(context: dg.AssetExecutionContext, governance: GovernanceResource):
     with warehouse.open_warehouse(layout.warehouse) as con:
         summary = store.scan_warehouse(con, staff_directory=conf.directory_file, workers=2,
                                        window_chars=conf.scan_window_chars,
-                                       seconds_budget=conf.scan_seconds_per_night)
-        unscanned = store.unscanned_text_messages(con, summary.config_hash)
-        total = con.execute("SELECT count(*) FROM findings").fetchone()[0]
-        by_type = dict(con.execute("SELECT entity_type, count(*) FROM findings GROUP BY ALL").fetchall())
-        messages_with = con.execute("SELECT count(DISTINCT message_id) FROM findings").fetchone()[0]
-        special = store.special_counts_by_chat(con)
-        special_messages = len(store.special_category_message_ids(con))
+                                       seconds_budget=conf.scan_seconds_per_night, monotonic=time.monotonic)
+        check = store.check_scan(con, summary)
         audit.append(con, "scan", {"scanner_config": summary.config_hash, "due": summary.due,
                                    "scanned": summary.scanned, "skipped": summary.skipped,
                                    "findings_written": summary.findings_written,
                                    "truncated_for_scan": summary.truncated_for_scan,
                                    "left_for_next_night": summary.left_for_next_night,
-                                   "messages_with_special_category": special_messages}, run_id=context.run.run_id)
+                                   "messages_with_special_category": check.messages_with_special_category},
+                     run_id=context.run.run_id, ts=datetime.now(timezone.utc))
     context.log.info(f"scan: {summary.due} due, {summary.scanned} scanned, {summary.skipped} skipped, "
                      f"{summary.unique_texts} distinct texts analysed, {summary.reused_texts} reused, "
                      f"{summary.findings_written} findings written in {summary.seconds:.1f} s; "
@@ -56,9 +56,9 @@ def findings(context: dg.AssetExecutionContext, governance: GovernanceResource):
                      f"{summary.left_for_next_night} left for the next night (time budget)")
 
     yield dg.MaterializeResult(metadata={
-        "dagster/row_count": total,
-        "messages_with_findings": messages_with,
-        "messages_with_special_category": special_messages,
+        "dagster/row_count": check.findings_total,
+        "messages_with_findings": check.messages_with_findings,
+        "messages_with_special_category": check.messages_with_special_category,
         "due_this_run": summary.due,
         "scanned_this_run": summary.scanned,
         "skipped_this_run": summary.skipped,
@@ -70,26 +70,20 @@ def findings(context: dg.AssetExecutionContext, governance: GovernanceResource):
         "scan_budget_exhausted": summary.budget_exhausted,
         "scan_seconds": round(summary.seconds, 2),
         "scanner_config": summary.config_hash,
-        "findings_by_type": dg.MetadataValue.json({k: by_type[k] for k in sorted(by_type)}),
+        "findings_by_type": dg.MetadataValue.json(check.findings_by_type),
     })
     # Messages left by the time budget are due again tomorrow: a warning, not an error.
-    yield dg.AssetCheckResult(check_name="every_text_message_scanned", passed=unscanned == 0,
-                              severity=dg.AssetCheckSeverity.WARN if summary.budget_exhausted
+    yield dg.AssetCheckResult(check_name="every_text_message_scanned", passed=check.every_text_message_scanned,
+                              severity=dg.AssetCheckSeverity.WARN if check.budget_exhausted
                               else dg.AssetCheckSeverity.ERROR,
-                              metadata={"unscanned_text_messages": unscanned,
+                              metadata={"unscanned_text_messages": check.unscanned_text_messages,
                                         "left_for_next_night": summary.left_for_next_night})
-    per_category: dict[str, int] = {}
-    rows = []
-    for chat_id, category, n in special:
-        per_category[category] = per_category.get(category, 0) + n
-        rows.append(f"| {chat_id} | {category} | {n} |")
+    rows = [f"| {chat_id} | {category} | {n} |" for chat_id, category, n in check.special_by_chat]
     yield dg.AssetCheckResult(
-        check_name="no_special_category_data", passed=not special, severity=dg.AssetCheckSeverity.WARN,
+        check_name="no_special_category_data", passed=not check.special_by_chat, severity=dg.AssetCheckSeverity.WARN,
         metadata={
-            "messages_with_special_category": special_messages,
-            "by_category": dg.MetadataValue.json({c: per_category.get(c, 0) for c in sorted(SPECIAL_CATEGORY_TYPES)}),
+            "messages_with_special_category": check.messages_with_special_category,
+            "by_category": dg.MetadataValue.json(check.special_by_category),
             "by_chat": dg.MetadataValue.md("| chat_id | category | messages |\n|---|---|---|\n" + "\n".join(rows)
                                            if rows else "none"),
         })
-
-
