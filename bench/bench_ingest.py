@@ -19,7 +19,7 @@ from pathlib import Path
 
 
 def one(n: int, workdir: Path) -> dict:
-    from o3_governance.config import DataLayout
+    from o3_governance.storage.layout import DataLayout
     from o3_governance.demo import generate_bench_export
     from o3_governance.ingest import ingest_inbox
 

@@ -18,7 +18,8 @@ import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from o3_governance.config import DEFAULT_POLICY_FILE, DataLayout
+from o3_governance.storage.layout import DataLayout
+from o3_governance.vocabulary import DEFAULT_POLICY_FILE
 from o3_governance.reporting.build import build_report
 from o3_governance.retention import decide
 from o3_governance.scanning import store

@@ -35,7 +35,7 @@ def _utc_now() -> datetime:
 
 def run(n: int, workdir: Path) -> dict:
     from o3_governance.storage import warehouse
-    from o3_governance.config import DataLayout
+    from o3_governance.storage.layout import DataLayout
     from o3_governance.demo import generate_bench_export
     from o3_governance.ingest import ingest_inbox
     from o3_governance.retention import decide, dispose

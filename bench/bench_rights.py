@@ -31,7 +31,7 @@ def main() -> None:
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
         os.environ.update({"O3_DATA_DIR": str(root / "data"), "DAGSTER_HOME": str(home), "O3_SUBJECT_KEY": "bench"})
         from o3_governance import cli, settings
-        from o3_governance.config import DataLayout
+        from o3_governance.storage.layout import DataLayout
         from o3_governance.demo import people, write_demo_inbox
 
         import dagster as dg

@@ -20,7 +20,7 @@ import pyarrow as pa
 from o3_governance.storage import audit, lake, warehouse
 from o3_governance import purge
 from o3_governance.storage.hashing import sha256_file
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.parsing import NotAnExport, ParsedExport, open_archive
 from o3_governance.parsing.archive import expanded_size, too_large
 

@@ -12,9 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Mapping
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE_DIR.parent
-DEFAULT_POLICY_FILE = PACKAGE_DIR / "policy" / "default_policy.yaml"
+from o3_governance.vocabulary import DEFAULT_POLICY_FILE, PACKAGE_DIR, PROJECT_ROOT  # noqa: F401  (defaults)
 
 
 class SettingsError(ValueError):

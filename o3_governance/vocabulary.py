@@ -4,7 +4,13 @@ languages, message types, statuses, table and view names, file names of what the
 A domain that needs one of these imports it from here; nobody keeps a copy or a "fallback"."""
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+# The policy shipped with the package (O3_POLICY_FILE replaces it).
+DEFAULT_POLICY_FILE = PACKAGE_DIR / "policy" / "default_policy.yaml"
 
 # The company's time zone: local dates of messages and "today" are Brussels dates.
 BRUSSELS = ZoneInfo("Europe/Brussels")

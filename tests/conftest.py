@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ import argparse
 import os
 import sys
 
-from o3_governance import config, settings
+from o3_governance import settings
+from o3_governance.cli import context as config
 from o3_governance.cli import ingest as ingest_cli
 from o3_governance.cli import parsing as parsing_cli
 from o3_governance.cli import reporting as reporting_cli

@@ -5,7 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from o3_governance import config, settings
+from o3_governance import settings
+from o3_governance.cli import context as config
+from o3_governance.storage.layout import DataLayout
 from o3_governance.demo import write_demo_inbox
 from o3_governance.ingest import inbox_files
 
@@ -22,7 +24,7 @@ def register(subparsers) -> None:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    target = Path(args.to) if args.to else config.DataLayout(settings.load().data_dir).ensure().inbox
+    target = Path(args.to) if args.to else DataLayout(settings.load().data_dir).ensure().inbox
     written = write_demo_inbox(target, seed=args.seed)
     print(f"wrote {len(written)} demo archives to {target}")
     return 0
@@ -33,7 +35,7 @@ def run_nightly(seed_demo: bool = False):
     from o3_governance.cli import launcher  # imports Dagster (over a second): only when a job is launched
 
     config.dagster_home()
-    layout = config.DataLayout(settings.load().data_dir).ensure()
+    layout = DataLayout(settings.load().data_dir).ensure()
     seeded = 0
     if seed_demo and not inbox_files(layout.inbox) and not layout.warehouse.exists():
         seeded = len(write_demo_inbox(layout.inbox))
@@ -68,7 +70,7 @@ def run_command(args: argparse.Namespace) -> int:
     if not result.success:
         print(f"o3-governance run: failed: {outcome['reason']} (run {result.run_id})", file=sys.stderr)
         return 1
-    layout = config.DataLayout(s.data_dir)
+    layout = DataLayout(s.data_dir)
     print(f"warehouse: {layout.warehouse}")
     report = outcome["report"]
     print(f"reports:   {report or 'no report written by this run'}  (index: {layout.reports / 'index.html'})")

@@ -7,7 +7,8 @@ import socket
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-from o3_governance import config, settings
+from o3_governance import settings
+from o3_governance.cli import context as config
 from o3_governance.storage.locking import writer_lock
 
 PID_TAG, HOST_TAG = "o3/pid", "o3/host"

@@ -9,7 +9,9 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from o3_governance import config, settings
+from o3_governance import settings
+from o3_governance.cli import context as config
+from o3_governance.storage.layout import DataLayout
 from o3_governance.reporting import art30, history, policyview, screenshot, server
 from o3_governance.reporting.build import build_report
 from o3_governance.storage import warehouse
@@ -54,7 +56,7 @@ def as_of_date(s: settings.Settings, now: datetime) -> date:
 def cmd_report(args) -> int:
     s = settings.load()
     now = datetime.now(timezone.utc)
-    result = build_report(config.require_warehouse(config.DataLayout(s.data_dir)), args.as_of or as_of_date(s, now),
+    result = build_report(config.require_warehouse(DataLayout(s.data_dir)), args.as_of or as_of_date(s, now),
                           s.policy_file, now=now, keep_days=s.report_retention_days,
                           raw_retention_days=s.raw_retention_days, approval_warn_days=s.approval_warn_days,
                           activity_file=args.activity)
@@ -75,7 +77,7 @@ def cmd_serve(args) -> int:
         return 2
     host = args.host or server.DEFAULT_HOST
     port = args.port or server.DEFAULT_PORT
-    reports = (args.reports_dir or config.DataLayout(s.data_dir).reports).resolve()
+    reports = (args.reports_dir or DataLayout(s.data_dir).reports).resolve()
     reports.mkdir(parents=True, exist_ok=True)
     if not server.is_loopback(host):
         print(f"serve-reports: warning: listening on {host}, reachable from other machines; "
@@ -87,7 +89,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    reports = args.reports_dir or config.DataLayout(settings.load().data_dir).reports
+    reports = args.reports_dir or DataLayout(settings.load().data_dir).reports
     if not reports.is_dir():
         raise config.MissingData(f"no reports folder at {reports} ({config.where()}): set O3_DATA_DIR to the data folder")
     folders = history.dated_folders(reports)
@@ -104,7 +106,7 @@ def cmd_verify(args) -> int:
 def cmd_record(args) -> int:
     s = settings.load()
     now = datetime.now(timezone.utc)
-    layout = config.require_warehouse(config.DataLayout(s.data_dir))
+    layout = config.require_warehouse(DataLayout(s.data_dir))
     as_of = as_of_date(s, now)
     policy = policyview.load(s.policy_file)
     activity = art30.load_activity(args.activity)
@@ -123,7 +125,7 @@ def cmd_record(args) -> int:
 
 def cmd_screenshot(args) -> int:
     s = settings.load()
-    reports = config.DataLayout(s.data_dir).reports
+    reports = DataLayout(s.data_dir).reports
     html = args.html or screenshot.latest_report(reports)
     if html is None or not html.is_file():
         print("screenshot: no report found (run the nightly job first)", file=sys.stderr)

@@ -13,7 +13,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from o3_governance import config, purge, settings
+from o3_governance import purge, settings
+from o3_governance.cli import context as config
 from o3_governance.retention import dispose
 from o3_governance.retention.policy import PolicyError, load_policy
 from o3_governance.rights.register import affected_from_json

@@ -9,8 +9,9 @@ from datetime import date, datetime, timezone
 
 import duckdb
 
-from o3_governance import config, settings
-from o3_governance.config import DataLayout
+from o3_governance import settings
+from o3_governance.cli import context as config
+from o3_governance.storage.layout import DataLayout
 from o3_governance.identity import matching as identity
 from o3_governance.rights import register as reg
 from o3_governance.storage import warehouse

@@ -9,7 +9,9 @@ import json
 import time
 from pathlib import Path
 
-from o3_governance import config, settings
+from o3_governance import settings
+from o3_governance.cli import context as config
+from o3_governance.storage.layout import DataLayout
 from o3_governance.scanning.store import scan_warehouse
 from o3_governance.storage import warehouse
 
@@ -30,7 +32,7 @@ def _scan(args) -> int:
         raise ValueError("--workers must be at least 1")
     conf = settings.load()
     staff = Path(args.staff_directory) if args.staff_directory else conf.directory_file
-    layout = config.require_warehouse(config.DataLayout(conf.data_dir))
+    layout = config.require_warehouse(DataLayout(conf.data_dir))
     with warehouse.open_warehouse(layout.warehouse) as con:
         s = scan_warehouse(con, staff_directory=staff, workers=args.workers, window_chars=conf.scan_window_chars,
                            seconds_budget=conf.scan_seconds_per_night, monotonic=time.monotonic)

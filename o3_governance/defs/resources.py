@@ -15,7 +15,7 @@ from typing import Optional
 import dagster as dg
 
 from o3_governance import settings as settings_module
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.storage import locking, warehouse
 
 

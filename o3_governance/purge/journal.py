@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.storage import warehouse
 from o3_governance.vocabulary import AUDIT_LOG
 

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 import duckdb
 import pyarrow as pa
 
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.storage import warehouse
 from o3_governance.vocabulary import ARCHIVES, FINDINGS, MESSAGES
 

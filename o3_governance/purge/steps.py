@@ -13,7 +13,7 @@ from typing import Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.purge import journal as journals
 from o3_governance.purge.plan import message_id_tables, register_ids
 from o3_governance.purge.tombstones import PURGED_DDL, purged_key_sql

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import jinja2
 
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.reporting import art30, charts, history, policyview
 from o3_governance.reporting.sections import ReportData, collect
 from o3_governance.reporting.text import chat_label

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import duckdb
 import pyarrow as pa
 
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.identity.directory import DirectoryEntry
 from o3_governance.identity.matching import normalize_name, phone_pattern
 from o3_governance.retention.policy import Hold, Policy, Rule

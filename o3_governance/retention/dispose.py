@@ -40,7 +40,7 @@ from typing import Any, Callable, Protocol, Sequence
 import duckdb
 
 from o3_governance import purge
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.identity.directory import DirectoryEntry
 from o3_governance.retention import decide
 from o3_governance.retention.anonymise import Roles, anonymise_text

@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.identity import matching as identity
 from o3_governance.identity.matching import Subject
 from o3_governance.rights import redaction

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from o3_governance.storage import warehouse
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.rights import access, holds as holds_mod, redaction, register
 from o3_governance.rights.finder import SubjectData
 from o3_governance.identity.matching import Subject

@@ -42,7 +42,7 @@ from typing import Any
 
 import duckdb
 
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.errors import ContentFree
 from o3_governance.identity import matching as identity
 from o3_governance.storage import audit

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from o3_governance import purge
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.errors import one_line
 from o3_governance.identity import matching as identity
 from o3_governance.identity.matching import InvalidIdentifier

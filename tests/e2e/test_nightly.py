@@ -3,7 +3,7 @@ import dagster as dg
 import pytest
 
 from support.dagster_resources import resources
-from o3_governance import config
+from o3_governance.cli import context as config
 from o3_governance.storage import warehouse
 from o3_governance.definitions import defs
 from o3_governance.demo import write_demo_inbox

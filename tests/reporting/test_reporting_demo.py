@@ -16,7 +16,7 @@ from support.reporting import demo_night as build_demo_night
 
 @pytest.fixture(scope="module")
 def demo_night(tmp_path_factory):
-    from o3_governance.config import DataLayout
+    from o3_governance.storage.layout import DataLayout
 
     root = tmp_path_factory.mktemp("demo")
     layout = DataLayout(root / "data").ensure()

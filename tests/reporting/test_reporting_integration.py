@@ -27,7 +27,7 @@ def _text(html: str) -> str:
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory):
-    from o3_governance.config import DataLayout
+    from o3_governance.storage.layout import DataLayout
 
     root = tmp_path_factory.mktemp("integ")
     layout = DataLayout(root / "data").ensure()

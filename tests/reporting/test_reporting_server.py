@@ -29,7 +29,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """One report on disk and the app serving it; yields (base_url, reports_dir)."""
-    from o3_governance.config import DataLayout
+    from o3_governance.storage.layout import DataLayout
 
     root = tmp_path_factory.mktemp("srv")
     layout = DataLayout(root / "data").ensure()

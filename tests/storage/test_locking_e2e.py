@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from o3_governance.storage import audit, lake, warehouse
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.demo import write_demo_inbox
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from o3_governance import ingest
-from o3_governance.config import DEFAULT_POLICY_FILE, DataLayout
+from o3_governance.storage.layout import DataLayout
+from o3_governance.vocabulary import DEFAULT_POLICY_FILE
 from o3_governance.demo import SENTENCES, write_demo_inbox
 from o3_governance.reporting.build import build_report
 from o3_governance.retention import decide

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from o3_governance import ingest, settings
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.identity import matching as identity
 from o3_governance.rights import register, service
 from o3_governance.storage import warehouse

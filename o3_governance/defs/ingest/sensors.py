@@ -5,7 +5,7 @@ import json
 import dagster as dg
 
 from o3_governance import ingest
-from o3_governance.config import DataLayout
+from o3_governance.storage.layout import DataLayout
 from o3_governance.defs.nightly.jobs import nightly_governance
 from o3_governance.defs.resources import GovernanceResource
 

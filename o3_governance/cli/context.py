@@ -1,69 +1,14 @@
-"""Where things live and what "today" is (values from :mod:`o3_governance.settings`)."""
+"""What a command runs against: the settings' data folder, policy, as-of date and Dagster home, read once
+from :mod:`o3_governance.settings` here in the shell and handed to the core as plain values."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from o3_governance import settings
-from o3_governance.settings import DEFAULT_POLICY_FILE, PACKAGE_DIR, PROJECT_ROOT  # noqa: F401
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-@dataclass(frozen=True)
-class DataLayout:
-    """The folders under O3_DATA_DIR. Every store that can hold personal data is listed here,
-    so that retention and erasure can reach each of them."""
-
-    root: Path
-
-    @property
-    def inbox(self) -> Path:
-        return self.root / "inbox"
-
-    @property
-    def raw(self) -> Path:  # raw archives kept after ingest (only while configured)
-        return self.root / "raw"
-
-    @property
-    def quarantine(self) -> Path:
-        return self.root / "quarantine"
-
-    @property
-    def lake(self) -> Path:
-        return self.root / "lake"
-
-    @property
-    def lake_messages(self) -> Path:  # hive layout: chat_id=<id>/month=<YYYY-MM>/part-*.parquet
-        return self.lake / "messages"
-
-    @property
-    def media(self) -> Path:  # content-addressed: <sha[:2]>/<sha256><ext>
-        return self.root / "media"
-
-    @property
-    def warehouse(self) -> Path:
-        return self.root / "warehouse.duckdb"
-
-    @property
-    def reports(self) -> Path:
-        return self.root / "reports"
-
-    @property
-    def exports(self) -> Path:
-        return self.root / "exports"
-
-    @property
-    def work(self) -> Path:  # scratch space for extraction and rewrites; always inside the data folder
-        return self.root / "tmp"
-
-    def ensure(self) -> "DataLayout":
-        for p in (self.root, self.inbox, self.raw, self.quarantine, self.lake_messages, self.media,
-                  self.reports, self.exports, self.work):
-            p.mkdir(parents=True, exist_ok=True)
-        return self
+from o3_governance.storage.layout import DataLayout
+from o3_governance.vocabulary import BRUSSELS
 
 
 class MissingData(RuntimeError):
