@@ -60,14 +60,15 @@ class Roles:
 
     def __init__(self, directory: Sequence[DirectoryEntry]) -> None:
         self.configured = bool(directory)
-        self.names = {normalize_name(e.name) for e in directory}
-        self.phones = {e.phone for e in directory if e.phone}
+        # The directory's `role` column decides: an external contact listed there stays external.
+        self.staff_names = {normalize_name(e.name) for e in directory if e.is_staff}
+        self.staff_phones = {e.phone for e in directory if e.phone and e.is_staff}
 
     def role(self, author: str | None, phone: str | None) -> str | None:
         if author is None and phone is None:
             return None  # system lines have no author to replace
         if not self.configured:
             return ROLE_UNKNOWN
-        if (phone and phone in self.phones) or (author and normalize_name(author) in self.names):
+        if (phone and phone in self.staff_phones) or (author and normalize_name(author) in self.staff_names):
             return ROLE_STAFF
         return ROLE_EXTERNAL

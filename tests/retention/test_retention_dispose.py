@@ -256,6 +256,16 @@ def test_author_role_comes_from_the_staff_directory(data_layout, tmp_path):
     assert anonymise.Roles([]).role("Ann Peeters", None) == anonymise.ROLE_UNKNOWN  # no directory
 
 
+def test_an_external_contact_in_the_directory_stays_external(tmp_path):
+    """The directory's role column decides: a client listed with his phone is not made staff."""
+    directory = tmp_path / "contacts.csv"
+    directory.write_text("name,phone,role\nAnn Peeters,+32 470 11 12 22,staff\nKlant Dirk,+32 499 00 00 00,external\n")
+    roles = anonymise.Roles(load_directory(directory))
+    assert roles.role("Ann Peeters", None) == anonymise.ROLE_STAFF
+    assert roles.role("Klant Dirk", None) == anonymise.ROLE_EXTERNAL
+    assert roles.role(None, "+32499000000") == anonymise.ROLE_EXTERNAL
+
+
 # ---- the Done-when search: nothing of a deleted message anywhere in the data folder
 
 SECRET = "Vertrouwelijk: de diagnose van Ann is diabetes type twee, bel haar niet meer op kantoor"
