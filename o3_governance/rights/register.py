@@ -45,7 +45,7 @@ import duckdb
 from o3_governance.storage.layout import DataLayout
 from o3_governance.errors import ContentFree
 from o3_governance.identity import matching as identity
-from o3_governance.storage import audit
+from o3_governance.storage import audit, restrictions
 from o3_governance.storage.warehouse import table_exists
 from o3_governance.vocabulary import (REQUEST_KINDS, REQUEST_LIFTABLE_KINDS, REQUEST_OPEN_STATUSES)
 
@@ -83,39 +83,8 @@ SCHEMA = [
         recorded_at    TIMESTAMPTZ NOT NULL,
         superseded_at  TIMESTAMPTZ
     )""",
-    """CREATE TABLE IF NOT EXISTS restrictions (
-        restriction_id   VARCHAR PRIMARY KEY,  -- the request that imposed it
-        subject_key      VARCHAR NOT NULL,
-        kind             VARCHAR NOT NULL,     -- restriction / objection
-        review_required  BOOLEAN NOT NULL,     -- objection: legitimate-interest processing to be reviewed
-        started_at       TIMESTAMPTZ NOT NULL,
-        lifted_at        TIMESTAMPTZ,
-        lift_request_id  VARCHAR
-    )""",
-    # Messages found at request time (authored and mentioning); new messages by the same author are
-    # caught through restriction_authors until the restriction is lifted.
-    """CREATE TABLE IF NOT EXISTS restricted_messages (
-        restriction_id  VARCHAR NOT NULL,
-        message_id      VARCHAR NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS restriction_authors (
-        restriction_id  VARCHAR NOT NULL,
-        author          VARCHAR,
-        author_phone    VARCHAR
-    )""",
-    # What scanning outputs, reports and exports must leave out (Art. 18: "only stored").
-    """CREATE OR REPLACE VIEW restricted_message_ids AS
-        SELECT rm.message_id
-        FROM restricted_messages rm JOIN restrictions r ON r.restriction_id = rm.restriction_id
-        WHERE r.lifted_at IS NULL
-        UNION
-        SELECT m.message_id
-        FROM messages m
-        JOIN restriction_authors ra
-          ON m.author IS NOT DISTINCT FROM ra.author AND m.author_phone IS NOT DISTINCT FROM ra.author_phone
-        JOIN restrictions r ON r.restriction_id = ra.restriction_id
-        WHERE r.lifted_at IS NULL""",
-    # What an access export holds: no text, offsets only (see the module docstring).
+    # The restriction marks (Art. 18) are read by every domain: their schema lives in storage.
+    *restrictions.SCHEMA,
     """CREATE TABLE IF NOT EXISTS dsr_export_items (
         request_id    VARCHAR NOT NULL,
         message_id    VARCHAR NOT NULL,
