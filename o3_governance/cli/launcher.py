@@ -50,7 +50,7 @@ def fail_abandoned_runs(instance) -> list[str]:
         if free is not None:
             try:
                 free(run_id)
-            except NotImplementedError:
+            except NotImplementedError:  # instance storage without concurrency slots: nothing is held
                 pass
     return marked
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime, timezone
 
-import duckdb
 
 from o3_governance import settings
 from o3_governance.cli import context as config
@@ -89,12 +88,8 @@ def run_request(args) -> int:
     except (identity.InvalidIdentifier, reg.RequestError) as exc:
         print(f"o3-governance request: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (duckdb.IOException, WarehouseBusy) as exc:
-        # One writing process at a time: most likely the nightly run. Nothing was recorded.
-        reason = str(exc).splitlines()[0] if isinstance(exc, WarehouseBusy) else "the warehouse is in use"
-        print(f"o3-governance request: {reason}; nothing was recorded, try again when it has finished",
-              file=sys.stderr)
-        return EXIT_FAILED
+    except WarehouseBusy as exc:
+        return _busy(exc)
     run_id, success = launch(args.kind, args.request_id, layout)
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         req = reg.get_request(con, args.request_id)
@@ -147,13 +142,19 @@ def mark_delivered(args) -> int:
     except reg.RequestError as exc:
         print(f"o3-governance request: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except duckdb.IOException:
-        print("o3-governance request: the warehouse is in use by another process (a running job?); "
-              "nothing was recorded, try again when it has finished", file=sys.stderr)
-        return EXIT_FAILED
+    except WarehouseBusy as exc:
+        return _busy(exc)
     state = "marked delivered" if new else "was already marked delivered"
     print(f"request {args.request_id}: access export {state} on {when.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC")
     return EXIT_OK
+
+
+def _busy(exc: WarehouseBusy) -> int:
+    """One writing process at a time (most likely the nightly run): the lock's one line, nothing recorded.
+    A warehouse DuckDB cannot open arrives here too (WarehouseUnavailable is a WarehouseBusy)."""
+    print(f"o3-governance request: {str(exc).splitlines()[0]}; nothing was recorded, try again when it has "
+          "finished", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def regenerate(args) -> int:
@@ -170,10 +171,8 @@ def regenerate(args) -> int:
     except reg.RequestError as exc:
         print(f"o3-governance request: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except duckdb.IOException:
-        print("o3-governance request: the warehouse is in use by another process (a running job?); "
-              "try again when it has finished", file=sys.stderr)
-        return EXIT_FAILED
+    except WarehouseBusy as exc:
+        return _busy(exc)
     # Dagster takes about a second to import: only when a job is launched, not for every command.
     from o3_governance.cli import launcher
     from o3_governance.defs.rights import jobs as rights_defs

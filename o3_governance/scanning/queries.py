@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 
 from o3_governance import vocabulary as v
-from o3_governance.storage import warehouse
+from o3_governance.storage import restrictions, warehouse
 
 
 def has_findings(con: duckdb.DuckDBPyConnection) -> bool:
@@ -16,10 +16,7 @@ def has_findings(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _visible(con: duckdb.DuckDBPyConnection) -> str:
-    if warehouse.table_exists(con, v.RESTRICTED_MESSAGE_IDS):
-        return (f"(SELECT * FROM {v.FINDINGS} WHERE message_id NOT IN "
-                f"(SELECT message_id FROM {v.RESTRICTED_MESSAGE_IDS}))")
-    return v.FINDINGS
+    return restrictions.visible(con, v.FINDINGS)
 
 
 def findings_summary(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int, int]]:

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from o3_governance import vocabulary as v
-from o3_governance.storage import audit, warehouse
+from o3_governance.storage import audit, restrictions, warehouse
 
 _ARCHIVE_ROW = ("archive_id", "sha256", "status", "reason", "source_format", "message_count", "new_message_count",
                 "media_count", "size_bytes", "received_at", "chat_id", "file_name")
@@ -33,10 +33,7 @@ def has_messages(con: duckdb.DuckDBPyConnection) -> bool:
 
 def visible_messages(con: duckdb.DuckDBPyConnection) -> str:
     """The relation of messages that may be counted: ``messages`` without the restricted ones."""
-    if warehouse.table_exists(con, v.RESTRICTED_MESSAGE_IDS):
-        return (f"(SELECT * FROM {v.MESSAGES} WHERE message_id NOT IN "
-                f"(SELECT message_id FROM {v.RESTRICTED_MESSAGE_IDS}))")
-    return v.MESSAGES
+    return restrictions.visible(con, v.MESSAGES)
 
 
 def archive_status_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

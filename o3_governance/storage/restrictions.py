@@ -71,6 +71,14 @@ def restricted_message_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute(f"SELECT message_id FROM {RESTRICTED_MESSAGE_IDS}").fetchall()}
 
 
+def visible(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """``table`` as a relation without its restricted messages (the table itself without the view):
+    what reports and counts may show (Art. 18: restricted data is only stored)."""
+    if not table_exists(con, RESTRICTED_MESSAGE_IDS):
+        return table
+    return f"(SELECT * FROM {table} WHERE {exclusion_sql(con)})"
+
+
 def exclusion_sql(con: duckdb.DuckDBPyConnection, column: str = "message_id") -> str:
     """A SQL condition keeping rows whose ``column`` is not restricted (``TRUE`` without the view)."""
     if not table_exists(con, RESTRICTED_MESSAGE_IDS):

@@ -66,3 +66,17 @@ def test_rights_uses_the_storage_definitions():
     assert restriction.exclusion_sql is restrictions.exclusion_sql is rights.exclusion_sql
     assert restriction.restricted_message_ids is restrictions.restricted_message_ids
     assert all(ddl in register.SCHEMA for ddl in restrictions.SCHEMA)
+
+
+def test_visible_leaves_out_restricted_messages_of_any_table(data_layout):
+    """One relation for every count that may be shown: messages and findings alike lose the restricted rows;
+    a connection without the view (a bare DuckDB) gets the table itself."""
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        _message(con, "m1", "Ann")
+        _message(con, "m2", "Bob")
+        con.execute("INSERT INTO restrictions VALUES ('R1', 'k', 'restriction', false, ?, NULL, NULL)", [T0])
+        con.execute("INSERT INTO restricted_messages VALUES ('R1', 'm2')")
+        assert con.execute(f"SELECT list(message_id) FROM {restrictions.visible(con, 'messages')}").fetchone()[0] == ["m1"]
+    bare = duckdb.connect()
+    bare.execute("CREATE TABLE findings (message_id VARCHAR)")
+    assert restrictions.visible(bare, "findings") == "findings"
