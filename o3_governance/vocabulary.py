@@ -55,6 +55,9 @@ SOURCE_FORMATS = ("android", "ios", "cloud_api")
 
 # --- statuses --------------------------------------------------------------------------------------------
 ARCHIVE_STATUSES = ("ingested", "partial", "duplicate", "quarantined")
+# How an export was matched to a chat (archives.chat_match): the chat of the same name, an existing chat
+# whose messages it repeats (renamed, re-localised, without media), or a chat of its own.
+CHAT_MATCHES = ("name", "content", "new")
 # A deletion list: made by the nightly run, waits for a person, then is carried out or replaced.
 LIST_AWAITING_APPROVAL = "awaiting_approval"
 LIST_EXECUTING = "executing"
@@ -84,6 +87,10 @@ DELETION_CERTIFICATES = "deletion_certificates"
 DSR_REQUESTS = "dsr_requests"
 RESTRICTED_MESSAGE_IDS = "restricted_message_ids"   # the view other domains read to leave restricted messages out
 PURGED_MESSAGES = "purged_messages"
+ARCHIVE_CHATS = "archive_chats"              # one row per chat found in an archive (its match decision)
+ARCHIVE_REJECTS = "archive_rejects"          # records an archive could not read: line number and reason
+ARCHIVE_HISTORY = "archive_history"          # status changes of a registry row (quarantined → ingested, ...)
+MESSAGE_REACTIONS = "message_reactions"      # Cloud API reactions, linked to their message
 AUDIT_LOG = "audit_log"
 
 # --- files the system writes ------------------------------------------------------------------------------
