@@ -443,17 +443,30 @@ def _classify(sent, author_raw, body, parts, line_no, authors) -> ParsedMessage:
     return ParsedMessage(sent, author, kind, body, attachment, edited, phone, line_no)
 
 
+def chat_name_for(file_name: str, member_name: str | None, first_author: str | None) -> str:
+    """A chat's name: from its own file name (or, inside a container, the folder it sits in, such as
+    ``WhatsApp Chat - X/_chat.txt``), else its first line (iOS), else the container's name. Each chat
+    of a container with several is named from what is its own first."""
+    own = None
+    if member_name:
+        member = member_name.replace("\\", "/")
+        own = chat_name_from_filename(member)
+        if own is None and "/" in member.rstrip("/"):
+            own = chat_name_from_filename(member.rsplit("/", 1)[0])
+    else:
+        own = chat_name_from_filename(file_name)
+    return own or first_author or chat_name_from_filename(file_name) or fallback_chat_name(file_name)
+
+
 def parse_text(opener: Opener, file_name: str, member_name: str | None = None,
                media: dict | None = None, close: Callable[[], None] | None = None,
                max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> ParsedExport:
     """A ParsedExport over the text that ``opener`` gives (a .txt file or a zip member). No line or
     message longer than ``max_body_chars`` is read: the file is refused (NotAnExport) instead."""
     sc = scan(opener, max_body_chars)
-    chat_name = (chat_name_from_filename(file_name)
-                 or (chat_name_from_filename(member_name) if member_name else None)
-                 or sc.first_author
-                 or fallback_chat_name(file_name))
+    chat_name = chat_name_for(file_name, member_name, sc.first_author)
     export = ParsedExport(chat_name=chat_name, source_format=sc.source_format, export_language=sc.language,
-                          messages=iter_messages(opener, sc, max_body_chars), media=media or {}, _close=close)
+                          messages=iter_messages(opener, sc, max_body_chars),
+                          media=media if media is not None else {}, _close=close, member_name=member_name)
     export.scan = sc  # for tools/check_peer_fixtures.py (date order); not part of the interface
     return export
