@@ -92,7 +92,7 @@ def open_container(path, work_dir=None, *, max_body_chars: int = DEFAULT_MAX_BOD
     if path.stat().st_size > max_archive_bytes:
         raise NotAnExport(f"file is too large: archive expands to more than {max_archive_bytes} bytes")
     if ext in (".json", ".jsonl") or _looks_like_json(head):
-        return ParsedContainer([_capture(path, path.name, max_body_chars, {})])
+        return ParsedContainer([_capture(path, None, max_body_chars)])
     return ParsedContainer([whatsapp_txt.parse_text(_file_opener(path), path.name, max_body_chars=max_body_chars)])
 
 
@@ -100,11 +100,10 @@ def _file_opener(path: Path):
     return lambda: open(path, "rb")
 
 
-def _capture(path: Path, member_name: str, max_body_chars: int, media: dict) -> ParsedExport:
-    export = cloud_api.parse_capture(path, max_body_chars)
-    export.member_name = member_name
-    export.media = media
-    return export
+def _capture(path: Path, member_name: str | None, max_body_chars: int, media: dict | None = None,
+             media_by_id: dict | None = None) -> ParsedExport:
+    return cloud_api.parse_capture(path, max_body_chars, media=media, media_by_id=media_by_id,
+                                   member_name=member_name)
 
 
 def _is_capture_file(path: Path) -> bool:
@@ -156,13 +155,14 @@ def _open_folder(folder: Path, max_body_chars: int, max_archive_bytes: int) -> P
     rel = {p.relative_to(folder).as_posix(): p for p in members}
     candidates = [r for r in rel if "/" not in r and is_chat_candidate(r)]
     media: dict[str, MediaRef] = {}
+    media_by_id: dict[str, MediaRef] = {}   # captures name media by Meta's media id: "<id>.<any ext>"
 
     def open_one(member: str) -> ParsedExport:
         p = rel[member]
         if p.stat().st_size == 0:
             raise NotAnExport("file is empty")
         if _is_capture_file(p):
-            return _capture(p, member, max_body_chars, media)
+            return _capture(p, member, max_body_chars, media, media_by_id)
         export = whatsapp_txt.parse_text(_file_opener(p), folder.name, member_name=member, media=media,
                                          max_body_chars=max_body_chars)
         return export
@@ -171,8 +171,11 @@ def _open_folder(folder: Path, max_body_chars: int, max_archive_bytes: int) -> P
     taken = {c.member_name for c in chats}
     for member, p in rel.items():
         base = posixpath.basename(member)
-        if member not in taken and base not in media:
-            media[base] = MediaRef(name=base, size=p.stat().st_size, open=_file_opener(p))
+        if member in taken:
+            continue
+        ref = MediaRef(name=base, size=p.stat().st_size, open=_file_opener(p))
+        media.setdefault(base, ref)
+        media_by_id.setdefault(base.split(".", 1)[0], ref)
     return ParsedContainer(chats)
 
 
