@@ -120,14 +120,16 @@ def _chat_rank(member: str) -> tuple[int, int, str]:
     """Chats named as exports come first (``_chat.txt``, then ``WhatsApp Chat …``), shallowest first:
     the first is what ``open_archive`` gives one-chat callers."""
     base = posixpath.basename(member)
-    rank = 0 if base.lower() == "_chat.txt" else 1 if _CHAT_MEMBER_RE.match(base) else 2
+    low = base.lower()
+    # A .jsonl is never a shared document: like an export-named text, it must read, or the container is refused.
+    rank = 0 if low == "_chat.txt" else 1 if _CHAT_MEMBER_RE.match(base) or low.endswith(".jsonl") else 2
     return rank, member.count("/"), member
 
 
 def _open_chats(candidates, open_one, container_name: str):
-    """Open each (member name, opener) candidate as a chat. A candidate named as an export must be one
-    (its error refuses the container); any other text is a chat when it reads as one, else a media file
-    (a shared .txt document). No chat at all: the first error, or "holds no WhatsApp chat text"."""
+    """Open each candidate member as a chat. A candidate named as an export (or a .jsonl capture) must be
+    one: its error refuses the container. Any other text or .json is a chat when it reads as one, else a
+    media file (a shared document). No chat at all: the first error, or "holds no WhatsApp chat text"."""
     chats, not_chats, first_error = [], [], None
     for member in sorted(candidates, key=_chat_rank):
         try:

@@ -364,3 +364,19 @@ def test_media_beside_a_capture_linked_by_media_id(tmp_path):
         with chat.media["222.mp4"].open() as f:
             assert f.read() == b"in media/"
         assert "333.ogg" not in chat.media and chat.member_name == "webhooks.jsonl"
+
+
+def test_fixture_with_every_kind_of_record():
+    from pathlib import Path
+    path = Path(__file__).parent.parent / "fixtures" / "parsing" / "webhook_all_types.jsonl"
+    msgs, export = read(path)
+    assert [(m.line_no, m.message_type, m.media_kind, m.author_id) for m in msgs] == [
+        (1, "text", None, USER), (2, "media", "image", USER), (3, "text", "location", USER),
+        (4, "text", "contact", USER), (5, "text", None, USER), (11, "system", None, None),
+        (14, "text", None, "BE.1000000000000002")]
+    assert [(e.line_no, e.kind, e.target_source_id) for e in export.events] == [
+        (6, EVENT_REACTION, "wamid.F1"), (7, EVENT_REACTION_REMOVED, "wamid.F1"), (8, EVENT_EDIT, "wamid.F1"),
+        (9, EVENT_REVOKE, "wamid.F3")]
+    assert export.counts == {"request_welcome": 1, "system": 1, "unsupported": 1, "errors": 2, "statuses": 1}
+    assert [(r.line_no, r.reason) for r in export.rejected] == [(16, "malformed JSON")]
+    assert msgs[1].media_sha256 == hashlib.sha256(b"fictieve foto").hexdigest()
