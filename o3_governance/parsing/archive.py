@@ -1,9 +1,12 @@
-"""The single entry point for ingest: ``open_archive(path)`` → ParsedExport, whatever the file is.
+"""The entry point for ingest: ``open_container(path)`` → ParsedContainer (every chat of one inbox item,
+a file or a folder); ``open_archive(path)`` → its first chat, for one-chat callers.
 
 Detected by content, not only by extension: a zip (``PK`` signature), a Cloud API webhook capture
 (JSON / JSON Lines) or an exported chat text. Zips are read in place — members are streamed from
 the archive, never extracted to disk — after every entry has been checked (unsafe paths, links,
-decompression bombs refuse the whole zip).
+decompression bombs refuse the whole zip). A zip or a folder may hold several chats: each is its own
+ParsedExport, and the other files are media shared by them (keyed by base name). Symlinks are never
+followed.
 """
 from __future__ import annotations
 
@@ -130,7 +133,7 @@ def _open_chats(candidates, open_one, container_name: str):
     """Open each candidate member as a chat. A candidate named as an export (or a .jsonl capture) must be
     one: its error refuses the container. Any other text or .json is a chat when it reads as one, else a
     media file (a shared document). No chat at all: the first error, or "holds no WhatsApp chat text"."""
-    chats, not_chats, first_error = [], [], None
+    chats, first_error = [], None
     for member in sorted(candidates, key=_chat_rank):
         try:
             chats.append(open_one(member))
@@ -138,10 +141,9 @@ def _open_chats(candidates, open_one, container_name: str):
             if _chat_rank(member)[0] < 2:
                 raise
             first_error = first_error or exc
-            not_chats.append(member)
     if not chats:
         raise first_error or NotAnExport(f"{container_name} holds no WhatsApp chat text")
-    return chats, not_chats
+    return chats
 
 
 def _open_folder(folder: Path, max_body_chars: int, max_archive_bytes: int) -> ParsedContainer:
@@ -165,11 +167,10 @@ def _open_folder(folder: Path, max_body_chars: int, max_archive_bytes: int) -> P
             raise NotAnExport("file is empty")
         if _is_capture_file(p):
             return _capture(p, member, max_body_chars, media, media_by_id)
-        export = whatsapp_txt.parse_text(_file_opener(p), folder.name, member_name=member, media=media,
-                                         max_body_chars=max_body_chars)
-        return export
+        return whatsapp_txt.parse_text(_file_opener(p), folder.name, member_name=member, media=media,
+                                       max_body_chars=max_body_chars)
 
-    chats, _ = _open_chats(candidates, open_one, "folder")
+    chats = _open_chats(candidates, open_one, "folder")
     taken = {c.member_name for c in chats}
     for member, p in rel.items():
         base = posixpath.basename(member)
@@ -273,7 +274,7 @@ def _open_zip(path: Path, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
             return whatsapp_txt.parse_text(_member_opener(zf, files[member]), path.name, member_name=member,
                                            media=media, max_body_chars=max_body_chars)
 
-        chats, _ = _open_chats(candidates, open_one, "zip")
+        chats = _open_chats(candidates, open_one, "zip")
         taken = {c.member_name for c in chats}
         for name, info in files.items():
             base = posixpath.basename(name)

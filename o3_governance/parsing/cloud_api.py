@@ -359,7 +359,7 @@ class _Reader:
                 new = _dict(part.get("message"))
                 content = _content(str(new.get("type") or "text"), new) if new else None
                 body = content[1] if content else _text(_dict(part.get("text")).get("body"))
-            if _SURROGATE.search(body):
+            if _SURROGATE.search("".join(filter(None, (body, str(target), author_id, mid)))):
                 self.reject(n, REASON_SURROGATE)
                 return
             if len(body) > self.max_body_chars:
@@ -378,7 +378,8 @@ class _Reader:
             if kind not in COUNTED_TYPES:
                 self.count(COUNT_OTHER)   # nothing to keep: never an empty message
             return
-        if _SURROGATE.search(body) or _SURROGATE.search(who or "") or _SURROGATE.search(author or ""):
+        if _SURROGATE.search("".join(filter(None, (body, who, author, author_id, chat_key, mid,
+                                                     media.get("attachment"), media.get("media_mime"))))):
             self.reject(n, REASON_SURROGATE)
             return
         if len(body) > self.max_body_chars:

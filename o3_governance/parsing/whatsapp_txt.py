@@ -356,12 +356,13 @@ def iter_messages(opener: Opener, sc: Scan, max_body_chars: int = DEFAULT_MAX_BO
         raise not_text() from None
 
 
-def _impossible(ymd, h: int, mi: int, s: int) -> str:
+def _impossible(ymd) -> str:
+    """Why a header-shaped line has no instant: its date, or else its time, cannot exist."""
     try:
         datetime(ymd[0], ymd[1], ymd[2])
     except ValueError:
         return REASON_NO_DATE
-    return REASON_NO_TIME if (h, mi, s) else REASON_NO_DATE
+    return REASON_NO_TIME
 
 
 def _messages(text, sc: Scan, limit: int, rejected: list[RejectedRecord]) -> Iterator[ParsedMessage]:
@@ -428,7 +429,7 @@ def _messages(text, sc: Scan, limit: int, rejected: list[RejectedRecord]) -> Ite
                         yield classify(cur_sent, cur_author, cur_body, parts, cur_line, authors)
                 if sent is None:
                     # Header-shaped, but no such date under this file's order: reported, never merged.
-                    reject(RejectedRecord(line_no, _impossible(ymd, h, int(mi_s), int(s_s) if s_s else 0)))
+                    reject(RejectedRecord(line_no, _impossible(ymd)))
                     cur_sent, in_rejected = None, True
                     continue
                 rest = line[m.end():]

@@ -380,3 +380,15 @@ def test_fixture_with_every_kind_of_record():
     assert export.counts == {"request_welcome": 1, "system": 1, "unsupported": 1, "errors": 2, "statuses": 1}
     assert [(r.line_no, r.reason) for r in export.rejected] == [(16, "malformed JSON")]
     assert msgs[1].media_sha256 == hashlib.sha256(b"fictieve foto").hexdigest()
+
+
+def test_lone_surrogate_in_an_author_or_event_is_salvaged(tmp_path):
+    path = tmp_path / "capture.jsonl"
+    named = json.dumps(good("w1")).replace('"Jana Voorbeeld"', '"Jana \\udc80"')
+    reaction = json.dumps(payload([msg("reaction", {"message_id": "w0", "emoji": "x"}, mid="w2")])).replace(
+        '"emoji": "x"', '"emoji": "\\ud83d"')
+    path.write_text("\n".join([named, reaction, json.dumps(good("w3"))]) + "\n", encoding="utf-8")
+    msgs, export = read(path)
+    assert [m.source_id for m in msgs] == ["w3"] and not export.events
+    assert [(r.line_no, r.reason) for r in export.rejected] == [(1, "lone surrogate in text"),
+                                                               (2, "lone surrogate in text")]
