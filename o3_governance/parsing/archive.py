@@ -1,9 +1,12 @@
-"""The single entry point for ingest: ``open_archive(path)`` → ParsedExport, whatever the file is.
+"""The entry point for ingest: ``open_container(path)`` → ParsedContainer (every chat of one inbox item,
+a file or a folder); ``open_archive(path)`` → its first chat, for one-chat callers.
 
 Detected by content, not only by extension: a zip (``PK`` signature), a Cloud API webhook capture
 (JSON / JSON Lines) or an exported chat text. Zips are read in place — members are streamed from
 the archive, never extracted to disk — after every entry has been checked (unsafe paths, links,
-decompression bombs refuse the whole zip).
+decompression bombs refuse the whole zip). A zip or a folder may hold several chats: each is its own
+ParsedExport, and the other files are media shared by them (keyed by base name). Symlinks are never
+followed.
 """
 from __future__ import annotations
 
@@ -92,7 +95,7 @@ def open_container(path, work_dir=None, *, max_body_chars: int = DEFAULT_MAX_BOD
     if path.stat().st_size > max_archive_bytes:
         raise NotAnExport(f"file is too large: archive expands to more than {max_archive_bytes} bytes")
     if ext in (".json", ".jsonl") or _looks_like_json(head):
-        return ParsedContainer([_capture(path, path.name, max_body_chars, {})])
+        return ParsedContainer([_capture(path, None, max_body_chars)])
     return ParsedContainer([whatsapp_txt.parse_text(_file_opener(path), path.name, max_body_chars=max_body_chars)])
 
 
@@ -100,11 +103,10 @@ def _file_opener(path: Path):
     return lambda: open(path, "rb")
 
 
-def _capture(path: Path, member_name: str, max_body_chars: int, media: dict) -> ParsedExport:
-    export = cloud_api.parse_capture(path, max_body_chars)
-    export.member_name = member_name
-    export.media = media
-    return export
+def _capture(path: Path, member_name: str | None, max_body_chars: int, media: dict | None = None,
+             media_by_id: dict | None = None) -> ParsedExport:
+    return cloud_api.parse_capture(path, max_body_chars, media=media, media_by_id=media_by_id,
+                                   member_name=member_name)
 
 
 def _is_capture_file(path: Path) -> bool:
@@ -121,15 +123,17 @@ def _chat_rank(member: str) -> tuple[int, int, str]:
     """Chats named as exports come first (``_chat.txt``, then ``WhatsApp Chat …``), shallowest first:
     the first is what ``open_archive`` gives one-chat callers."""
     base = posixpath.basename(member)
-    rank = 0 if base.lower() == "_chat.txt" else 1 if _CHAT_MEMBER_RE.match(base) else 2
+    low = base.lower()
+    # A .jsonl is never a shared document: like an export-named text, it must read, or the container is refused.
+    rank = 0 if low == "_chat.txt" else 1 if _CHAT_MEMBER_RE.match(base) or low.endswith(".jsonl") else 2
     return rank, member.count("/"), member
 
 
 def _open_chats(candidates, open_one, container_name: str):
-    """Open each (member name, opener) candidate as a chat. A candidate named as an export must be one
-    (its error refuses the container); any other text is a chat when it reads as one, else a media file
-    (a shared .txt document). No chat at all: the first error, or "holds no WhatsApp chat text"."""
-    chats, not_chats, first_error = [], [], None
+    """Open each candidate member as a chat. A candidate named as an export (or a .jsonl capture) must be
+    one: its error refuses the container. Any other text or .json is a chat when it reads as one, else a
+    media file (a shared document). No chat at all: the first error, or "holds no WhatsApp chat text"."""
+    chats, first_error = [], None
     for member in sorted(candidates, key=_chat_rank):
         try:
             chats.append(open_one(member))
@@ -137,10 +141,9 @@ def _open_chats(candidates, open_one, container_name: str):
             if _chat_rank(member)[0] < 2:
                 raise
             first_error = first_error or exc
-            not_chats.append(member)
     if not chats:
         raise first_error or NotAnExport(f"{container_name} holds no WhatsApp chat text")
-    return chats, not_chats
+    return chats
 
 
 def _open_folder(folder: Path, max_body_chars: int, max_archive_bytes: int) -> ParsedContainer:
@@ -156,23 +159,26 @@ def _open_folder(folder: Path, max_body_chars: int, max_archive_bytes: int) -> P
     rel = {p.relative_to(folder).as_posix(): p for p in members}
     candidates = [r for r in rel if "/" not in r and is_chat_candidate(r)]
     media: dict[str, MediaRef] = {}
+    media_by_id: dict[str, MediaRef] = {}   # captures name media by Meta's media id: "<id>.<any ext>"
 
     def open_one(member: str) -> ParsedExport:
         p = rel[member]
         if p.stat().st_size == 0:
             raise NotAnExport("file is empty")
         if _is_capture_file(p):
-            return _capture(p, member, max_body_chars, media)
-        export = whatsapp_txt.parse_text(_file_opener(p), folder.name, member_name=member, media=media,
-                                         max_body_chars=max_body_chars)
-        return export
+            return _capture(p, member, max_body_chars, media, media_by_id)
+        return whatsapp_txt.parse_text(_file_opener(p), folder.name, member_name=member, media=media,
+                                       max_body_chars=max_body_chars)
 
-    chats, _ = _open_chats(candidates, open_one, "folder")
+    chats = _open_chats(candidates, open_one, "folder")
     taken = {c.member_name for c in chats}
     for member, p in rel.items():
         base = posixpath.basename(member)
-        if member not in taken and base not in media:
-            media[base] = MediaRef(name=base, size=p.stat().st_size, open=_file_opener(p))
+        if member in taken:
+            continue
+        ref = MediaRef(name=base, size=p.stat().st_size, open=_file_opener(p))
+        media.setdefault(base, ref)
+        media_by_id.setdefault(base.split(".", 1)[0], ref)
     return ParsedContainer(chats)
 
 
@@ -268,7 +274,7 @@ def _open_zip(path: Path, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
             return whatsapp_txt.parse_text(_member_opener(zf, files[member]), path.name, member_name=member,
                                            media=media, max_body_chars=max_body_chars)
 
-        chats, _ = _open_chats(candidates, open_one, "zip")
+        chats = _open_chats(candidates, open_one, "zip")
         taken = {c.member_name for c in chats}
         for name, info in files.items():
             base = posixpath.basename(name)

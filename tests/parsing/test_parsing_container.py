@@ -168,3 +168,23 @@ def test_symlink_is_refused_not_followed(tmp_path):
         open_container(tmp_path / "link.txt")
     assert "Ann" not in str(exc.value)
     assert expanded_size(tmp_path / "link.txt") == 0
+
+
+def test_broken_jsonl_capture_in_a_folder_refuses_it(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "WhatsApp Chat with Ann Peeters.txt").write_text(CHAT_A, encoding="utf-8")
+    (folder / "webhooks.jsonl").write_text("{broken\n", encoding="utf-8")
+    (folder / "IMG-20240312-WA0001.jpg").write_bytes(PHOTO)
+    with pytest.raises(NotAnExport, match="malformed JSON"):
+        open_container(folder)
+
+
+def test_json_document_beside_an_export_is_media(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "WhatsApp Chat with Ann Peeters.txt").write_text(CHAT_A, encoding="utf-8")
+    (folder / "instellingen.json").write_text('{"thema": "donker"}', encoding="utf-8")
+    with open_container(folder) as container:
+        assert [c.source_format for c in container.chats] == ["android"]
+        assert set(container.chats[0].media) == {"instellingen.json"}
