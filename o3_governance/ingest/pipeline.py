@@ -318,6 +318,13 @@ def _stage(con, t: _Tables, container) -> _Parsed:
     return _Parsed(list(container.chats), rejects, events, counts, n)
 
 
+def _most_common(rejects: list[tuple[int, int, str]]) -> str:
+    reasons: dict[str, int] = {}
+    for _m, _n, reason in rejects:
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return max(sorted(reasons), key=lambda r: reasons[r])
+
+
 def _key(con, t: _Tables) -> None:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {t.keyed} AS WITH b AS (SELECT *, {identity.BODY_KEY_SQL} AS body_key, "
@@ -495,8 +502,8 @@ def ingest_item(con, layout: DataLayout, item: InboxItem, *, received_at: dateti
             result.rejected_count = len(parsed.rejects)
             has_other = bool(parsed.events) or any(v for v in parsed.counts.values())
             if parsed.messages == 0 and not has_other:
-                reason = (f"no record could be read ({len(parsed.rejects)} rejected)" if parsed.rejects
-                          else "no messages found in the export")
+                reason = (f"no record could be read ({len(parsed.rejects)} rejected): {_most_common(parsed.rejects)}"
+                          if parsed.rejects else "no messages found in the export")
                 t.drop(con)
                 return _quarantine(con, layout, item, result, sha, size, received_at, reason, run_id,
                                    parsed.rejects), {}
