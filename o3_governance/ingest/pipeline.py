@@ -343,8 +343,9 @@ def _match_and_add(con, t: _Tables, archive_id: str, result: ArchiveResult) -> N
     con.execute(f"CREATE OR REPLACE TEMP VIEW {t.held} AS SELECT {cols} FROM {MESSAGES} UNION ALL "
                 f"SELECT {cols} FROM {t.pending}")
     legacy = _has_legacy_tombstones(con)
-    groups = con.execute(f"SELECT grp, min(member), min(chat_name), min(chat_key), min(line_no) FROM {t.keyed} "
-                         "GROUP BY grp ORDER BY 2, 5").fetchall()
+    # A conversation's name: what most of its messages say (a Cloud API system line may name a phone).
+    groups = con.execute(f"SELECT grp, min(member), coalesce(mode(chat_name) FILTER (WHERE message_type <> 'system'), "
+                         f"min(chat_name)), min(chat_key), min(line_no) FROM {t.keyed} GROUP BY grp ORDER BY 2, 5").fetchall()
     for position, (grp, member, name, chat_key, _first) in enumerate(groups, 1):
         default_id = identity.default_chat_id(name, chat_key)
         incoming, candidates = _candidates(con, t, grp, name, chat_key, default_id, legacy)
