@@ -259,8 +259,26 @@ def _candidates(con, t: _Tables, grp: str, name: str, chat_key: str | None, defa
             in_incoming = con.execute(f"SELECT count(*) FROM {t.keyed} WHERE grp = {g} AND message_type <> 'system' "
                                       "AND sent_local BETWEEN ? AND ?", [c_lo, c_hi]).fetchall()[0][0]
         same_name = (cid == default_id) if chat_key else (held_name == name or (held_name is None and cid == default_id))
+        if same_name and not _held_before(con, cid) and purged_n == 0:
+            same_name = False   # a chat of this same archive: two chat texts of one container are two chats
         out.append(identity.Candidate(cid, held_name, overlap, held_n + purged_n, same_name, in_existing, in_incoming))
     return incoming, out
+
+
+def _held_before(con, chat_id: str) -> bool:
+    return bool(con.execute(f"SELECT count(*) FROM {MESSAGES} WHERE chat_id = ?", [chat_id]).fetchall()[0][0])
+
+
+def _untaken(con, t: _Tables, decision: identity.ChatDecision, identity_name: str, archive_id: str,
+             position: int) -> identity.ChatDecision:
+    """A new chat never takes an id in use (another chat of the same name in the same container)."""
+    chat_id = decision.chat_id
+    for candidate in (chat_id, identity.clash_chat_id(identity_name, archive_id),
+                      identity.clash_chat_id(identity_name, f"{archive_id}\x1f{position}")):
+        taken = con.execute(f"SELECT count(*) FROM {t.held} WHERE chat_id = ?", [candidate]).fetchall()[0][0]
+        if not taken:
+            return identity.ChatDecision(candidate, decision.chat_name, "new")
+    return decision
 
 
 def _identify(con, t: _Tables, grp: str, decision: identity.ChatDecision, legacy: bool) -> None:
@@ -350,6 +368,8 @@ def _match_and_add(con, t: _Tables, archive_id: str, result: ArchiveResult) -> N
         default_id = identity.default_chat_id(name, chat_key)
         incoming, candidates = _candidates(con, t, grp, name, chat_key, default_id, legacy)
         decision = identity.decide(name, chat_key or name, incoming, candidates, archive_id, default_id)
+        if decision.chat_match == "new":
+            decision = _untaken(con, t, decision, chat_key or name, archive_id, position)
         _identify(con, t, grp, decision, legacy)
         total = con.execute(f"SELECT count(*) FROM {t.ided}").fetchall()[0][0]
         con.execute(f"INSERT INTO {t.pending} SELECT {_pending_select(archive_id)} FROM {t.fresh} i")
@@ -486,6 +506,8 @@ def ingest_item(con, layout: DataLayout, item: InboxItem, *, received_at: dateti
                      ts=received_at)
         return result, {}
     archive_id = quarantined[0][0] if quarantined else reg.new_archive_id(con, sha)
+    kept_before = (con.execute("SELECT raw_path FROM archives WHERE archive_id = ?", [archive_id]).fetchall()[0][0]
+                   if quarantined else None)
     result = ArchiveResult(archive_id, item.relative_name, INGESTED,
                            previous_status=QUARANTINED if quarantined else None)
     if item.kind == ITEM_SYMLINK:
@@ -568,6 +590,8 @@ def ingest_item(con, layout: DataLayout, item: InboxItem, *, received_at: dateti
                     raise reg.system_fault(exc) from None
             raise
         try:
+            if kept_before:   # ingested at last: the copy kept in quarantine has served its purpose
+                q.remove_kept(layout, kept_before)
             if raw_rel:
                 _keep_raw(layout, item, archive_id)
             else:
