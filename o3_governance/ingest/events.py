@@ -17,6 +17,15 @@ from o3_governance.parsing.model import (EVENT_EDIT, EVENT_REACTION, EVENT_REACT
                                          MessageEvent)
 from o3_governance.vocabulary import BRUSSELS, MESSAGE_REACTIONS
 
+# Cloud API reactions, linked to the message they react to (a reaction is never a message). Created with
+# the first reaction: its ``message_id`` column makes every purge remove the reactions of what it deletes.
+REACTIONS_DDL = f"""CREATE TABLE IF NOT EXISTS {MESSAGE_REACTIONS} (
+    message_id  VARCHAR NOT NULL,
+    author_key  VARCHAR NOT NULL,         -- keyed hash of the reacting author's id; never a phone
+    emoji       VARCHAR NOT NULL,
+    sent_at     TIMESTAMPTZ,
+    archive_id  VARCHAR
+)"""
 REVOKED = {"message_type": "deleted", "body": "", "attachment": None, "media_sha256": None}
 
 
@@ -73,6 +82,9 @@ def targets(events: list[MessageEvent]) -> set[str]:
 
 def write_reactions(con, outcome: EventOutcome, archive_id: str) -> None:
     """A reaction replaces the same author's earlier one on the message; a removal deletes it."""
+    if not outcome.reactions:
+        return
+    con.execute(REACTIONS_DDL)
     for (message_id, key), value in outcome.reactions.items():
         con.execute(f"DELETE FROM {MESSAGE_REACTIONS} WHERE message_id = ? AND author_key = ?", [message_id, key])
         if value is not None:

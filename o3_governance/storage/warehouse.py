@@ -20,7 +20,7 @@ import duckdb
 
 from o3_governance.storage import audit, locking, restrictions
 from o3_governance.storage.catalog import table_exists  # noqa: F401 - the public name: warehouse.table_exists
-from o3_governance.vocabulary import ARCHIVE_CHATS, ARCHIVE_HISTORY, ARCHIVE_REJECTS, MESSAGE_REACTIONS
+from o3_governance.vocabulary import ARCHIVE_CHATS, ARCHIVE_HISTORY, ARCHIVE_REJECTS
 
 # DuckDB's memory limit when a caller gives none and no entry point set another (the settings' default).
 DEFAULT_MEMORY_LIMIT = "512MB"
@@ -77,14 +77,6 @@ REGISTRY_DDL = [
         to_status    VARCHAR NOT NULL,
         "at"         TIMESTAMPTZ NOT NULL,    -- "at" is a keyword: quote it
         reason       VARCHAR                  -- why it had the earlier status (one line)
-    )""",
-    # Cloud API reactions, linked to the message they react to (a reaction is never a message).
-    f"""CREATE TABLE IF NOT EXISTS {MESSAGE_REACTIONS} (
-        message_id  VARCHAR NOT NULL,
-        author_key  VARCHAR NOT NULL,         -- keyed hash of the reacting author's id; never a phone
-        emoji       VARCHAR NOT NULL,
-        sent_at     TIMESTAMPTZ,
-        archive_id  VARCHAR
     )""",
     # One row per schema change that needs more than a new column (e.g. the message identity v2).
     """CREATE TABLE IF NOT EXISTS schema_versions (
