@@ -85,16 +85,5 @@ class MediaCounts:
                                   "media_not_captured_expired": self.not_captured_expired}.items() if v}
 
 
-def find_ref(media: dict, attachment: str | None, media_id: str | None):
-    """The file of a message: by its attachment name, else (captures) a file named by its media id."""
-    if attachment and attachment in media:
-        return media[attachment]
-    if media_id:
-        for name, ref in media.items():
-            if name == media_id or Path(name).stem == media_id:
-                return ref
-    return None
-
-
 def expired(sent_at: datetime | None, now: datetime) -> bool:
     return sent_at is not None and sent_at + MEDIA_ID_LIFETIME < now

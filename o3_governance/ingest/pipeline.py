@@ -21,20 +21,20 @@ import pyarrow as pa
 
 from o3_governance import purge
 from o3_governance.ingest import events as ev
-from o3_governance.ingest import identity, migrate
+from o3_governance.ingest import matching, migrate
 from o3_governance.ingest import quarantine as q
 from o3_governance.ingest import registry as reg
 from o3_governance.ingest.media import MediaCounts, MediaMismatch, MediaStore, expired
 from o3_governance.ingest.registry import (DUPLICATE, INGESTED, PARTIAL, QUARANTINED, RETRY_LATER, ArchiveResult,
-                                           ChatResult, SystemFault)
+                                           SystemFault)
 from o3_governance.parsing import NotAnExport
 from o3_governance.parsing.archive import expanded_size, open_container
 from o3_governance.parsing.inbox import discover, remove_empty_folders
 from o3_governance.parsing.model import ITEM_FOLDER, ITEM_SYMLINK, InboxItem, ParsedExport
-from o3_governance.purge.tombstones import ensure_purged_schema, purged_key_sql
+from o3_governance.purge.tombstones import ensure_purged_schema
 from o3_governance.storage import audit, lake, warehouse
 from o3_governance.storage.layout import DataLayout
-from o3_governance.vocabulary import MESSAGES, PURGED_MESSAGES
+from o3_governance.vocabulary import MESSAGES
 
 # Defaults of the bounded-work settings (``o3_governance.settings``); entry points pass the configured values.
 DEFAULT_MAX_BODY_CHARS = 5_000_000
@@ -66,9 +66,6 @@ PARSED_SCHEMA = pa.schema([
     ("source_id", pa.string()),        # wamid
 ])
 
-# Wall-clock Brussels time → instant (ICU): a spring-gap time moves forward an hour; a time in the
-# repeated autumn hour is read as standard time.
-SENT_AT_SQL = "timezone('Europe/Brussels', sent_local)"
 MESSAGE_COLUMN_NAMES = [c for c, _ in warehouse.MESSAGE_COLUMNS]
 
 
@@ -149,10 +146,6 @@ def _batches(rows: Iterable[tuple], size: int = BATCH_ROWS) -> Iterator[pa.Recor
         yield batch(buffer)
 
 
-def _lit(value: str | None) -> str:
-    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
-
-
 def _ours(fn, *args, **kwargs):
     """Run a write to our own stores: an OS or disk failure there is the system's, not the file's."""
     try:
@@ -178,135 +171,6 @@ def _system_errors():
         raise
 
 
-class _Tables:
-    """Names of one archive's temporary tables."""
-
-    def __init__(self, archive_id: str) -> None:
-        self.staging = f"o3_stg_{archive_id}"
-        self.keyed = f"o3_keyed_{archive_id}"
-        self.ided = f"o3_ided_{archive_id}"
-        self.keys = f"o3_keys_{archive_id}"
-        self.fresh = f"o3_fresh_{archive_id}"
-        self.pending = f"o3_pend_{archive_id}"
-        self.held = f"o3_held_{archive_id}"
-
-    def drop(self, con) -> None:
-        con.execute(f"DROP VIEW IF EXISTS {self.held}")
-        for t in (self.staging, self.keyed, self.ided, self.keys, self.fresh, self.pending):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-
-
-def _pending_select(archive_id: str) -> str:
-    """The identified rows (alias i) as ``messages`` rows, plus what media storing needs."""
-    return (f"i.message_id, '{archive_id}' AS archive_id, i.g_chat_id AS chat_id, i.g_chat_name AS chat_name, "
-            f"i.source_format, {SENT_AT_SQL.replace('sent_local', 'i.sent_local')} AS sent_at, i.sent_local, "
-            "i.sent_local::DATE AS local_date, strftime(i.sent_local, '%Y-%m') AS month, i.author, i.author_phone, "
-            "i.message_type, i.body, i.attachment, NULL::VARCHAR AS media_sha256, i.edited, i.language, i.line_no, "
-            "i.author_id, i.content_key, i.member, i.media_id, i.declared_sha256")
-
-
-def _spellings_table(con) -> None:
-    spell = identity.placeholder_spellings()
-    spellings_arrow = pa.table({"message_type": [t for t, words in spell.items() for _ in words],  # noqa: F841
-                      "spelling": [w for words in spell.values() for w in words]})
-    con.execute("CREATE OR REPLACE TEMP TABLE o3_spellings AS SELECT * FROM spellings_arrow")
-
-
-def _has_legacy_tombstones(con) -> bool:
-    return bool(con.execute(f"SELECT count(*) FROM {PURGED_MESSAGES} WHERE key_version = 1").fetchall()[0][0])
-
-
-def _candidates(con, t: _Tables, grp: str, name: str, chat_key: str | None, default_id: str,
-                legacy: bool) -> tuple[int, list[identity.Candidate]]:
-    """The chats an incoming chat may be: those sharing content with it, and the one(s) of its name."""
-    g = _lit(grp)
-    incoming, lo, hi = con.execute(
-        f"SELECT count(*), min(sent_local), max(sent_local) FROM {t.keyed} WHERE grp = {g} "
-        "AND message_type <> 'system'").fetchall()[0]
-    present = dict(con.execute(
-        f"SELECT h.chat_id, count(DISTINCT k.content_key) FROM {t.keyed} k JOIN {t.held} h "
-        f"ON h.content_key = k.content_key WHERE k.grp = {g} AND k.message_type <> 'system' "
-        "AND h.message_type <> 'system' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5").fetchall())
-    ids = set(present)
-    if chat_key:
-        same = {default_id}
-    else:
-        same = {r[0] for r in con.execute(f"SELECT DISTINCT chat_id FROM {t.held} WHERE chat_name = ?",
-                                          [name]).fetchall()} | {default_id}
-    ids |= same
-    out = []
-    for cid in sorted(ids):
-        held_n, held_name, c_lo, c_hi = con.execute(
-            f"SELECT count(*) FILTER (WHERE message_type <> 'system'), mode(chat_name), "
-            f"min(sent_local) FILTER (WHERE message_type <> 'system'), "
-            f"max(sent_local) FILTER (WHERE message_type <> 'system') FROM {t.held} WHERE chat_id = ?",
-            [cid]).fetchall()[0]
-        purged_n = con.execute(f"SELECT count(*) FROM {PURGED_MESSAGES} WHERE chat_id = ?", [cid]).fetchall()[0][0]
-        purged_keys = [purged_key_sql(identity.v2_id_sql(f"'{cid}'"))]
-        if legacy and (held_name or name):
-            purged_keys.append(purged_key_sql(identity.v1_id_sql(_lit(held_name or name), "body", "occ_v1")))
-        hit = " OR ".join(f"p.message_key = {k}" for k in purged_keys)
-        purged_overlap = con.execute(
-            f"SELECT count(*) FROM {t.keyed} WHERE grp = {g} AND message_type <> 'system' AND EXISTS "
-            f"(SELECT 1 FROM {PURGED_MESSAGES} p WHERE {hit})").fetchall()[0][0]
-        overlap = present.get(cid, 0) + purged_overlap
-        if held_n == 0 and purged_n == 0 and overlap == 0 and held_name is None:
-            continue   # nobody holds this chat, nothing of it was purged: not a candidate
-        in_existing = in_incoming = 0
-        if lo is not None and c_lo is not None:
-            in_existing = con.execute(f"SELECT count(*) FROM {t.held} WHERE chat_id = ? AND message_type <> 'system' "
-                                      "AND sent_local BETWEEN ? AND ?", [cid, lo, hi]).fetchall()[0][0]
-            in_incoming = con.execute(f"SELECT count(*) FROM {t.keyed} WHERE grp = {g} AND message_type <> 'system' "
-                                      "AND sent_local BETWEEN ? AND ?", [c_lo, c_hi]).fetchall()[0][0]
-        same_name = (cid == default_id) if chat_key else (held_name == name or (held_name is None and cid == default_id))
-        if same_name and not _held_before(con, cid) and purged_n == 0:
-            same_name = False   # a chat of this same archive: two chat texts of one container are two chats
-        out.append(identity.Candidate(cid, held_name, overlap, held_n + purged_n, same_name, in_existing, in_incoming))
-    return incoming, out
-
-
-def _held_before(con, chat_id: str) -> bool:
-    return bool(con.execute(f"SELECT count(*) FROM {MESSAGES} WHERE chat_id = ?", [chat_id]).fetchall()[0][0])
-
-
-def _untaken(con, t: _Tables, decision: identity.ChatDecision, identity_name: str, archive_id: str,
-             position: int) -> identity.ChatDecision:
-    """A new chat never takes an id in use (another chat of the same name in the same container)."""
-    chat_id = decision.chat_id
-    for candidate in (chat_id, identity.clash_chat_id(identity_name, archive_id),
-                      identity.clash_chat_id(identity_name, f"{archive_id}\x1f{position}")):
-        taken = con.execute(f"SELECT count(*) FROM {t.held} WHERE chat_id = ?", [candidate]).fetchall()[0][0]
-        if not taken:
-            return identity.ChatDecision(candidate, decision.chat_name, "new")
-    return decision
-
-
-def _identify(con, t: _Tables, grp: str, decision: identity.ChatDecision, legacy: bool) -> None:
-    """Ids of the group's messages in its chat, and of the purged among them (every key they may have)."""
-    cid = f"'{decision.chat_id}'"
-    v2 = identity.v2_id_sql(cid)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {t.ided} AS SELECT k.*, {cid} AS g_chat_id, {_lit(decision.chat_name)} "
-        f"AS g_chat_name, {v2} AS content_id, CASE WHEN coalesce(k.source_id, '') <> '' "
-        f"THEN {identity.wamid_id_sql('k.source_id')} ELSE {v2} END AS message_id "
-        f"FROM {t.keyed} k WHERE k.grp = {_lit(grp)}")
-    parts = [f"SELECT message_id, message_id AS k FROM {t.ided}", f"SELECT message_id, content_id FROM {t.ided}"]
-    if legacy:   # fingerprints of v1 ids, kept by the migration: the export's name, the chat's, each spelling
-        for name_col in ("chat_name", "g_chat_name"):
-            parts.append(f"SELECT message_id, {identity.v1_id_sql(name_col, 'body', 'occ_v1')} FROM {t.ided}")
-            parts.append(
-                f"SELECT message_id, {identity.v1_id_sql(name_col, 'spelling', 'occ_s')} FROM (SELECT i.*, s.spelling, "
-                "row_number() OVER (PARTITION BY s.spelling, i.sent_local, i.author ORDER BY i.line_no) - 1 AS occ_s "
-                f"FROM {t.ided} i JOIN o3_spellings s ON s.message_type = i.message_type)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {t.keys} AS " + " UNION ALL ".join(parts))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {t.fresh} AS SELECT i.* FROM {t.ided} i "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {t.held} h WHERE h.message_id = i.message_id) "
-        f"AND NOT EXISTS (SELECT 1 FROM {t.held} h WHERE h.message_id = i.content_id) "
-        f"AND i.message_id NOT IN (SELECT DISTINCT k.message_id FROM {t.keys} k JOIN {PURGED_MESSAGES} p "
-        f"ON p.message_key = {purged_key_sql('k.k')})")
-
-
 @dataclass
 class _Parsed:
     chats: list[ParsedExport]
@@ -316,7 +180,7 @@ class _Parsed:
     messages: int
 
 
-def _stage(con, t: _Tables, container) -> _Parsed:
+def _stage(con, t: matching.Tables, container) -> _Parsed:
     parsed_empty = PARSED_SCHEMA.empty_table()  # noqa: F841 - read by name in the SQL below
     with _system_errors():
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.staging} AS SELECT * FROM parsed_empty")
@@ -343,41 +207,7 @@ def _most_common(rejects: list[tuple[int, int, str]]) -> str:
     return max(sorted(reasons), key=lambda r: reasons[r])
 
 
-def _key(con, t: _Tables) -> None:
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {t.keyed} AS WITH b AS (SELECT *, {identity.BODY_KEY_SQL} AS body_key, "
-        f"member::VARCHAR || chr(31) || coalesce(chat_key, chat_name) AS grp FROM {t.staging}), "
-        f"o AS (SELECT *, row_number() OVER (PARTITION BY grp, {identity.OCCURRENCE_PARTITION} ORDER BY line_no) - 1 "
-        "AS occurrence, row_number() OVER (PARTITION BY grp, sent_local, author, body ORDER BY line_no) - 1 AS occ_v1 "
-        f"FROM b) SELECT *, {identity.content_key_sql()} AS content_key FROM o")
-
-
-def _match_and_add(con, t: _Tables, archive_id: str, result: ArchiveResult) -> None:
-    """Each chat of the item: decide its chat, then add what is neither held nor purged."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {t.pending} AS SELECT {_pending_select(archive_id)} FROM "
-                f"(SELECT *, NULL::VARCHAR AS g_chat_id, NULL::VARCHAR AS g_chat_name, NULL::VARCHAR AS message_id "
-                f"FROM {t.keyed}) i LIMIT 0")
-    cols = ", ".join(f"{c}" for c in ("chat_id", "chat_name", "message_id", "content_key", "message_type", "sent_local"))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {t.held} AS SELECT {cols} FROM {MESSAGES} UNION ALL "
-                f"SELECT {cols} FROM {t.pending}")
-    legacy = _has_legacy_tombstones(con)
-    # A conversation's name: what most of its messages say (a Cloud API system line may name a phone).
-    groups = con.execute(f"SELECT grp, min(member), coalesce(mode(chat_name) FILTER (WHERE message_type <> 'system'), "
-                         f"min(chat_name)), min(chat_key), min(line_no) FROM {t.keyed} GROUP BY grp ORDER BY 2, 5").fetchall()
-    for position, (grp, member, name, chat_key, _first) in enumerate(groups, 1):
-        default_id = identity.default_chat_id(name, chat_key)
-        incoming, candidates = _candidates(con, t, grp, name, chat_key, default_id, legacy)
-        decision = identity.decide(name, chat_key or name, incoming, candidates, archive_id, default_id)
-        if decision.chat_match == "new":
-            decision = _untaken(con, t, decision, chat_key or name, archive_id, position)
-        _identify(con, t, grp, decision, legacy)
-        total = con.execute(f"SELECT count(*) FROM {t.ided}").fetchall()[0][0]
-        con.execute(f"INSERT INTO {t.pending} SELECT {_pending_select(archive_id)} FROM {t.fresh} i")
-        new = con.execute(f"SELECT count(*) FROM {t.fresh}").fetchall()[0][0]
-        result.chats.append(ChatResult(position, member, decision.chat_id, decision.chat_match, total, new))
-
-
-def _apply_events(con, t: _Tables, parsed: _Parsed) -> ev.EventOutcome:
+def _apply_events(con, t: matching.Tables, parsed: _Parsed) -> ev.EventOutcome:
     wanted = sorted(ev.targets(parsed.events))
     in_pending: set[str] = set()
     in_warehouse: set[str] = set()
@@ -396,7 +226,7 @@ def _apply_events(con, t: _Tables, parsed: _Parsed) -> ev.EventOutcome:
     return outcome
 
 
-def _store_media(con, t: _Tables, parsed: _Parsed, store: MediaStore, now: datetime) -> MediaCounts:
+def _store_media(con, t: matching.Tables, parsed: _Parsed, store: MediaStore, now: datetime) -> MediaCounts:
     counts = MediaCounts()
     rows = con.execute(f"SELECT message_id, member, attachment, media_id, declared_sha256, sent_at FROM {t.pending} "
                        "WHERE attachment IS NOT NULL OR media_id IS NOT NULL ORDER BY member, line_no").fetchall()
@@ -513,7 +343,7 @@ def ingest_item(con, layout: DataLayout, item: InboxItem, *, received_at: dateti
     if item.kind == ITEM_SYMLINK:
         return _quarantine(con, layout, item, result, sha, size, received_at, SYMLINK_REASON, run_id), {}
 
-    t = _Tables(archive_id)
+    t = matching.Tables(archive_id)
     store = MediaStore(layout.media, layout.work, max_bytes=max_archive_bytes)
     container = None
     parsed: _Parsed | None = None
@@ -530,8 +360,8 @@ def ingest_item(con, layout: DataLayout, item: InboxItem, *, received_at: dateti
                 t.drop(con)
                 return _quarantine(con, layout, item, result, sha, size, received_at, reason, run_id,
                                    parsed.rejects), {}
-            _key(con, t)
-            _match_and_add(con, t, archive_id, result)
+            matching.key(con, t)
+            matching.match_and_add(con, t, archive_id, result)
             outcome = _apply_events(con, t, parsed)
             media_counts = _store_media(con, t, parsed, store, received_at)
         except SystemFault:
@@ -554,7 +384,7 @@ def ingest_item(con, layout: DataLayout, item: InboxItem, *, received_at: dateti
             result.status, result.reason = PARTIAL, f"{len(parsed.rejects)} record(s) could not be read"
         first = result.chats[0] if result.chats else None
         source_format = parsed.chats[0].source_format if parsed.chats else None
-        chat_name = con.execute(f"SELECT min(g_chat_name) FROM {t.ided}").fetchall()[0][0] if first else None
+        chat_name = first.chat_name if first else None
 
         # Lake first (idempotent file names), then one warehouse transaction: a crash in between is
         # repaired by the next run, which parses the still-present inbox item again.
@@ -643,7 +473,7 @@ def ingest_inbox(layout: DataLayout, *, now: datetime, run_id: str | None = None
     try:
         ensure_purged_schema(con)
         summary.migration = migrate.ensure_identity_v2(con, layout, now=now, run_id=run_id)
-        _spellings_table(con)
+        matching.spellings_table(con)
         items = discover(layout.inbox)
         for n, item in enumerate(items):
             try:

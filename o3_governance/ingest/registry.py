@@ -33,6 +33,7 @@ class ChatResult:
     chat_match: str
     message_count: int = 0
     new_message_count: int = 0
+    chat_name: str | None = field(default=None, repr=False)   # for the registry row; never logged
 
 
 @dataclass

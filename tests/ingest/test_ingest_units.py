@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from o3_governance.ingest import identity, pipeline
+from o3_governance.ingest import identity, matching, pipeline
 from o3_governance.ingest.registry import ArchiveResult
 from o3_governance.purge.tombstones import ensure_purged_schema
 from o3_governance.storage import lake, warehouse
@@ -13,16 +13,16 @@ def staged(tmp_path, rows, message_type="text"):
     """rows: (chat_name, sent_local, author, body, line_no) → the messages rows ingest would add."""
     con = warehouse.connect(tmp_path / "w.duckdb")
     ensure_purged_schema(con)
-    pipeline._spellings_table(con)
+    matching.spellings_table(con)
     full = [dict(member=1, chat_name=c, chat_key=None, source_format="android", language="nl", sent_local=t,
                  author=a, author_id=None, author_phone=None, message_type=message_type, body=b, attachment=None,
                  media_id=None, declared_sha256=None, edited=False, line_no=n, source_id=None)
             for c, t, a, b, n in rows]
     batch = pipeline.pa.Table.from_pylist(full, schema=pipeline.PARSED_SCHEMA)  # noqa: F841 - read in SQL
-    t = pipeline._Tables("arch1")
+    t = matching.Tables("arch1")
     con.execute(f"CREATE TABLE {t.staging} AS SELECT * FROM batch")
-    pipeline._key(con, t)
-    pipeline._match_and_add(con, t, "arch1", ArchiveResult("arch1", "x.txt", "ingested"))
+    matching.key(con, t)
+    matching.match_and_add(con, t, "arch1", ArchiveResult("arch1", "x.txt", "ingested"))
     out = con.execute(f"SELECT line_no, message_id, chat_id, sent_at, local_date, month FROM {t.pending} "
                       "ORDER BY line_no").fetchall()
     con.close()
