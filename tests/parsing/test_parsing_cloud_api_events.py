@@ -392,3 +392,22 @@ def test_lone_surrogate_in_an_author_or_event_is_salvaged(tmp_path):
     assert [m.source_id for m in msgs] == ["w3"] and not export.events
     assert [(r.line_no, r.reason) for r in export.rejected] == [(1, "lone surrogate in text"),
                                                                (2, "lone surrogate in text")]
+
+
+def test_jsonl_capture_streams(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "capture.jsonl"
+    body = "de installatie in Leuven start om tien uur morgen " * 3
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(20_000):
+            f.write(json.dumps(good(f"wamid.{i:08d}", body)) + "\n")   # ~10 MB
+    tracemalloc.start()
+    try:
+        with open_archive(path) as export:
+            count = sum(1 for _ in export.messages)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 20_000
+    assert peak < 6 * 1024 * 1024, peak   # only the message ids seen (retry dedup) grow with the capture
