@@ -305,14 +305,15 @@ def test_undecodable_bytes_in_one_line_are_salvaged(tmp_path):
     assert [m.body for m in msgs] == ["ok"] and [r.reason for r in export.rejected] == ["not UTF-8 text"]
 
 
-def test_over_long_record_and_body_are_salvaged(tmp_path):
+def test_over_long_body_or_line_refuses_the_capture(tmp_path):
+    # Bounded work is not salvage: as for exported text, the file is refused and ingest quarantines it whole.
     path = tmp_path / "capture.jsonl"
-    huge = json.dumps(good("w1", "x" * (1 << 21)))
-    path.write_text("\n".join([huge, json.dumps(good("w2", "y" * 50)), json.dumps(good("w3"))]) + "\n")
-    msgs, export = read(path, max_body_chars=10)
-    assert [m.body for m in msgs] == ["ok"]
-    assert [r.line_no for r in export.rejected] == [1, 2]
-    assert "longer than" in export.rejected[0].reason and "longer than 10 characters" in export.rejected[1].reason
+    path.write_text("\n".join([json.dumps(good("w1")), json.dumps(good("w2", "y" * 50))]) + "\n")
+    with pytest.raises(NotAnExport, match="a message is longer than 10 characters"):
+        read(path, max_body_chars=10)
+    path.write_text("\n".join([json.dumps(good("w1")), json.dumps(good("w2", "x" * (1 << 21)))]) + "\n")
+    with pytest.raises(NotAnExport, match="a line is longer than"):
+        read(path, max_body_chars=10)
 
 
 def test_file_where_no_line_is_a_payload(tmp_path):
