@@ -46,7 +46,10 @@ def expanded_size(path) -> int:
     if path.is_symlink():
         return 0
     if path.is_dir():
-        return sum(p.lstat().st_size for p in folder_members(path))
+        try:
+            return sum(p.lstat().st_size for p in folder_members(path))
+        except OSError:
+            return 0   # cannot be listed: open_container raises the system's error
     size = path.stat().st_size
     try:
         with open(path, "rb") as f:

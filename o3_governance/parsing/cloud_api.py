@@ -19,8 +19,8 @@ smb_message_echoes) and its business-scoped user ids page (…/whatsapp/business
 Inbound messages become ParsedMessages; reactions, edits and revokes become ``MessageEvent``s on the
 message they refer to; statuses, errors, ``request_welcome``, ``unsupported``, ``system`` and orders are
 counted in ``counts``. A bad record (broken JSON line, a line that is not a payload, a bad timestamp, a
-lone surrogate) is a ``RejectedRecord`` and the rest is read; only a file with no payload at all is
-NotAnExport. A webhook retried by Meta holds the same message id twice: it is kept once.
+lone surrogate) is a ``RejectedRecord`` and the rest is read; a file with no payload at all is
+NotAnExport, and so (bounded work) is a line or a message body over the configured limits. A webhook retried by Meta holds the same message id twice: it is kept once.
 """
 from __future__ import annotations
 
@@ -63,6 +63,11 @@ REASON_NO_TARGET = "no original message id"
 _NOT_CAPTURE = "not a WhatsApp Cloud API webhook capture"
 
 
+def too_long(max_body_chars: int) -> NotAnExport:
+    """Bounded work: a body over the limit refuses the capture, as an over-long message refuses a text export."""
+    return NotAnExport(f"a message is longer than {max_body_chars} characters")
+
+
 def _is_payload(obj) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("entry"), list) and (
         obj.get("object") in (None, "whatsapp_business_account"))
@@ -82,11 +87,9 @@ def _jsonl(path: Path, max_body_chars: int, rejected: list[RejectedRecord]) -> I
         n = 0
         while line := f.readline(limit + 1):
             n += 1
-            if len(line) > limit and not line.endswith(b"\n"):
-                while (more := f.readline(1 << 20)) and not more.endswith(b"\n"):
-                    pass   # skip the rest of an over-long line without holding it
-                rejected.append(RejectedRecord(n, f"record longer than {limit} bytes"))
-                continue
+            if len(line) > limit:
+                # Bounded work, as for exported text: the file is refused (ingest quarantines it whole).
+                raise NotAnExport(f"a line is longer than {limit} bytes")
             if not line.strip():
                 continue
             try:
@@ -363,8 +366,7 @@ class _Reader:
                 self.reject(n, REASON_SURROGATE)
                 return
             if len(body) > self.max_body_chars:
-                self.reject(n, f"message longer than {self.max_body_chars} characters")
-                return
+                raise too_long(self.max_body_chars)
             self.export.events.append(MessageEvent(kind, str(target), sent, n, author_id, author_phone, body, mid))
             return
 
@@ -383,8 +385,7 @@ class _Reader:
             self.reject(n, REASON_SURROGATE)
             return
         if len(body) > self.max_body_chars:
-            self.reject(n, f"message longer than {self.max_body_chars} characters")
-            return
+            raise too_long(self.max_body_chars)
         if message_type == "system":
             author = author_id = author_phone = None   # WhatsApp wrote it; whoever it is about is in the body
         attachment = media.get("attachment")

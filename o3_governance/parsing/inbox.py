@@ -36,11 +36,9 @@ def is_chat_candidate(name: str) -> bool:
 
 
 def _entries(folder: Path) -> list[os.DirEntry]:
-    try:
-        with os.scandir(folder) as it:
-            return sorted((e for e in it if not left_alone(e.name)), key=lambda e: e.name)
-    except (PermissionError, NotADirectoryError, FileNotFoundError):
-        return []
+    """The folder's entries that are not left alone, by name. Raises OSError when it cannot be listed."""
+    with os.scandir(folder) as it:
+        return sorted((e for e in it if not left_alone(e.name)), key=lambda e: e.name)
 
 
 def _kind(entry: os.DirEntry) -> str | None:
@@ -63,7 +61,11 @@ def _rel(inbox: Path, path: Path) -> str:
 
 def _media_tree(folder: Path, inbox: Path, files: list[Path], links: list[InboxItem]) -> None:
     """Every regular file under ``folder`` (recursively) into ``files``; symlinks into ``links``."""
-    for e in _entries(folder):
+    try:
+        entries = _entries(folder)
+    except OSError:
+        return   # a media folder that cannot be listed: the folder item still fails when it is opened
+    for e in entries:
         kind = _kind(e)
         p = Path(e.path)
         if kind == "symlink":
@@ -75,7 +77,14 @@ def _media_tree(folder: Path, inbox: Path, files: list[Path], links: list[InboxI
 
 
 def _walk(folder: Path, inbox: Path, items: list[InboxItem]) -> None:
-    entries = [(e, _kind(e)) for e in _entries(folder)]
+    try:
+        entries = [(e, _kind(e)) for e in _entries(folder)]
+    except OSError:
+        if folder != inbox:
+            # Cannot be listed (permissions): still an item, never silently skipped; opening it fails
+            # with the system's error, which ingest treats as a reason of the system, not of the file.
+            items.append(InboxItem(ITEM_FOLDER, folder, _rel(inbox, folder)))
+        return
     files = [Path(e.path) for e, k in entries if k == "file"]
     dirs = [Path(e.path) for e, k in entries if k == "dir"]
     for e, k in entries:
@@ -114,12 +123,14 @@ def discover(inbox: Path) -> list[InboxItem]:
 
 def folder_members(folder: Path) -> tuple[Path, ...]:
     """The files that belong to a folder item: its own files and everything under ``media/``, sorted
-    by path. Symlinks, hidden files and partial downloads are not members."""
+    by path. Symlinks, hidden files and partial downloads are not members. Raises OSError when the
+    folder or its ``media/`` cannot be listed."""
     folder = Path(folder)
-    files = [Path(e.path) for e in _entries(folder) if _kind(e) == "file"]
+    files = [Path(e.path) for e in _entries(folder) if _kind(e) == "file"]   # OSError: cannot be listed
     media_dir = folder / MEDIA_FOLDER
     media: list[Path] = []
     if media_dir.is_dir() and not media_dir.is_symlink():
+        _entries(media_dir)   # OSError when media/ cannot be listed: its files must not go missing silently
         _media_tree(media_dir, folder, media, [])
     return tuple(sorted(files + media, key=lambda p: p.relative_to(folder).as_posix()))
 

@@ -2,7 +2,7 @@
 
 Two streaming passes over the text, so memory stays flat whatever the file size:
 1. ``scan``: header lines only — day/month order, CRLF convention, Android vs iOS, language, the iOS
-   first-line author; stops as soon as all is known (then only checks that the rest decodes).
+   first-line author; stops as soon as all is known (then only counts the rest's undecodable lines).
 2. ``iter_messages``: one compiled regex per line, continuation lines joined with "\\n".
 
 Lines end in LF, CRLF or CR alone (old Mac), mixed within a file too. iOS ends each message with CRLF

@@ -305,14 +305,15 @@ def test_undecodable_bytes_in_one_line_are_salvaged(tmp_path):
     assert [m.body for m in msgs] == ["ok"] and [r.reason for r in export.rejected] == ["not UTF-8 text"]
 
 
-def test_over_long_record_and_body_are_salvaged(tmp_path):
+def test_over_long_body_or_line_refuses_the_capture(tmp_path):
+    # Bounded work is not salvage: as for exported text, the file is refused and ingest quarantines it whole.
     path = tmp_path / "capture.jsonl"
-    huge = json.dumps(good("w1", "x" * (1 << 21)))
-    path.write_text("\n".join([huge, json.dumps(good("w2", "y" * 50)), json.dumps(good("w3"))]) + "\n")
-    msgs, export = read(path, max_body_chars=10)
-    assert [m.body for m in msgs] == ["ok"]
-    assert [r.line_no for r in export.rejected] == [1, 2]
-    assert "longer than" in export.rejected[0].reason and "longer than 10 characters" in export.rejected[1].reason
+    path.write_text("\n".join([json.dumps(good("w1")), json.dumps(good("w2", "y" * 50))]) + "\n")
+    with pytest.raises(NotAnExport, match="a message is longer than 10 characters"):
+        read(path, max_body_chars=10)
+    path.write_text("\n".join([json.dumps(good("w1")), json.dumps(good("w2", "x" * (1 << 21)))]) + "\n")
+    with pytest.raises(NotAnExport, match="a line is longer than"):
+        read(path, max_body_chars=10)
 
 
 def test_file_where_no_line_is_a_payload(tmp_path):
@@ -392,3 +393,22 @@ def test_lone_surrogate_in_an_author_or_event_is_salvaged(tmp_path):
     assert [m.source_id for m in msgs] == ["w3"] and not export.events
     assert [(r.line_no, r.reason) for r in export.rejected] == [(1, "lone surrogate in text"),
                                                                (2, "lone surrogate in text")]
+
+
+def test_jsonl_capture_streams(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "capture.jsonl"
+    body = "de installatie in Leuven start om tien uur morgen " * 3
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(20_000):
+            f.write(json.dumps(good(f"wamid.{i:08d}", body)) + "\n")   # ~10 MB
+    tracemalloc.start()
+    try:
+        with open_archive(path) as export:
+            count = sum(1 for _ in export.messages)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 20_000
+    assert peak < 6 * 1024 * 1024, peak   # only the message ids seen (retry dedup) grow with the capture

@@ -152,3 +152,24 @@ def test_remove_empty_folders_never_removes_the_inbox(tmp_path):
     inbox.mkdir()
     assert remove_empty_folders(inbox) == 0 and inbox.is_dir()
     assert remove_empty_folders(tmp_path / "missing") == 0
+
+
+def test_folder_that_cannot_be_listed_is_still_an_item(tmp_path, monkeypatch):
+    from o3_governance.parsing import inbox as inbox_module
+    from o3_governance.parsing import open_container
+    from o3_governance.parsing.archive import expanded_size
+
+    touch(tmp_path / "locked" / "_chat.txt", CHAT)
+    touch(tmp_path / "open" / "a.zip")
+    real = os.scandir
+
+    def scandir(path):
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(inbox_module.os, "scandir", scandir)
+    assert view(discover(tmp_path)) == [(ITEM_FOLDER, "locked", ()), (ITEM_FILE, "open/a.zip", ())]
+    with pytest.raises(PermissionError):   # a reason of the system, not of the file
+        open_container(tmp_path / "locked")
+    assert expanded_size(tmp_path / "locked") == 0
