@@ -367,6 +367,9 @@ def ingest_item(con, layout: DataLayout, item: InboxItem, *, received_at: dateti
         except SystemFault:
             raise
         except Exception as exc:  # noqa: BLE001 - any failure to read an item quarantines it, never the run
+            if isinstance(exc, OSError) and item.kind == ITEM_FOLDER:
+                # A folder of the inbox we cannot list or read: our data folder's permissions, not a file's.
+                raise reg.system_fault(exc) from None
             reason = reg.one_line(exc) if isinstance(exc, NotAnExport) else f"could not be read ({type(exc).__name__})"
             t.drop(con)
             _forget_unreferenced_media(con, layout, store.stored)

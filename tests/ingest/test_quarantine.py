@@ -107,3 +107,23 @@ def test_expired_quarantined_folders_are_removed(data_layout):
     assert q.status == "quarantined" and (data_layout.quarantine / q.archive_id).is_dir()
     ingest.ingest_inbox(data_layout, now=NIGHT1 + timedelta(days=31), quarantine_retention_days=30)
     assert list(data_layout.quarantine.iterdir()) == []
+
+
+def test_a_folder_of_the_inbox_that_cannot_be_read_waits_for_the_next_night(data_layout, monkeypatch):
+    """Permissions on the data folder are the system's business: the folder stays, nothing is blamed."""
+    from o3_governance.ingest import pipeline
+
+    drop(data_layout, "Team/" + file_name("nl"), chat_text("nl"))
+    drop(data_layout, "Team/foto.jpg", b"\xff\xd8")
+    real = pipeline.open_container
+
+    def denied(path, *a, **k):
+        if path.is_dir():
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(pipeline, "open_container", denied)
+    (r,) = ingest.ingest_inbox(data_layout, now=NIGHT1).archives
+    assert (r.status, r.reason) == ("retry_later", "PermissionError EACCES")
+    assert (data_layout.inbox / "Team" / "foto.jpg").exists()
+    assert rows(data_layout, "SELECT count(*) FROM archives") == [(0,)]
