@@ -42,7 +42,7 @@ def fill(con, n: int) -> None:
         "body": "'bench body ' || i::VARCHAR", "attachment": "NULL", "media_sha256": "NULL", "edited": "false",
         "language": "['nl', 'fr', 'en'][1 + i % 3]", "line_no": "i::INTEGER",
     }
-    select = ", ".join(values[c].replace("$n", str(n)) for c in cols)
+    select = ", ".join(values.get(c, "NULL").replace("$n", str(n)) for c in cols)
     con.execute(f"INSERT INTO messages SELECT {select} FROM range({n}) t(i)")
     # The domains' own tables, made by their own schema code (the report reads them through their queries).
     store.ensure_schema(con)

@@ -81,8 +81,8 @@ def message_rows(n: int, seed: int, prefix: str, distinct: bool = False) -> pa.T
                "local_date": sent.date(), "month": sent.strftime("%Y-%m"), "author": rng.choice(authors),
                "author_phone": None, "message_type": mtype, "body": body, "attachment": None, "media_sha256": None,
                "edited": False, "language": lang, "line_no": i}
-        for k, v in row.items():
-            cols[k].append(v)
+        for k in cols:   # columns the row does not set (author_id, content_key) stay null
+            cols[k].append(row.get(k))
     return pa.table(cols)
 
 

@@ -1,4 +1,5 @@
-"""``o3-governance run`` (the nightly job once, on the Dagster instance) and ``o3-governance demo``."""
+"""``o3-governance run`` (the nightly job once, on the Dagster instance), ``o3-governance demo`` and
+``o3-governance quarantine list|retry``."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +11,8 @@ from o3_governance.cli import context as config
 from o3_governance.storage.layout import DataLayout
 from o3_governance.demo import write_demo_inbox
 from o3_governance.ingest import inbox_files
+from o3_governance.ingest import quarantine as quarantined
+from o3_governance.storage import warehouse
 
 
 def register(subparsers) -> None:
@@ -21,6 +24,13 @@ def register(subparsers) -> None:
     demo.add_argument("--to", type=str, default=None, help="target folder (default: the inbox)")
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(handler=demo_command)
+    quarantine = subparsers.add_parser("quarantine", help="quarantined files: list them, or re-queue one")
+    qsub = quarantine.add_subparsers(dest="quarantine_command", required=True)
+    qlist = qsub.add_parser("list", help="quarantined archives with their reasons (no file names)")
+    qlist.set_defaults(handler=quarantine_list_command)
+    qretry = qsub.add_parser("retry", help="move a quarantined archive back into the inbox for the next night")
+    qretry.add_argument("archive_id")
+    qretry.set_defaults(handler=quarantine_retry_command)
 
 
 def demo_command(args: argparse.Namespace) -> int:
@@ -124,3 +134,40 @@ def _one_line_reason(event) -> str:
     while err.cause is not None:
         err = err.cause
     return err.cls_name
+
+
+def quarantine_list_command(args: argparse.Namespace) -> int:
+    """One line per quarantined archive: id, received, size, kind (extension), reason. File names can
+    name people: only their extension is shown."""
+    layout = config.require_warehouse()
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        rows = quarantined.listing(con, layout)
+    if not rows:
+        print("no quarantined archives")
+        return 0
+    print("archive_id            received                   bytes  kind    kept  reason")
+    for r in rows:
+        received = r.received_at.isoformat(timespec="seconds") if r.received_at else ""
+        size = "" if r.size_bytes is None else str(r.size_bytes)
+        print(f"{r.archive_id:<20}  {received:<25} {size:>7}  {r.kind:<6}  {'yes' if r.kept else 'no':<4}  "
+              f"{(r.reason or '').splitlines()[0] if r.reason else ''}")
+    return 0
+
+
+def quarantine_retry_command(args: argparse.Namespace) -> int:
+    """Re-queue one quarantined archive (under the writer lock, like every writer): the next night
+    ingests it and its registry row moves from quarantined to ingested, with history."""
+    from datetime import datetime, timezone
+
+    layout = config.require_warehouse()
+    try:
+        with warehouse.open_warehouse(layout.warehouse) as con:
+            quarantined.retry(con, layout, args.archive_id, now=datetime.now(timezone.utc))
+    except quarantined.UnknownArchive as exc:
+        print(f"o3-governance quarantine retry: {exc}", file=sys.stderr)
+        return 2
+    except quarantined.NothingToRetry as exc:
+        print(f"o3-governance quarantine retry: {exc}", file=sys.stderr)
+        return 1
+    print(f"archive {args.archive_id} is back in the inbox: the next night ingests it")
+    return 0

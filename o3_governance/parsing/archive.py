@@ -1,9 +1,12 @@
-"""The single entry point for ingest: ``open_archive(path)`` → ParsedExport, whatever the file is.
+"""The entry point for ingest: ``open_container(path)`` → ParsedContainer (every chat of one inbox item,
+a file or a folder); ``open_archive(path)`` → its first chat, for one-chat callers.
 
 Detected by content, not only by extension: a zip (``PK`` signature), a Cloud API webhook capture
 (JSON / JSON Lines) or an exported chat text. Zips are read in place — members are streamed from
 the archive, never extracted to disk — after every entry has been checked (unsafe paths, links,
-decompression bombs refuse the whole zip).
+decompression bombs refuse the whole zip). A zip or a folder may hold several chats: each is its own
+ParsedExport, and the other files are media shared by them (keyed by base name). Symlinks are never
+followed.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from o3_governance.parsing.model import MediaRef, NotAnExport, ParsedExport
+from o3_governance.parsing.inbox import folder_members, is_chat_candidate
+from o3_governance.parsing.model import MediaRef, NotAnExport, ParsedContainer, ParsedExport
 from o3_governance.parsing import cloud_api, whatsapp_txt
 
 MAX_ENTRIES = 10_000
@@ -35,9 +39,17 @@ def too_large(max_bytes: int) -> NotAnExport:
 
 
 def expanded_size(path) -> int:
-    """Bytes an inbox file expands to: a zip's declared member sizes (zipfile never inflates a member
-    beyond its declared size), else the file's own size. Cheap: the zip's central directory only."""
+    """Bytes an inbox item expands to: a zip's declared member sizes (zipfile never inflates a member
+    beyond its declared size), a folder's member files, else the file's own size (a symlink: 0, it is
+    never followed). Cheap: the zip's central directory only."""
     path = Path(path)
+    if path.is_symlink():
+        return 0
+    if path.is_dir():
+        try:
+            return sum(p.lstat().st_size for p in folder_members(path))
+        except OSError:
+            return 0   # cannot be listed: open_container raises the system's error
     size = path.stat().st_size
     try:
         with open(path, "rb") as f:
@@ -51,11 +63,26 @@ def expanded_size(path) -> int:
 
 def open_archive(path, work_dir=None, *, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
                  max_archive_bytes: int = MAX_TOTAL_UNCOMPRESSED) -> ParsedExport:
-    """Open one inbox file. ``work_dir`` is accepted for ingest's sake; nothing is written there
-    (zip members are streamed). Raises NotAnExport with a one-line reason: among others for a zip
-    whose members together exceed ``max_archive_bytes``, or (while streaming) a line or message
-    longer than ``max_body_chars``."""
+    """One-chat callers: the first chat of ``open_container(path)`` (closing it closes the container).
+    Raises NotAnExport with a one-line reason, as ``open_container`` does."""
+    container = open_container(path, work_dir, max_body_chars=max_body_chars, max_archive_bytes=max_archive_bytes)
+    first = container.chats[0]
+    first._close = container._close
+    return first
+
+
+def open_container(path, work_dir=None, *, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
+                   max_archive_bytes: int = MAX_TOTAL_UNCOMPRESSED) -> ParsedContainer:
+    """Open one inbox item — a file (zip, capture, chat text) or a folder (an unzipped export, a capture
+    with its media) — and return every chat in it, each its own ParsedExport. ``work_dir`` is accepted
+    for ingest's sake; nothing is written there (zip members are streamed). Raises NotAnExport with a
+    one-line reason: among others for a symlink, for a container whose files together exceed
+    ``max_archive_bytes``, or (while streaming) a line or message longer than ``max_body_chars``."""
     path = Path(path)
+    if path.is_symlink():
+        raise NotAnExport("symbolic link: not followed")
+    if path.is_dir():
+        return _open_folder(path, max_body_chars, max_archive_bytes)
     try:
         with open(path, "rb") as f:
             head = f.read(64)
@@ -71,8 +98,91 @@ def open_archive(path, work_dir=None, *, max_body_chars: int = DEFAULT_MAX_BODY_
     if path.stat().st_size > max_archive_bytes:
         raise NotAnExport(f"file is too large: archive expands to more than {max_archive_bytes} bytes")
     if ext in (".json", ".jsonl") or _looks_like_json(head):
-        return cloud_api.parse_capture(path, max_body_chars)
-    return whatsapp_txt.parse_text(lambda: open(path, "rb"), path.name, max_body_chars=max_body_chars)
+        return ParsedContainer([_capture(path, None, max_body_chars)])
+    return ParsedContainer([whatsapp_txt.parse_text(_file_opener(path), path.name, max_body_chars=max_body_chars)])
+
+
+def _file_opener(path: Path):
+    return lambda: open(path, "rb")
+
+
+def _capture(path: Path, member_name: str | None, max_body_chars: int, media: dict | None = None,
+             media_by_id: dict | None = None) -> ParsedExport:
+    return cloud_api.parse_capture(path, max_body_chars, media=media, media_by_id=media_by_id,
+                                   member_name=member_name)
+
+
+def _is_capture_file(path: Path) -> bool:
+    if path.suffix.lower() in (".json", ".jsonl"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return _looks_like_json(f.read(64))
+    except OSError:
+        return False
+
+
+def _chat_rank(member: str) -> tuple[int, int, str]:
+    """Chats named as exports come first (``_chat.txt``, then ``WhatsApp Chat …``), shallowest first:
+    the first is what ``open_archive`` gives one-chat callers."""
+    base = posixpath.basename(member)
+    low = base.lower()
+    # A .jsonl is never a shared document: like an export-named text, it must read, or the container is refused.
+    rank = 0 if low == "_chat.txt" else 1 if _CHAT_MEMBER_RE.match(base) or low.endswith(".jsonl") else 2
+    return rank, member.count("/"), member
+
+
+def _open_chats(candidates, open_one, container_name: str):
+    """Open each candidate member as a chat. A candidate named as an export (or a .jsonl capture) must be
+    one: its error refuses the container. Any other text or .json is a chat when it reads as one, else a
+    media file (a shared document). No chat at all: the first error, or "holds no WhatsApp chat text"."""
+    chats, first_error = [], None
+    for member in sorted(candidates, key=_chat_rank):
+        try:
+            chats.append(open_one(member))
+        except NotAnExport as exc:
+            if _chat_rank(member)[0] < 2:
+                raise
+            first_error = first_error or exc
+    if not chats:
+        raise first_error or NotAnExport(f"{container_name} holds no WhatsApp chat text")
+    return chats
+
+
+def _open_folder(folder: Path, max_body_chars: int, max_archive_bytes: int) -> ParsedContainer:
+    members = folder_members(folder)
+    total = 0
+    for p in members:
+        try:
+            total += p.stat().st_size
+        except OSError:
+            raise NotAnExport("folder cannot be read") from None
+    if total > max_archive_bytes:
+        raise NotAnExport(f"folder is too large: its files hold more than {max_archive_bytes} bytes")
+    rel = {p.relative_to(folder).as_posix(): p for p in members}
+    candidates = [r for r in rel if "/" not in r and is_chat_candidate(r)]
+    media: dict[str, MediaRef] = {}
+    media_by_id: dict[str, MediaRef] = {}   # captures name media by Meta's media id: "<id>.<any ext>"
+
+    def open_one(member: str) -> ParsedExport:
+        p = rel[member]
+        if p.stat().st_size == 0:
+            raise NotAnExport("file is empty")
+        if _is_capture_file(p):
+            return _capture(p, member, max_body_chars, media, media_by_id)
+        return whatsapp_txt.parse_text(_file_opener(p), folder.name, member_name=member, media=media,
+                                       max_body_chars=max_body_chars)
+
+    chats = _open_chats(candidates, open_one, "folder")
+    taken = {c.member_name for c in chats}
+    for member, p in rel.items():
+        base = posixpath.basename(member)
+        if member in taken:
+            continue
+        ref = MediaRef(name=base, size=p.stat().st_size, open=_file_opener(p))
+        media.setdefault(base, ref)
+        media_by_id.setdefault(base.split(".", 1)[0], ref)
+    return ParsedContainer(chats)
 
 
 def _looks_like_json(head: bytes) -> bool:
@@ -150,18 +260,8 @@ def check_zip_entries(infos: list[zipfile.ZipInfo], max_total: int = MAX_TOTAL_U
         raise too_large(max_total)
 
 
-def _pick_chat_member(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
-    texts = [i for i in infos if not i.is_dir() and not _ignored(i.filename)
-             and i.filename.lower().endswith(".txt")]
-    for pred in (lambda b: b.lower() == "_chat.txt", lambda b: bool(_CHAT_MEMBER_RE.match(b))):
-        hits = [i for i in texts if pred(posixpath.basename(i.filename))]
-        if hits:
-            return min(hits, key=lambda i: i.filename.count("/"))
-    return texts[0] if len(texts) == 1 else None
-
-
 def _open_zip(path: Path, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
-              max_archive_bytes: int = MAX_TOTAL_UNCOMPRESSED) -> ParsedExport:
+              max_archive_bytes: int = MAX_TOTAL_UNCOMPRESSED) -> ParsedContainer:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError):
@@ -169,18 +269,21 @@ def _open_zip(path: Path, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
     try:
         infos = zf.infolist()
         check_zip_entries(infos, max_archive_bytes)
-        chat = _pick_chat_member(infos)
-        if chat is None:
-            raise NotAnExport("zip holds no WhatsApp chat text")
+        files = {i.filename: i for i in infos if not i.is_dir() and not _ignored(i.filename)}
+        candidates = [name for name in files if name.lower().endswith(".txt")]
         media: dict[str, MediaRef] = {}
-        for info in infos:
-            if info is chat or info.is_dir() or _ignored(info.filename):
-                continue
-            base = posixpath.basename(info.filename)
-            if base not in media:
+
+        def open_one(member: str) -> ParsedExport:
+            return whatsapp_txt.parse_text(_member_opener(zf, files[member]), path.name, member_name=member,
+                                           media=media, max_body_chars=max_body_chars)
+
+        chats = _open_chats(candidates, open_one, "zip")
+        taken = {c.member_name for c in chats}
+        for name, info in files.items():
+            base = posixpath.basename(name)
+            if name not in taken and base not in media:
                 media[base] = MediaRef(name=base, size=info.file_size, open=_member_opener(zf, info))
-        return whatsapp_txt.parse_text(_member_opener(zf, chat), path.name, member_name=chat.filename,
-                                       media=media, close=zf.close, max_body_chars=max_body_chars)
+        return ParsedContainer(chats, _close=zf.close)
     except BaseException:
         zf.close()
         raise

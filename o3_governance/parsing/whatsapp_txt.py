@@ -2,8 +2,18 @@
 
 Two streaming passes over the text, so memory stays flat whatever the file size:
 1. ``scan``: header lines only — day/month order, CRLF convention, Android vs iOS, language, the iOS
-   first-line author; stops as soon as all is known (then only checks that the rest decodes).
+   first-line author; stops as soon as all is known (then only counts the rest's undecodable lines).
 2. ``iter_messages``: one compiled regex per line, continuation lines joined with "\\n".
+
+Lines end in LF, CRLF or CR alone (old Mac), mixed within a file too. iOS ends each message with CRLF
+and breaks lines inside one with a bare LF: in a file whose messages mostly end in CRLF, a header-shaped
+line after a bare LF is text inside the message (often a pasted earlier message) — unless it has an author
+and is not earlier than the message it sits in, which a pasted message always is: then the previous
+message simply ended in LF (a mixed file).
+
+Salvage, never silence: a header-shaped line whose date cannot exist, text before the first header,
+and a message holding bytes that are not text each become a ``RejectedRecord`` (line number, reason);
+the rest is parsed. A file that is mostly not text is refused.
 
 System lines: Android writes them without an author. iOS writes most of them with an author (the
 chat's name, or the actor) and U+200E before the text; we recognise the text and set author None on
@@ -22,7 +32,7 @@ from pathlib import PurePath
 from typing import BinaryIO, Callable, Iterator
 
 from o3_governance.parsing import phrases as P
-from o3_governance.parsing.model import NotAnExport, ParsedExport, ParsedMessage
+from o3_governance.parsing.model import NotAnExport, ParsedExport, ParsedMessage, RejectedRecord
 from o3_governance.identity.phones import to_e164
 
 Opener = Callable[[], BinaryIO]
@@ -46,6 +56,26 @@ DEFAULT_MAX_BODY_CHARS = 5_000_000
 MAX_LINES_BEFORE_HEADER = 50     # a real export starts with a header; allow a little junk first
 SNIFF_HEADERS = 2000             # language / format are taken from the first lines only
 MIN_HEADERS_FOR_EOL_VOTE = 200
+
+# Undecodable bytes (bad UTF-8, a lone surrogate, a broken UTF-16 unit) decode to this mark, which valid
+# text never holds (strict UTF-8/UTF-16 decoding never yields a lone surrogate): its message is rejected.
+BAD = "\udfff"
+_BAD_HANDLER = "o3-governance-mark-undecodable"
+codecs.register_error(_BAD_HANDLER, lambda exc: (BAD, exc.end))
+MAX_BAD_LINE_SHARE = 0.5          # more lines than this with undecodable bytes: not a text file
+
+REASON_NO_DATE = "date does not exist"
+REASON_NO_TIME = "time does not exist"
+REASON_BEFORE_FIRST = "text before the first message header"
+
+
+def undecodable_reason(encoding: str) -> str:
+    return "bytes that are not UTF-16 text" if encoding == "utf-16" else "bytes that are not UTF-8 text"
+
+
+def not_text() -> NotAnExport:
+    return NotAnExport("file is not UTF-8 or UTF-16 text")
+
 
 _FILENAME_RE = re.compile(
     r"^(?:WhatsApp Chat with |WhatsApp Chat - |WhatsApp-chat met |WhatsApp-Chat met |Discussion WhatsApp avec "
@@ -129,6 +159,8 @@ class Scan:
     first_author: str | None = None        # iOS: author of a system text on the first line = the chat's name
     headers_seen: int = 0
     lang_votes: dict = field(default_factory=dict)
+    lines: int = 0                         # lines read (all of them unless the scan stopped early)
+    bad_lines: int = 0                     # lines holding undecodable bytes (the whole file)
 
 
 def _year(v: int) -> int:
@@ -186,28 +218,46 @@ def _bounded_lines(text, limit: int) -> Iterator[str]:
 
 
 def scan(opener: Opener, max_line_chars: int = DEFAULT_MAX_BODY_CHARS) -> Scan:
-    """First pass: header lines only. Raises NotAnExport for undecodable or non-export text, or for
-    a line longer than ``max_line_chars``."""
+    """First pass: header lines only. Raises NotAnExport for non-export text or a file mostly not text,
+    or for a line longer than ``max_line_chars``. Undecodable bytes elsewhere are counted (``bad_lines``)
+    for the second pass to reject the messages that hold them."""
     sc = Scan(encoding=detect_encoding(opener))
     try:
         with opener() as raw:
-            text = io.TextIOWrapper(raw, encoding=sc.encoding, errors="strict", newline="\n")
+            # newline="": lines split at LF, CRLF and CR alike, each keeping its own ending.
+            text = io.TextIOWrapper(raw, encoding=sc.encoding, errors=_BAD_HANDLER, newline="")
             complete = _scan_lines(_bounded_lines(text, max_line_chars), sc)
         if not complete:
-            # Stopped early: the whole file must still decode (checked in large raw chunks, no line work),
-            # so that a bad byte refuses the file before any message is handed out.
-            decoder = codecs.getincrementaldecoder(sc.encoding)(errors="strict")
-            with opener() as raw:
-                while chunk := raw.read(1 << 20):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
+            # Stopped early: count the whole file's lines and undecodable lines in large raw chunks.
+            sc.lines, sc.bad_lines = _count_bad_lines(opener, sc.encoding)
     except UnicodeError:
-        raise NotAnExport("file is not UTF-8 or UTF-16 text") from None
+        raise not_text() from None
+    if sc.lines and sc.bad_lines > MAX_BAD_LINE_SHARE * sc.lines:
+        raise not_text()
     if sc.headers_seen == 0:
         raise NotAnExport("not a WhatsApp export: no message header lines found")
     if sc.lang_votes:
         sc.language = max(sc.lang_votes.items(), key=lambda kv: kv[1])[0]
     return sc
+
+
+_LINE_END_RE = re.compile(r"\r\n|\r|\n")
+
+
+def _count_bad_lines(opener: Opener, encoding: str) -> tuple[int, int]:
+    """(lines, lines holding undecodable bytes) of the whole text, in chunks, without line work unless
+    a chunk holds undecodable bytes. A line cut by a chunk boundary may count twice: a bound is enough."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors=_BAD_HANDLER)
+    lines = bad = 0
+    with opener() as raw:
+        while True:
+            chunk = raw.read(1 << 20)
+            text = decoder.decode(chunk, final=not chunk)
+            lines += text.count("\n") or text.count("\r")
+            if BAD in text:
+                bad += sum(1 for line in _LINE_END_RE.split(text) if BAD in line)
+            if not chunk:
+                return lines, bad
 
 
 def _scan_lines(text, sc: Scan) -> bool:
@@ -221,9 +271,13 @@ def _scan_lines(text, sc: Scan) -> bool:
     votes = sc.lang_votes
     for line in text:
         n += 1
+        if BAD in line:
+            sc.bad_lines += 1
         m = _match_header(line)
         if m is None:
             if headers == 0 and n >= MAX_LINES_BEFORE_HEADER:
+                if sc.bad_lines > MAX_BAD_LINE_SHARE * n:
+                    raise not_text()
                 raise NotAnExport("not a WhatsApp export: no message header lines found")
             prev_crlf = line.endswith("\r\n")
             saw_crlf = saw_crlf or prev_crlf
@@ -273,6 +327,7 @@ def _scan_lines(text, sc: Scan) -> bool:
     else:
         complete = True
     sc.headers_seen = headers
+    sc.lines = n
     # iOS ends messages with CRLF and breaks lines inside them with a bare LF: when the lines before
     # headers mostly end in CRLF (ties: when any line does), only CRLF ends a message.
     sc.crlf = crlf_votes > 0 if crlf_votes else (saw_crlf or first_crlf)
@@ -287,45 +342,66 @@ def _scan_lines(text, sc: Scan) -> bool:
     return complete
 
 
-def iter_messages(opener: Opener, sc: Scan, max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> Iterator[ParsedMessage]:
-    """Second pass: the messages, in file order, one at a time. A line or a message longer than
-    ``max_body_chars`` raises NotAnExport (the line is never read whole)."""
+def iter_messages(opener: Opener, sc: Scan, max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
+                  rejected: list[RejectedRecord] | None = None) -> Iterator[ParsedMessage]:
+    """Second pass: the messages, in file order, one at a time; what cannot be a message is appended to
+    ``rejected``. A line or a message longer than ``max_body_chars`` raises NotAnExport (the line is
+    never read whole)."""
+    rejected = [] if rejected is None else rejected
     try:
         with opener() as raw:
-            text = io.TextIOWrapper(raw, encoding=sc.encoding, errors="strict",
-                                    newline="\r\n" if sc.crlf else "\n")
-            yield from _messages(text, sc, max_body_chars)
+            text = io.TextIOWrapper(raw, encoding=sc.encoding, errors=_BAD_HANDLER, newline="")
+            yield from _messages(text, sc, max_body_chars, rejected)
     except UnicodeError:
-        raise NotAnExport("file is not UTF-8 or UTF-16 text") from None
+        raise not_text() from None
 
 
-def _messages(text, sc: Scan, limit: int = DEFAULT_MAX_BODY_CHARS) -> Iterator[ParsedMessage]:
+def _impossible(ymd) -> str:
+    """Why a header-shaped line has no instant: its date, or else its time, cannot exist."""
+    try:
+        datetime(ymd[0], ymd[1], ymd[2])
+    except ValueError:
+        return REASON_NO_DATE
+    return REASON_NO_TIME
+
+
+def _messages(text, sc: Scan, limit: int, rejected: list[RejectedRecord]) -> Iterator[ParsedMessage]:
     # Hot loop: everything bound to locals, one regex match per line, caches for dates and authors.
     order = sc.order
     crlf = sc.crlf
+    check_bad = sc.bad_lines > 0
+    bad_reason = undecodable_reason(sc.encoding)
     match = _match_header
     system_search = P.SYSTEM_RE.search
     date_cache: dict = {}
     authors: dict = {}
     classify = _classify
+    reject = rejected.append
     cur_sent = cur_author = cur_body = None
     cur_line = 0
+    cur_bad = False
+    in_rejected = False           # continuation lines belong to a rejected record (kept out of messages)
     parts: list[str] | None = None
     line_no = 0
     size = limit + 2
     cur_len = 0
+    after_lf = False              # the previous line ended in a bare LF (CRLF files: inside a message)
     for line in iter(partial(text.readline, size), ""):
         if len(line) > limit and len(line.rstrip("\r\n")) > limit:
             raise line_too_long(limit)
-        start = line_no + 1
-        if crlf:
-            line_no += line.count("\n") or 1
+        line_no += 1
+        inside = crlf and after_lf
+        last = line[-1:]
+        if last == "\n":
             if line[-2:] == "\r\n":
                 line = line[:-2]
-        else:
-            line_no = start
-            if line[-1:] == "\n":
-                line = line[:-2] if line[-2:] == "\r\n" else line[:-1]
+                after_lf = False
+            else:
+                line = line[:-1]
+                after_lf = True
+        elif last == "\r":
+            line = line[:-1]
+            after_lf = False
         m = match(line)
         if m is not None:
             _, a_s, _, b_s, c_s, h_s, mi_s, s_s, ap = m.groups()
@@ -340,25 +416,40 @@ def _messages(text, sc: Scan, limit: int = DEFAULT_MAX_BODY_CHARS) -> Iterator[P
             try:
                 sent = datetime(ymd[0], ymd[1], ymd[2], h, int(mi_s), int(s_s) if s_s else 0)
             except ValueError:
-                sent = None     # not a real date under this file's order: an ordinary text line
-            if sent is not None:
+                sent = None
+            # Inside an iOS message (after a bare LF) a header-shaped line is text (often a pasted earlier
+            # message), unless it has an author and is not earlier than the message it would sit in: then
+            # the previous message ended in LF (a mixed file).
+            if not inside or (sent is not None and (cur_sent is None or sent >= cur_sent)
+                              and line.find(": ", m.end()) > m.end()):
                 if cur_sent is not None:
-                    yield classify(cur_sent, cur_author, cur_body, parts, cur_line, authors)
+                    if cur_bad:
+                        reject(RejectedRecord(cur_line, bad_reason))
+                    else:
+                        yield classify(cur_sent, cur_author, cur_body, parts, cur_line, authors)
+                if sent is None:
+                    # Header-shaped, but no such date under this file's order: reported, never merged.
+                    reject(RejectedRecord(line_no, _impossible(ymd)))
+                    cur_sent, in_rejected = None, True
+                    continue
                 rest = line[m.end():]
                 # "Name: text"; a line without ": " has no author (Android system line).
                 idx = rest.find(": ")
-                if idx > 0 and rest.find("\n", 0, idx) < 0:
+                if idx > 0:
                     author, body = rest[:idx], rest[idx + 2:]
                     if (('"' in author or "\u201c" in author or "\u00ab" in author or len(author) > 60)
                             and _looks_like_system_with_colon(author) and system_search(rest)):
                         author, body = None, rest   # a system line whose text holds ": "
-                elif idx < 0 and rest[-1:] == ":" and "\n" not in rest:
+                elif idx < 0 and rest[-1:] == ":":
                     author, body = rest[:-1], ""    # e.g. a view-once photo: the author and nothing else
                 else:
                     author, body = None, rest
-                cur_sent, cur_author, cur_body, cur_line = sent, author, body, start
+                cur_sent, cur_author, cur_body, cur_line = sent, author, body, line_no
                 cur_len = len(body)
                 parts = None
+                in_rejected = False
+                if check_bad:
+                    cur_bad = BAD in line
                 continue
         if cur_sent is not None:
             cur_len += len(line) + 1
@@ -368,8 +459,16 @@ def _messages(text, sc: Scan, limit: int = DEFAULT_MAX_BODY_CHARS) -> Iterator[P
                 parts = [line]
             else:
                 parts.append(line)
+            if check_bad and not cur_bad and BAD in line:
+                cur_bad = True
+        elif not in_rejected and line.strip():
+            reject(RejectedRecord(line_no, REASON_BEFORE_FIRST))   # junk before the first header: reported
+            in_rejected = True
     if cur_sent is not None:
-        yield classify(cur_sent, cur_author, cur_body, parts, cur_line, authors)
+        if cur_bad:
+            reject(RejectedRecord(cur_line, bad_reason))
+        else:
+            yield classify(cur_sent, cur_author, cur_body, parts, cur_line, authors)
 
 
 _invisible_search = P.INVISIBLE_RE.search
@@ -443,17 +542,31 @@ def _classify(sent, author_raw, body, parts, line_no, authors) -> ParsedMessage:
     return ParsedMessage(sent, author, kind, body, attachment, edited, phone, line_no)
 
 
+def chat_name_for(file_name: str, member_name: str | None, first_author: str | None) -> str:
+    """A chat's name: from its own file name (or, inside a container, the folder it sits in, such as
+    ``WhatsApp Chat - X/_chat.txt``), else its first line (iOS), else the container's name. Each chat
+    of a container with several is named from what is its own first."""
+    own = None
+    if member_name:
+        member = member_name.replace("\\", "/")
+        own = chat_name_from_filename(member)
+        if own is None and "/" in member.rstrip("/"):
+            own = chat_name_from_filename(member.rsplit("/", 1)[0])
+    else:
+        own = chat_name_from_filename(file_name)
+    return own or first_author or chat_name_from_filename(file_name) or fallback_chat_name(file_name)
+
+
 def parse_text(opener: Opener, file_name: str, member_name: str | None = None,
                media: dict | None = None, close: Callable[[], None] | None = None,
                max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> ParsedExport:
     """A ParsedExport over the text that ``opener`` gives (a .txt file or a zip member). No line or
     message longer than ``max_body_chars`` is read: the file is refused (NotAnExport) instead."""
     sc = scan(opener, max_body_chars)
-    chat_name = (chat_name_from_filename(file_name)
-                 or (chat_name_from_filename(member_name) if member_name else None)
-                 or sc.first_author
-                 or fallback_chat_name(file_name))
+    chat_name = chat_name_for(file_name, member_name, sc.first_author)
+    rejected: list[RejectedRecord] = []
     export = ParsedExport(chat_name=chat_name, source_format=sc.source_format, export_language=sc.language,
-                          messages=iter_messages(opener, sc, max_body_chars), media=media or {}, _close=close)
+                          messages=iter_messages(opener, sc, max_body_chars, rejected), rejected=rejected,
+                          media=media if media is not None else {}, _close=close, member_name=member_name)
     export.scan = sc  # for tools/check_peer_fixtures.py (date order); not part of the interface
     return export

@@ -108,7 +108,7 @@ def step_warehouse(layout: DataLayout, journal: dict, now: datetime) -> dict:
             for table in message_id_tables(con):
                 con.execute(f'DELETE FROM "{table}" WHERE message_id IN (SELECT message_id FROM purge_deleted)')
             con.execute(PURGED_DDL)
-            con.execute(f"INSERT INTO {PURGED_MESSAGES} SELECT DISTINCT {purged_key_sql('d.message_id')}, ?, ? "
+            con.execute(f"INSERT INTO {PURGED_MESSAGES} (message_key, purged_at, event) SELECT DISTINCT {purged_key_sql('d.message_id')}, ?, ? "
                         f"FROM purge_deleted d WHERE NOT EXISTS (SELECT 1 FROM {PURGED_MESSAGES} p "
                         f"WHERE p.message_key = {purged_key_sql('d.message_id')})", [now, journal["event"]])
             _update_messages(con, updates)

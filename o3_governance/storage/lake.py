@@ -49,6 +49,15 @@ def write_archive_rows(con: duckdb.DuckDBPyConnection, select_sql: str, lake_mes
     return written
 
 
+def remove_archive_files(lake_messages: Path, archive_id: str) -> int:
+    """Remove the lake files one archive wrote (an ingest that failed after writing them)."""
+    removed = 0
+    for f in lake_messages.glob(f"*/*/part-{archive_id}-*.parquet"):
+        f.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def lake_glob(lake_messages: Path) -> str:
     return str(lake_messages / "*" / "*" / "*.parquet")
 

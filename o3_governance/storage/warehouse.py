@@ -20,6 +20,7 @@ import duckdb
 
 from o3_governance.storage import audit, locking, restrictions
 from o3_governance.storage.catalog import table_exists  # noqa: F401 - the public name: warehouse.table_exists
+from o3_governance.vocabulary import ARCHIVE_CHATS, ARCHIVE_HISTORY, ARCHIVE_REJECTS
 
 # DuckDB's memory limit when a caller gives none and no entry point set another (the settings' default).
 DEFAULT_MEMORY_LIMIT = "512MB"
@@ -31,7 +32,7 @@ CREATE TABLE IF NOT EXISTS archives (
     archive_id      VARCHAR PRIMARY KEY,
     file_name       VARCHAR NOT NULL,
     sha256          VARCHAR NOT NULL,
-    status          VARCHAR NOT NULL,      -- ingested / duplicate / quarantined
+    status          VARCHAR NOT NULL,      -- ingested / partial / duplicate / quarantined
     reason          VARCHAR,               -- one line, never message content
     message_count   BIGINT NOT NULL DEFAULT 0,  -- messages read from the file
     new_message_count BIGINT NOT NULL DEFAULT 0, -- of those, not already in the warehouse
@@ -45,6 +46,46 @@ CREATE TABLE IF NOT EXISTS archives (
     raw_removed_at  TIMESTAMPTZ
 )
 """
+# Columns the registry gained after its first release: added to existing warehouses on connect.
+ARCHIVES_LATER_COLUMNS: list[tuple[str, str]] = [
+    ("chat_count", "BIGINT DEFAULT 0"),        # chats found in the archive (a zip or folder may hold several)
+    ("chat_match", "VARCHAR"),                 # name / content / new (vocabulary.CHAT_MATCHES): the most notable
+    ("rejected_count", "BIGINT DEFAULT 0"),    # records that could not be read (kept aside in archive_rejects)
+    ("counts", "VARCHAR"),                     # JSON: statuses, errors, events, media counts; counts only
+]
+
+# Registry tables beside ``archives`` (names in the vocabulary). No message text, no names.
+REGISTRY_DDL = [
+    f"""CREATE TABLE IF NOT EXISTS {ARCHIVE_CHATS} (
+        archive_id        VARCHAR NOT NULL,
+        position          INTEGER NOT NULL,   -- 1-based: the chat's place among the archive's chats
+        member            INTEGER NOT NULL,   -- 1-based: which chat text of the container (never its name)
+        chat_id           VARCHAR NOT NULL,
+        chat_match        VARCHAR NOT NULL,   -- name / content / new
+        message_count     BIGINT NOT NULL,
+        new_message_count BIGINT NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {ARCHIVE_REJECTS} (
+        archive_id  VARCHAR NOT NULL,
+        member      INTEGER NOT NULL,         -- which chat text of the container
+        line_no     INTEGER NOT NULL,         -- 1-based line (text) or record (capture)
+        reason      VARCHAR NOT NULL          -- one line, never content
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {ARCHIVE_HISTORY} (
+        archive_id   VARCHAR NOT NULL,
+        from_status  VARCHAR NOT NULL,
+        to_status    VARCHAR NOT NULL,
+        "at"         TIMESTAMPTZ NOT NULL,    -- "at" is a keyword: quote it
+        reason       VARCHAR                  -- why it had the earlier status (one line)
+    )""",
+    # One row per schema change that needs more than a new column (e.g. the message identity v2).
+    """CREATE TABLE IF NOT EXISTS schema_versions (
+        component     VARCHAR PRIMARY KEY,
+        version       INTEGER NOT NULL,
+        applied_at    TIMESTAMPTZ NOT NULL,
+        lake_rebuilt  BOOLEAN NOT NULL DEFAULT false
+    )""",
+]
 
 # Column order here is the order of the Parquet lake and of every Arrow batch written to it.
 MESSAGE_COLUMNS: list[tuple[str, str]] = [
@@ -66,7 +107,12 @@ MESSAGE_COLUMNS: list[tuple[str, str]] = [
     ("edited", "BOOLEAN"),
     ("language", "VARCHAR"),         # nl / fr / en; refined per message by the scanner
     ("line_no", "INTEGER"),          # position in the export, for stable ordering
+    # Added with the message identity v2 (existing warehouses gain them at the end, in this order):
+    ("author_id", "VARCHAR"),        # Cloud API: wa_id or business-scoped user id; null for exports
+    ("content_key", "VARCHAR"),      # hash of (local time, author, type, body key, occurrence): chat matching
 ]
+# The columns appended after the first release: existing ``messages`` tables gain them on connect.
+MESSAGE_LATER_COLUMNS = ("author_id", "content_key")
 
 MESSAGES_DDL = "CREATE TABLE IF NOT EXISTS messages (\n    " + ",\n    ".join(
     f"{name} {kind}" for name, kind in MESSAGE_COLUMNS) + "\n)"
@@ -147,8 +193,21 @@ def open_warehouse(path: Path | str, read_only: bool = False, *, memory_limit: s
 def ensure_core_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(ARCHIVES_DDL)
     con.execute(MESSAGES_DDL)
+    _add_missing_columns(con, "archives", ARCHIVES_LATER_COLUMNS)
+    types = dict(MESSAGE_COLUMNS)
+    _add_missing_columns(con, "messages", [(c, types[c]) for c in MESSAGE_LATER_COLUMNS])
+    for ddl in REGISTRY_DDL:
+        con.execute(ddl)
     audit.ensure_schema(con)          # the audit log is part of every warehouse
     restrictions.ensure_schema(con)   # and the restriction marks, so the view other domains read exists
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> None:
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                      "AND table_schema = 'main'", [table]).fetchall()}
+    for name, kind in columns:
+        if name not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 def compact(path: Path | str, *, wait_seconds: float | None = None) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "o3_governance"
-CORE = [PACKAGE / "ingest.py", *sorted((PACKAGE / "storage").glob("*.py")), *sorted((PACKAGE / "identity").glob("*.py")),
+CORE = [*sorted((PACKAGE / "ingest").glob("*.py")), *sorted((PACKAGE / "storage").glob("*.py")), *sorted((PACKAGE / "identity").glob("*.py")),
         *sorted((PACKAGE / "parsing").glob("*.py")), *sorted((PACKAGE / "scanning").glob("*.py")),
         *sorted((PACKAGE / "demo").glob("*.py"))]
 FORBIDDEN = {

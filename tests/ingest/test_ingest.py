@@ -143,7 +143,7 @@ def test_unexpected_parser_failure_quarantines_the_file(data_layout, monkeypatch
     def broken(path, work_dir=None, **limits):
         raise RuntimeError("Ann Peeters said something the parser did not expect")
 
-    monkeypatch.setattr(ingest, "open_archive", broken)
+    monkeypatch.setattr(ingest.pipeline, "open_container", broken)
     (result,) = ingest.ingest_inbox(data_layout, now=NOW).archives
     assert result.status == "quarantined"
     assert "Ann" not in result.reason and "RuntimeError" in result.reason
@@ -183,17 +183,17 @@ def test_raw_archives_are_kept_only_as_configured(data_layout):
 
 def test_crash_between_lake_and_warehouse_is_repaired_by_the_next_run(data_layout, monkeypatch):
     write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
-    real = ingest.audit.append
+    real = ingest.pipeline.audit.append
 
     def crash(con, event, *a, **k):
         if event == "archive_ingested":
             raise KeyboardInterrupt("power cut")
         return real(con, event, *a, **k)
 
-    monkeypatch.setattr(ingest.audit, "append", crash)
+    monkeypatch.setattr(ingest.pipeline.audit, "append", crash)
     with pytest.raises(KeyboardInterrupt):
         ingest.ingest_inbox(data_layout, now=NOW)
-    monkeypatch.setattr(ingest.audit, "append", real)
+    monkeypatch.setattr(ingest.pipeline.audit, "append", real)
     con = warehouse.connect(data_layout.warehouse, read_only=True)
     assert rows(con, "SELECT count(*) FROM messages") == [(0,)]
     con.close()

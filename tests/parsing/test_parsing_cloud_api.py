@@ -1,4 +1,4 @@
-"""Cloud API webhook captures: every inbound message type, statuses skipped, bad JSON refused."""
+"""Cloud API webhook captures: every inbound message type, statuses skipped, a file with no payload refused."""
 import json
 from datetime import datetime
 from pathlib import Path
@@ -98,16 +98,6 @@ def test_button(tmp_path):
     assert (m.message_type, m.body) == ("text", "Stop")
 
 
-def test_reaction(tmp_path):
-    m = parse_one(tmp_path, msg("reaction", {"message_id": "wamid.0", "emoji": "👍"}))
-    assert (m.message_type, m.body) == ("text", "👍")
-
-
-def test_unsupported_type_is_system(tmp_path):
-    m = parse_one(tmp_path, msg("unsupported", None, errors=[{"code": 131051}]))
-    assert (m.message_type, m.body) == ("system", "")
-
-
 def test_unknown_future_type_keeps_its_text(tmp_path):
     m = parse_one(tmp_path, msg("hologram", {"text": "hallo"}))
     assert (m.message_type, m.body) == ("text", "hallo")
@@ -146,14 +136,6 @@ def test_malformed_json(tmp_path):
             list(export.messages)
 
 
-def test_malformed_jsonl_line(tmp_path):
-    path = tmp_path / "capture.jsonl"
-    path.write_text(json.dumps(payload([msg("text", {"body": "a"})])) + "\n{broken\n", encoding="utf-8")
-    with pytest.raises(NotAnExport, match="malformed JSON"):
-        with open_archive(path) as export:
-            list(export.messages)
-
-
 def test_json_that_is_not_a_webhook(tmp_path):
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"name": "Ann Peeters", "phone": "+32471556677"}), encoding="utf-8")
@@ -162,11 +144,3 @@ def test_json_that_is_not_a_webhook(tmp_path):
     assert "Ann" not in str(exc.value)
 
 
-def test_message_without_timestamp(tmp_path):
-    path = tmp_path / "capture.json"
-    bad = msg("text", {"body": "a"})
-    del bad["timestamp"]
-    path.write_text(json.dumps(payload([bad])), encoding="utf-8")
-    with pytest.raises(NotAnExport, match="timestamp"):
-        with open_archive(path) as export:
-            list(export.messages)

@@ -125,9 +125,13 @@ def test_order_defaults_to_day_first(tmp_path):
     assert export.scan.order == "dmy" and msgs[0].sent_local == datetime(2020, 9, 12, 23, 55)
 
 
-def test_impossible_date_line_is_a_continuation(tmp_path):
-    m = one(tmp_path, "28/02/2022, 10:00 - Ann: factuur\n31/02/2022, 10:00 - staat er op\n")
-    assert m.body == "factuur\n31/02/2022, 10:00 - staat er op"
+def test_impossible_date_line_mid_file_is_reported_not_merged(tmp_path):
+    # Issue 11: a header-shaped line whose date cannot exist is reported with its line, never silently
+    # glued to the previous message (which stays as it was written).
+    export, msgs = parse(tmp_path, "28/02/2022, 10:00 - Ann: factuur\n31/02/2022, 10:00 - Bob: staat er op\n"
+                                   "nog een regel\n01/03/2022, 09:00 - Ann: ok\n")
+    assert [(m.line_no, m.body) for m in msgs] == [(1, "factuur"), (4, "ok")]
+    assert [(r.line_no, r.reason) for r in export.rejected] == [(2, "date does not exist")]
 
 
 # --- lines, invisible marks, line endings -----------------------------------------------------------

@@ -115,7 +115,7 @@ def seed(layout: DataLayout, *, full: bool = True, messages_per_chat: int = 40) 
                              local.replace(tzinfo=timezone.utc), local, local.date(), local.strftime("%Y-%m"),
                              author, phone, "media" if k % 10 == 9 else "text", body,
                              "IMG-20250101-WA0001.jpg" if k % 10 == 9 else None, None, False,
-                             ("nl", "fr", "en")[k % 3], k + 1])
+                             ("nl", "fr", "en")[k % 3], k + 1, None, None])   # author_id, content_key
         _insert(con, "messages", [c for c, _ in warehouse.MESSAGE_COLUMNS], rows)
         audit.append(con, "archive_ingested", {"archive_id": "arch0000000000000000", "messages": len(rows)}, ts=NOW)
         if not full:

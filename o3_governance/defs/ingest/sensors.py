@@ -11,10 +11,18 @@ from o3_governance.defs.resources import GovernanceResource
 
 
 def inbox_state(layout: DataLayout) -> dict[str, list]:
-    """Inbox files with size and modification time: enough to notice a new or changed file. Names are
-    hashed because the sensor cursor is stored by Dagster and a file name can hold a person's name."""
-    return {hashlib.sha256(p.name.encode()).hexdigest()[:16]: [p.stat().st_size, int(p.stat().st_mtime)]
-            for p in ingest.inbox_files(layout.inbox)}
+    """Inbox files (anywhere in the tree) with size and modification time: enough to notice a new or
+    changed file. Relative paths are hashed because the sensor cursor is stored by Dagster and a file
+    name can hold a person's name."""
+    state = {}
+    for p in ingest.inbox_files(layout.inbox):
+        try:
+            st = p.lstat()
+        except OSError:
+            continue   # gone while we looked
+        key = hashlib.sha256(p.relative_to(layout.inbox).as_posix().encode()).hexdigest()[:16]
+        state[key] = [st.st_size, int(st.st_mtime)]
+    return state
 
 
 @dg.sensor(job=nightly_governance, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
