@@ -13,10 +13,11 @@ import inspect
 from typing import Optional
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from o3_governance import settings as settings_module
 from o3_governance.storage.layout import DataLayout
-from o3_governance.storage import locking, warehouse
+from o3_governance.storage import audit, locking, private, warehouse
 
 
 class GovernanceResource(dg.ConfigurableResource):
@@ -26,6 +27,7 @@ class GovernanceResource(dg.ConfigurableResource):
     policy_file: Optional[str] = None
     as_of: Optional[str] = None
     directory_file: Optional[str] = None
+    _audit_before: Optional[dict] = PrivateAttr(default=None)
 
     def settings(self) -> settings_module.Settings:
         return settings_module.override(settings_module.load(), {
@@ -35,13 +37,37 @@ class GovernanceResource(dg.ConfigurableResource):
     def layout(self) -> DataLayout:
         return DataLayout(self.settings().data_dir)
 
+    def setup_for_execution(self, context) -> None:
+        """When a run (or a step's process) starts: private by default before anything is created
+        (umask 077; what is open to group or others under the data folder is fixed, one line in the
+        log), and the audit chain's key and anchor file for every audit row this process writes."""
+        private.private_umask()
+        conf = self.settings()
+        self._make_private(context, conf)
+        self._audit_before = audit.configure(key=conf.audit_key, anchor_file=conf.audit_anchor)
+
+    def teardown_after_execution(self, context) -> None:
+        # Files moved in from the inbox keep the mode they came with: fixed before the run ends.
+        self._make_private(context, self.settings())
+        before = self._audit_before
+        if before is not None:
+            audit.restore(before)
+
+    @staticmethod
+    def _make_private(context, conf) -> None:
+        note = private.make_private(conf.data_dir).note()
+        if note and context is not None and getattr(context, "log", None) is not None:
+            context.log.info(note)
+
     @contextlib.contextmanager
     def warehouse_defaults(self):
         """For the block, connections and locks that are given nothing use the configured memory limit
-        and waits (``O3_DUCKDB_MEMORY``, ``O3_LOCK_WAIT_SECONDS``, ``O3_READ_WAIT_SECONDS``)."""
+        and waits (``O3_DUCKDB_MEMORY``, ``O3_LOCK_WAIT_SECONDS``, ``O3_READ_WAIT_SECONDS``), and the
+        audit chain its key and anchor file (``O3_AUDIT_KEY``, ``O3_AUDIT_ANCHOR``)."""
         conf = self.settings()
         with warehouse.configured(memory_limit=conf.duckdb_memory, lock_wait_seconds=conf.lock_wait_seconds,
-                                  read_wait_seconds=conf.read_wait_seconds):
+                                  read_wait_seconds=conf.read_wait_seconds, audit_key=conf.audit_key,
+                                  audit_anchor=conf.audit_anchor):
             yield
 
 

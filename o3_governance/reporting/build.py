@@ -146,7 +146,9 @@ def build_report(layout: DataLayout, as_of: date, policy_path: Path, *, now: dat
                 extracts=sorted(CSV_EXTRACTS) + ["record_of_processing.csv", "record_of_processing.json",
                                                  "summary.json"])
             (staging / REPORT_FILE).write_text(html, encoding="utf-8")
-            manifest = history.write_manifest(staging, as_of, generated_at.isoformat())
+            # The chain's head as it stands (committed) goes into the manifest: an anchor outside the warehouse.
+            manifest = history.write_manifest(staging, as_of, generated_at.isoformat(),
+                                              audit.anchor(con, ts=now, run_id=run_id))
             manifest_sha = history.sha256_file(staging / history.MANIFEST)
             folder = history.install(staging, reports, as_of)
             # Pruning follows the clock (``now``), not the as-of date: O3_AS_OF only moves retention decisions.

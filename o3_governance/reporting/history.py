@@ -9,6 +9,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from o3_governance.storage import audit
 from o3_governance.storage.hashing import sha256_file  # noqa: F401 - used as history.sha256_file too
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -17,13 +18,17 @@ MANIFEST = "manifest.json"
 INDEX = "index.html"
 
 
-def write_manifest(folder: Path, report_date: date, generated_at: str) -> dict:
+def write_manifest(folder: Path, report_date: date, generated_at: str, audit_head: dict | None = None) -> dict:
+    """``manifest.json``: the sha256 of every file, and ``audit_head`` (the audit chain's row count
+    and head when the report was made: an anchor of the chain outside the warehouse)."""
     files = {}
     for p in sorted(folder.iterdir()):
         if p.is_file() and p.name != MANIFEST:
             files[p.name] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
     manifest = {"report_date": report_date.isoformat(), "generated_at": generated_at, "algorithm": "sha256",
                 "files": files}
+    if audit_head is not None:
+        manifest["audit"] = audit_head
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
 
@@ -147,3 +152,39 @@ def certificate_files(reports: Path) -> list[tuple[str, int]]:
     files = [p for p in folder.iterdir() if p.is_file() and CERTIFICATE_FILE.match(p.name)]
     files.sort(key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
     return [(p.name, p.stat().st_size) for p in files]
+
+
+def audit_anchors(reports: Path) -> list[audit.Anchor]:
+    """The audit heads remembered by the reports (each manifest, oldest first) and the deletion
+    certificates; a manifest or certificate that cannot be read, or whose ``audit`` entry is not a
+    head, is an anchor that disagrees. Manifests written before anchoring (no ``audit``) are skipped."""
+    out: list[audit.Anchor] = []
+    for folder in reversed(dated_folders(reports)):
+        doc = _json_file(folder / MANIFEST)
+        if doc is _MISSING:
+            continue
+        if isinstance(doc, dict) and "audit" not in doc:
+            continue
+        out.append(audit.anchor_from(f"report {folder.name} manifest", doc.get("audit") if isinstance(doc, dict) else None))
+    certs = reports / CERTIFICATES
+    if certs.is_dir():
+        for p in sorted(certs.iterdir()):
+            if not CERTIFICATE_FILE.match(p.name) or p.is_symlink() or not p.is_file():
+                continue
+            doc = _json_file(p)
+            if isinstance(doc, dict) and "audit" not in doc:
+                continue
+            out.append(audit.anchor_from(f"certificate {p.name}", doc.get("audit") if isinstance(doc, dict) else None))
+    return out
+
+
+_MISSING = object()
+
+
+def _json_file(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return _MISSING
+    except (OSError, ValueError):
+        return None

@@ -276,6 +276,8 @@ def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id:
             "purge_id": result.purge_id,
             "access_exports_affected": [{"request_id": a.request_id, "messages": a.messages, "delivered": a.delivered}
                                         for a in affected],
+            # The audit chain's head before this certificate's own row: an anchor outside the warehouse.
+            "audit": audit.anchor(con, ts=now, run_id=run_id),
         }
         body = json.dumps(cert, indent=2, sort_keys=True)
         sha = hashlib.sha256(body.encode()).hexdigest()
