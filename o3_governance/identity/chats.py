@@ -37,3 +37,28 @@ def normalise_chat_name(text: str | None) -> str:
 def normalise_chat_id(text: str | None) -> str:
     """A chat id as a policy may write it (any case, stray spaces)."""
     return (text or "").strip().lower()
+
+
+# Bidi embeddings, overrides, isolates and marks reorder or hide what follows them on screen (an RTL
+# override turns "gpj.exe" into "exe.jpg"); control characters (newlines, tabs, escapes) and the
+# Unicode line and paragraph separators break a table row or a terminal line.
+_BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C))
+REPLACEMENT = "\ufffd"
+
+
+def printable(text: str | None) -> str:
+    """``text`` safe to print on one line, in a terminal table, an HTML page or a text file: bidi
+    controls removed, control characters and line/paragraph separators shown as U+FFFD (so a name
+    that holds one is visibly odd rather than silently changed). Every place that prints a chat
+    name (or any other name from the data or the policy) prints it through this."""
+    if not text:
+        return ""
+    out = []
+    for c in str(text):
+        if c in _BIDI:
+            continue
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp"):
+            out.append(REPLACEMENT)
+        else:
+            out.append(c)
+    return "".join(out)

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
+from markupsafe import Markup
 
+from o3_governance.identity.chats import printable
 from o3_governance.storage.layout import DataLayout
 from o3_governance.reporting import art30, charts, history, policyview
 from o3_governance.reporting.sections import ReportData, collect
 from o3_governance.reporting.text import chat_label
-from o3_governance.retention import queries as retention
+from o3_governance.retention import dispose, queries as retention
 from o3_governance.storage import audit, warehouse
 from o3_governance.vocabulary import BRUSSELS, REPORT_FILE, SPECIAL_CATEGORY_TYPES
 
@@ -50,8 +52,11 @@ class ReportResult:
 
 
 def environment() -> jinja2.Environment:
+    # Every text printed into a page (names from the policy, labels, reasons) is escaped for HTML and
+    # neutralised for bidi and control characters; markup built by the code (charts) is left alone.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=lambda v: printable(v) if isinstance(v, str) and not isinstance(v, Markup) else v)
     env.filters["num"] = lambda n: "–" if n is None else f"{int(n):,}".replace(",", "\u00a0")  # no-break: "1 500" stays whole
     env.filters["chat"] = chat_label
     return env
@@ -153,6 +158,7 @@ def build_report(layout: DataLayout, as_of: date, policy_path: Path, *, now: dat
             folder = history.install(staging, reports, as_of)
             # Pruning follows the clock (``now``), not the as-of date: O3_AS_OF only moves retention decisions.
             pruned = history.prune(reports, generated_at.date(), keep_days, keep={as_of.isoformat()})
+            dispose.write_certificate_manifest(con, layout)  # the certificates the index and the server may show
             write_index(reports, verify={as_of.isoformat()})
             audit.append(con, "report_written", {"report_date": as_of.isoformat(), "files": len(manifest["files"]),
                                                  "manifest_sha256": manifest_sha, "reports_pruned": len(pruned)},

@@ -50,9 +50,11 @@ def verify_folder(folder: Path) -> list[str]:
     listed = manifest["files"]
     for name, entry in sorted(listed.items()):
         p = folder / name
-        if not FILE_NAME.match(name) or not p.is_file():
-            problems.append(f"{name}: missing")
-        elif sha256_file(p) != entry.get("sha256"):
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            problems.append(f"{name}: no sha256 in the manifest")
+        elif not FILE_NAME.match(name) or p.is_symlink() or not p.is_file():
+            problems.append(f"{name}: missing" if not p.is_symlink() else f"{name}: a symbolic link, refused")
+        elif sha256_file(p) != entry["sha256"]:
             problems.append(f"{name}: sha256 differs from the manifest")
     for p in sorted(folder.iterdir()):
         if p.name != MANIFEST and p.name not in listed:
@@ -64,8 +66,8 @@ def dated_folders(reports: Path) -> list[Path]:
     """Report folders, newest first."""
     if not reports.exists():
         return []
-    return sorted((p for p in reports.iterdir() if p.is_dir() and DATE_DIR.match(p.name) and _valid_date(p.name)),
-                  key=lambda p: p.name, reverse=True)
+    return sorted((p for p in reports.iterdir() if not p.is_symlink() and p.is_dir() and DATE_DIR.match(p.name)
+                   and _valid_date(p.name)), key=lambda p: p.name, reverse=True)
 
 
 def _valid_date(name: str) -> bool:
@@ -134,7 +136,8 @@ def index_entries(reports: Path, verify: bool | set[str] = True) -> list[IndexEn
         problems = verify_folder(folder) if check else []
         if not check and read_manifest(folder) is None:
             problems, check = ["manifest.json missing or unreadable"], True
-        files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file() and FILE_NAME.match(p.name))
+        files = sorted((p.name, p.stat().st_size) for p in folder.iterdir()
+                       if not p.is_symlink() and p.is_file() and FILE_NAME.match(p.name))
         files.sort(key=lambda f: (f[0] != "report.html", f[0]))
         entries.append(IndexEntry(folder.name, files, (not problems) if check else None, problems))
     return entries
@@ -144,12 +147,31 @@ CERTIFICATES = "certificates"   # written by the retention domain: proof of each
 CERTIFICATE_FILE = re.compile(r"^deletion-certificate-[A-Za-z0-9_-]{1,64}\.json$")
 
 
+CERTIFICATE_MANIFEST = "manifest.json"   # written by the retention domain (dispose.write_certificate_manifest)
+
+
+def certificate_manifest(reports: Path) -> dict[str, str] | None:
+    """name → sha256 of the certificates the register lists; None when the list is missing or malformed."""
+    doc = _json_file(reports / CERTIFICATES / CERTIFICATE_MANIFEST)
+    if not isinstance(doc, dict) or not isinstance(doc.get("files"), dict):
+        return None
+    out = {}
+    for name, entry in doc["files"].items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            return None
+        out[name] = entry["sha256"]
+    return out
+
+
 def certificate_files(reports: Path) -> list[tuple[str, int]]:
-    """Deletion certificates in ``reports/certificates/``, newest first: (name, bytes)."""
+    """Deletion certificates in ``reports/certificates/`` that its manifest lists, newest first:
+    (name, bytes). A file the manifest does not list, or a symbolic link, is never shown."""
     folder = reports / CERTIFICATES
-    if not folder.is_dir():
+    listed = certificate_manifest(reports) or {}
+    if not folder.is_dir() or folder.is_symlink():
         return []
-    files = [p for p in folder.iterdir() if p.is_file() and CERTIFICATE_FILE.match(p.name)]
+    files = [p for p in folder.iterdir() if not p.is_symlink() and p.is_file() and CERTIFICATE_FILE.match(p.name)
+             and p.name in listed]
     files.sort(key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
     return [(p.name, p.stat().st_size) for p in files]
 
