@@ -20,7 +20,7 @@ from o3_governance.storage.layout import DataLayout
 from o3_governance.reporting import art30, charts, history, policyview
 from o3_governance.reporting.sections import ReportData, collect
 from o3_governance.reporting.text import chat_label
-from o3_governance.retention import dispose, queries as retention
+from o3_governance.retention import queries as retention
 from o3_governance.storage import audit, warehouse
 from o3_governance.vocabulary import BRUSSELS, REPORT_FILE, SPECIAL_CATEGORY_TYPES
 
@@ -158,7 +158,7 @@ def build_report(layout: DataLayout, as_of: date, policy_path: Path, *, now: dat
             folder = history.install(staging, reports, as_of)
             # Pruning follows the clock (``now``), not the as-of date: O3_AS_OF only moves retention decisions.
             pruned = history.prune(reports, generated_at.date(), keep_days, keep={as_of.isoformat()})
-            dispose.write_certificate_manifest(con, layout)  # the certificates the index and the server may show
+            retention.write_certificate_manifest(con, layout)  # the certificates the index and the server may show
             write_index(reports, verify={as_of.isoformat()})
             audit.append(con, "report_written", {"report_date": as_of.isoformat(), "files": len(manifest["files"]),
                                                  "manifest_sha256": manifest_sha, "reports_pruned": len(pruned)},

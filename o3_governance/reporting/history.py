@@ -147,7 +147,7 @@ CERTIFICATES = "certificates"   # written by the retention domain: proof of each
 CERTIFICATE_FILE = re.compile(r"^deletion-certificate-[A-Za-z0-9_-]{1,64}\.json$")
 
 
-CERTIFICATE_MANIFEST = "manifest.json"   # written by the retention domain (dispose.write_certificate_manifest)
+CERTIFICATE_MANIFEST = "manifest.json"   # written by the retention domain (queries.write_certificate_manifest)
 
 
 def certificate_manifest(reports: Path) -> dict[str, str] | None:

@@ -42,11 +42,11 @@ import duckdb
 from o3_governance import purge
 from o3_governance.storage.layout import DataLayout
 from o3_governance.identity.directory import DirectoryEntry
-from o3_governance.retention import decide
+from o3_governance.retention import decide, queries
 from o3_governance.retention.anonymise import Roles, anonymise_text
 from o3_governance.retention.policy import Policy
 from o3_governance.storage import audit, warehouse
-from o3_governance.vocabulary import (DELETION_CERTIFICATES, FINDINGS, LIST_APPLIED, LIST_AWAITING_APPROVAL, LIST_EXECUTING,
+from o3_governance.vocabulary import (FINDINGS, LIST_APPLIED, LIST_AWAITING_APPROVAL, LIST_EXECUTING,
                                       LIST_SUPERSEDED, SPECIAL_CATEGORY_TYPES, certificate_file)
 
 
@@ -303,42 +303,12 @@ def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id:
             con.execute("ROLLBACK")
             raise
         con.execute("CHECKPOINT")
-        write_certificate_manifest(con, layout)
+        queries.write_certificate_manifest(con, layout)
     return DisposalResult(list_id, "applied", cert, path)
 
 
 def _certificate_path(layout: DataLayout, list_id: str) -> Path:
-    return layout.reports / CERTIFICATES_DIR / certificate_file(list_id)
-
-
-CERTIFICATES_DIR = "certificates"
-CERTIFICATE_MANIFEST = "manifest.json"
-
-
-def write_certificate_manifest(con: duckdb.DuckDBPyConnection, layout: DataLayout) -> dict:
-    """``reports/certificates/manifest.json``: the certificates the register holds as complete, each with
-    the sha256 and size of its file, listed only when the file is a regular file whose text is the one
-    the register hashed. The report server serves a certificate only through this list, so a file
-    dropped into the folder is never served. Rewritten after every disposal and every report."""
-    folder = layout.reports / CERTIFICATES_DIR
-    files: dict[str, dict[str, Any]] = {}
-    if warehouse.table_exists(con, DELETION_CERTIFICATES):
-        for rel, registered in con.execute(
-                f"SELECT certificate_path, certificate_sha256 FROM {DELETION_CERTIFICATES} "
-                "WHERE status = 'complete' AND certificate_path IS NOT NULL ORDER BY certificate_path").fetchall():
-            path = layout.root / rel
-            if path.parent != folder or path.is_symlink() or not path.is_file():
-                continue
-            data = path.read_bytes()
-            if hashlib.sha256(data[:-1] if data.endswith(b"\n") else data).hexdigest() != registered:
-                continue
-            files[path.name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    manifest = {"algorithm": "sha256", "files": files}
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / (CERTIFICATE_MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / CERTIFICATE_MANIFEST)
-    return manifest
+    return layout.reports / queries.CERTIFICATES_DIR / certificate_file(list_id)
 
 
 def _approver(text: str) -> str:

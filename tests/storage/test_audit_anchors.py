@@ -273,6 +273,11 @@ def test_a_deletion_certificate_carries_the_head(data_layout, tmp_path):
         assert [a.source for a in history.audit_anchors(data_layout.reports)] == [
             f"certificate {result.certificate_path.name}"]
         assert audit.check_anchors(con, history.audit_anchors(data_layout.reports)) is None
+    # The register's manifest lists it (what the report server serves), and nothing dropped beside it.
+    (result.certificate_path.parent / "deletion-certificate-fake.json").write_text(result.certificate_path.read_text())
+    assert history.certificate_manifest(data_layout.reports) == {
+        result.certificate_path.name: hashlib.sha256(result.certificate_path.read_bytes()).hexdigest()}
+    assert [n for n, _ in history.certificate_files(data_layout.reports)] == [result.certificate_path.name]
 
 
 def test_audit_settings_are_checked(tmp_path):
