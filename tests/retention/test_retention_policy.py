@@ -232,3 +232,28 @@ def test_check_policy_prints_one_refused_line(tmp_path, capsys):
         out, err = capsys.readouterr()
         assert out == "" and len(err.splitlines()) == 1, err
         assert err.startswith("o3-governance check-policy: refused: policy.yaml: line "), err
+
+
+@pytest.mark.parametrize("bad, words", [("retain_days: 030", "030 is not a plain whole number of days"),
+                                        ("retain_days: 1:30", "1:30 is not a plain whole number of days")])
+def test_the_nightly_refuses_a_yaml_11_number_with_one_line_and_lists_nothing(data_layout, tmp_path, bad, words):
+    import dagster as dg
+
+    from support.dagster_resources import resources
+    from support.retention import add_message
+    from o3_governance.retention import decide
+    from o3_governance.storage import warehouse
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(GOOD.replace("retain_days: 730", bad))
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        add_message(con, "old", day=date(2020, 1, 1))
+    result = dg.materialize([rdefs.retention_asset, rdefs.deletion_list_asset], raise_on_error=False,
+                            resources=resources(data_layout, policy_file=policy, as_of="2026-06-01"))
+    assert not result.success
+    message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "refused: policy.yaml: line 8: rule 'default': retain_days: " in message and words in message
+    assert "Traceback" not in message.split("refused:", 1)[1]
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        decide.ensure_schema(con)
+        assert con.execute("SELECT count(*) FROM deletion_lists").fetchall()[0][0] == 0

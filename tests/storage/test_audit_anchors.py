@@ -3,7 +3,6 @@ unkeyed hash or another key, or edits the anchor file is named by ``verify-audit
 passes; an unkeyed chain from before keying is keyed once."""
 import hashlib
 import json
-import os
 import stat
 from datetime import date, datetime, timedelta, timezone
 
