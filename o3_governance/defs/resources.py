@@ -4,7 +4,9 @@
 left empty in production, where each value comes from its ``O3_*`` variable through
 :mod:`o3_governance.settings` (the one reader of the environment); tests and the UI's launchpad set
 them instead. ``writes_warehouse`` holds the data folder's writer lock around an asset or op body, with
-the configured DuckDB memory limit and lock waits for every connection opened in it."""
+the configured DuckDB memory limit, lock waits and audit key and anchor for every connection opened in
+it, and makes the data folder owner-only before and after the body (umask 077 is set when the resource
+starts)."""
 from __future__ import annotations
 
 import contextlib
@@ -13,11 +15,10 @@ import inspect
 from typing import Optional
 
 import dagster as dg
-from pydantic import PrivateAttr
 
 from o3_governance import settings as settings_module
 from o3_governance.storage.layout import DataLayout
-from o3_governance.storage import audit, locking, private, warehouse
+from o3_governance.storage import locking, private, warehouse
 
 
 class GovernanceResource(dg.ConfigurableResource):
@@ -27,7 +28,6 @@ class GovernanceResource(dg.ConfigurableResource):
     policy_file: Optional[str] = None
     as_of: Optional[str] = None
     directory_file: Optional[str] = None
-    _audit_before: Optional[dict] = PrivateAttr(default=None)
 
     def settings(self) -> settings_module.Settings:
         return settings_module.override(settings_module.load(), {
@@ -38,26 +38,9 @@ class GovernanceResource(dg.ConfigurableResource):
         return DataLayout(self.settings().data_dir)
 
     def setup_for_execution(self, context) -> None:
-        """When a run (or a step's process) starts: private by default before anything is created
-        (umask 077; what is open to group or others under the data folder is fixed, one line in the
-        log), and the audit chain's key and anchor file for every audit row this process writes."""
+        """When a run, a step's process or a sensor tick starts: umask 077 before anything is created.
+        (No teardown: that would make this a context-manager resource, which sensors cannot open.)"""
         private.private_umask()
-        conf = self.settings()
-        self._make_private(context, conf)
-        self._audit_before = audit.configure(key=conf.audit_key, anchor_file=conf.audit_anchor)
-
-    def teardown_after_execution(self, context) -> None:
-        # Files moved in from the inbox keep the mode they came with: fixed before the run ends.
-        self._make_private(context, self.settings())
-        before = self._audit_before
-        if before is not None:
-            audit.restore(before)
-
-    @staticmethod
-    def _make_private(context, conf) -> None:
-        note = private.make_private(conf.data_dir).note()
-        if note and context is not None and getattr(context, "log", None) is not None:
-            context.log.info(note)
 
     @contextlib.contextmanager
     def warehouse_defaults(self):
@@ -74,6 +57,14 @@ class GovernanceResource(dg.ConfigurableResource):
 RESOURCE_KEY = "governance"
 
 
+def _make_private(governance: GovernanceResource) -> None:
+    """What is open to group or others under the data folder is made owner-only; one line in the log
+    when anything changed (counts only)."""
+    note = private.make_private(governance.settings().data_dir).note()
+    if note:
+        dg.get_dagster_logger().info(note)
+
+
 def writes_warehouse(fn):
     """Runs an asset/op body holding the writer lock of its data folder (re-entrant: a CLI run that
     launched the job holds it already). The body must take ``governance: GovernanceResource``."""
@@ -81,7 +72,12 @@ def writes_warehouse(fn):
     def lock_for(kwargs):
         governance = kwargs[RESOURCE_KEY]
         with governance.warehouse_defaults(), locking.writer_lock(governance.layout(), governance.settings().lock_wait_seconds):
-            yield
+            private.private_umask()
+            _make_private(governance)
+            try:
+                yield
+            finally:
+                _make_private(governance)  # files moved in from the inbox keep the mode they came with
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)

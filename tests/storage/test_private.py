@@ -65,11 +65,9 @@ def test_the_dagster_resource_sets_umask_077_when_a_run_starts(data_layout, open
 
     resource = GovernanceResource(data_dir=str(data_layout.root))
     resource.setup_for_execution(dg.build_init_resource_context())
-    try:
-        assert os.umask(0o077) == 0o077
-        assert private.open_modes(data_layout.root) == []
-    finally:
-        resource.teardown_after_execution(None)
+    assert os.umask(0o077) == 0o077
+    # Sensors open the resource without a context manager: it must stay a plain resource.
+    assert not GovernanceResource._is_cm_resource_cls()
 
 
 def test_the_report_server_sets_umask_077(monkeypatch, tmp_path, open_umask):
@@ -95,6 +93,8 @@ def test_everything_a_nightly_run_creates_is_owner_only(tmp_path, monkeypatch, o
     root = tmp_path / "data"
     monkeypatch.setenv("O3_DATA_DIR", str(root))
     monkeypatch.setenv("O3_AS_OF", "2026-11-24")
+    anchor_file = tmp_path / "anchor.log"                 # outside the data folder
+    monkeypatch.setenv("O3_AUDIT_ANCHOR", str(anchor_file))
     layout = DataLayout(root).ensure()
     (layout.inbox / "WhatsApp Chat with Werf Leuven.zip").write_bytes(zip_bytes({
         "WhatsApp Chat with Werf Leuven.txt": EXPORT.encode(), "IMG-20240312-WA0001.jpg": b"\xff\xd8\xff\xe0jpeg"}))
@@ -113,3 +113,6 @@ def test_everything_a_nightly_run_creates_is_owner_only(tmp_path, monkeypatch, o
     assert any(layout.lake_messages.rglob("*.parquet")) and any(layout.reports.rglob("report.html"))
     assert private.open_modes(root) == []
     assert _mode(root) == 0o700 and _mode(layout.warehouse) == 0o600
+    # The night anchored the audit chain outside the data folder, and verify-audit agrees with it all.
+    assert len(anchor_file.read_text().splitlines()) == 1 and _mode(anchor_file) == 0o600
+    assert main(["verify-audit"]) == 0
