@@ -225,6 +225,8 @@ def _keyed_chain(con: duckdb.DuckDBPyConnection, ts: datetime) -> bytes | None:
     unkeyed for now (it is broken, or the caller's open transaction leaves no room to re-chain it)."""
     key = chain_key(con)
     marker = _read_marker(con)
+    if marker is not None and marker.get("key_id") == key_id(key):
+        return key
     rows = _rows(con)
     if marker is not None:
         if marker.get("key_id") != key_id(key):
