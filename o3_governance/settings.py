@@ -47,6 +47,10 @@ class Settings:
     max_archive_bytes: int = 2 * 1024 ** 3       # total bytes extracted from one archive
     max_night_bytes: int = 20 * 1024 ** 3        # total bytes extracted in one night
     data_dir_explicit: bool = False              # O3_DATA_DIR was set (not the ./data default)
+    # The audit chain's HMAC key (else <data>/.secret/audit_key) and a file outside the data folder
+    # that remembers the chain's head (one appended line per report or certificate).
+    audit_key: str | None = None
+    audit_anchor: Path | None = None
 
 
 # variable -> (field, parser)
@@ -96,6 +100,15 @@ def _text(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _secret(minimum: int):
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip()
+        if len(value) < minimum:  # the value itself is never echoed
+            raise SettingsError(f"{name} is refused: it must be at least {minimum} characters long")
+        return value
+    return parse
+
+
 def _url(name: str, raw: str) -> str:
     value = _text(name, raw).rstrip("/")
     if value and not re.match(r"^https?://[^\s/]+", value):
@@ -112,6 +125,7 @@ _VARIABLES = {
     "O3_RUN_HISTORY_DAYS": ("run_history_days", _int(1)),
     "O3_DUCKDB_MEMORY": ("duckdb_memory", _memory),
     "O3_SUBJECT_KEY": ("subject_key", lambda n, r: r),
+    "O3_AUDIT_KEY": ("audit_key", _secret(16)),
     "O3_REPORTS_TOKEN": ("reports_token", lambda n, r: r.strip()),
     "O3_REPORTS_PUBLIC_URL": ("reports_public_url", _url),
     "O3_CHROMIUM": ("chromium", _text),
@@ -125,7 +139,7 @@ _VARIABLES = {
     "O3_MAX_NIGHT_BYTES": ("max_night_bytes", _int(1)),
 }
 # Paths: resolved against the working directory the process was started in.
-_PATHS = {"O3_DATA_DIR", "O3_POLICY_FILE", "O3_DIRECTORY_FILE", "DAGSTER_HOME"}
+_PATHS = {"O3_DATA_DIR", "O3_POLICY_FILE", "O3_DIRECTORY_FILE", "DAGSTER_HOME", "O3_AUDIT_ANCHOR"}
 VARIABLES = tuple(sorted(set(_VARIABLES) | _PATHS))
 
 
@@ -152,9 +166,23 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> S
     policy = _path("O3_POLICY_FILE", environ["O3_POLICY_FILE"], cwd) if environ.get("O3_POLICY_FILE") else DEFAULT_POLICY_FILE
     directory = _path("O3_DIRECTORY_FILE", environ["O3_DIRECTORY_FILE"], cwd) if environ.get("O3_DIRECTORY_FILE") else None
     home = _path("DAGSTER_HOME", environ["DAGSTER_HOME"], cwd) if environ.get("DAGSTER_HOME") else PROJECT_ROOT / "dagster_home"
+    anchor = _anchor(_path("O3_AUDIT_ANCHOR", environ["O3_AUDIT_ANCHOR"], cwd), data_dir) \
+        if environ.get("O3_AUDIT_ANCHOR") else None
     return Settings(data_dir=data_dir, data_dir_explicit=bool(environ.get("O3_DATA_DIR")),
-                    policy_file=policy, dagster_home=home, directory_file=directory,
+                    policy_file=policy, dagster_home=home, directory_file=directory, audit_anchor=anchor,
                     as_of=values.pop("as_of", None), **values)
+
+
+def _anchor(path: Path, data_dir: Path) -> Path:
+    """The anchor file must lie outside the data folder (whoever can rewrite the one must not reach the
+    other) in a folder that exists."""
+    if path == data_dir or path.is_relative_to(data_dir):
+        raise SettingsError(f"O3_AUDIT_ANCHOR={path} is refused: it must lie outside the data folder {data_dir}")
+    if not path.parent.is_dir():
+        raise SettingsError(f"O3_AUDIT_ANCHOR={path} is refused: its folder does not exist")
+    if path.is_dir():
+        raise SettingsError(f"O3_AUDIT_ANCHOR={path} is refused: it is a folder, not a file")
+    return path
 
 
 def field_names() -> tuple[str, ...]:
@@ -162,7 +190,7 @@ def field_names() -> tuple[str, ...]:
 
 
 _PATH_FIELDS = {"O3_DATA_DIR": "data_dir", "O3_POLICY_FILE": "policy_file", "O3_DIRECTORY_FILE": "directory_file",
-                "DAGSTER_HOME": "dagster_home"}
+                "DAGSTER_HOME": "dagster_home", "O3_AUDIT_ANCHOR": "audit_anchor"}
 
 
 def override(base: Settings, values: Mapping[str, str | None], cwd: Path | None = None) -> Settings:

@@ -1,4 +1,5 @@
 import io
+import os
 import socket
 import zipfile
 from pathlib import Path
@@ -6,6 +7,11 @@ from pathlib import Path
 import pytest
 
 from o3_governance.storage.layout import DataLayout
+
+# The processes under test run private (umask 077: every entry point sets it); tests start the same
+# way, so what a fixture creates is not "fixed" with a note by the first command a test runs. Tests of
+# that fixing set an open umask themselves (tests/storage/test_private.py).
+os.umask(0o077)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import os
 import sys
 
 from o3_governance import settings
+from o3_governance.cli import audit as audit_cli
 from o3_governance.cli import context as config
 from o3_governance.cli import ingest as ingest_cli
 from o3_governance.cli import parsing as parsing_cli
@@ -13,9 +14,9 @@ from o3_governance.cli import reporting as reporting_cli
 from o3_governance.cli import retention as retention_cli
 from o3_governance.cli import rights as rights_cli
 from o3_governance.cli import scanning as scanning_cli
-from o3_governance.storage import locking, warehouse
+from o3_governance.storage import locking, private, warehouse
 
-DOMAINS = (parsing_cli, ingest_cli, scanning_cli, retention_cli, rights_cli, reporting_cli)
+DOMAINS = (parsing_cli, ingest_cli, scanning_cli, retention_cli, rights_cli, reporting_cli, audit_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,14 +28,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    private.private_umask()  # before anything is created: files 0600, folders 0700
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         conf = settings.load()  # every bad environment value is refused before anything runs
+        _make_data_private(conf.data_dir)
         # What connections and locks use when a command gives nothing: the configured values.
         with warehouse.configured(memory_limit=conf.duckdb_memory, lock_wait_seconds=conf.lock_wait_seconds,
-                                  read_wait_seconds=conf.read_wait_seconds):
-            return int(args.handler(args) or 0)
+                                  read_wait_seconds=conf.read_wait_seconds, audit_key=conf.audit_key,
+                                  audit_anchor=conf.audit_anchor):
+            try:
+                return int(args.handler(args) or 0)
+            finally:
+                _make_data_private(conf.data_dir)  # what a command moved in (inbox files keep their mode)
     except settings.SettingsError as exc:
         print(f"o3-governance {args.command}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
@@ -54,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"o3-governance {args.command}: {type(exc).__name__}: {exc}".splitlines()[0]
               + f" ({config.where()})", file=sys.stderr)
         return 1
+
+
+def _make_data_private(data_dir) -> None:
+    """Fixes group/other permissions under the data folder; one line on stderr when it changed anything."""
+    note = private.make_private(data_dir).note()
+    if note:
+        print(f"o3-governance: {note}", file=sys.stderr)
 
 
 def _silence_stdout() -> None:

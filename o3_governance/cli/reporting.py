@@ -28,6 +28,9 @@ def register(subparsers) -> None:
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1: loopback only)")
     p.add_argument("--port", type=int, default=None, help="port (default 8765)")
     p.add_argument("--reports-dir", type=Path, help="default: $O3_DATA_DIR/reports")
+    p.add_argument("--forwarded-allow-ips", default=None,
+                   help="proxies (IPs or networks, comma-separated) whose X-Forwarded-Proto is believed: the "
+                        "session cookie is Secure when such a proxy says the request came over https")
     p.set_defaults(handler=cmd_serve)
 
     p = subparsers.add_parser("verify-reports", help="check every dated report against its sha256 manifest")
@@ -84,7 +87,16 @@ def cmd_serve(args) -> int:
               "put it behind TLS", file=sys.stderr)
     print(f"serving {reports} on http://{host}:{port}/ (send the token as 'Authorization: Bearer …' "
           f"or open http://{host}:{port}/?token=…)", flush=True)
-    server.serve(reports, token, host=host, port=port)
+    allow = getattr(args, "forwarded_allow_ips", None)
+    try:
+        server.TrustedProxies(allow)
+    except ValueError as exc:
+        print(f"serve-reports: {exc}", file=sys.stderr)
+        return 2
+    if allow:
+        server.serve(reports, token, host=host, port=port, forwarded_allow_ips=allow)
+    else:
+        server.serve(reports, token, host=host, port=port)
     return 0
 
 

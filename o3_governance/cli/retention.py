@@ -15,6 +15,7 @@ from pathlib import Path
 
 from o3_governance import purge, settings
 from o3_governance.cli import context as config
+from o3_governance.identity.chats import printable
 from o3_governance.retention import dispose
 from o3_governance.retention.policy import PolicyError, load_policy
 from o3_governance.rights.register import affected_from_json
@@ -80,7 +81,7 @@ def show_list(args) -> int:
                 "SELECT coalesce(m.chat_name, i.chat_id), i.rule, i.action, count(*), min(i.local_date), "
                 "max(i.local_date) FROM deletion_list_items i LEFT JOIN messages m USING (message_id) "
                 "WHERE i.list_id = ? GROUP BY ALL ORDER BY 1, 2, 3", [list_id]).fetchall():
-            print(f"{str(chat)[:32]:<32} {rule[:28]:<28} {action:<10} {count:>8}  {oldest}  {newest}")
+            print(f"{printable(str(chat))[:32]:<32} {printable(rule)[:28]:<28} {action:<10} {count:>8}  {oldest}  {newest}")
         if args.csv:
             items = con.execute(
                 "SELECT i.message_id, m.chat_name, i.chat_id, i.local_date, i.rule, i.action, i.retain_until "

@@ -4,7 +4,9 @@
 left empty in production, where each value comes from its ``O3_*`` variable through
 :mod:`o3_governance.settings` (the one reader of the environment); tests and the UI's launchpad set
 them instead. ``writes_warehouse`` holds the data folder's writer lock around an asset or op body, with
-the configured DuckDB memory limit and lock waits for every connection opened in it."""
+the configured DuckDB memory limit, lock waits and audit key and anchor for every connection opened in
+it, and makes the data folder owner-only before and after the body (umask 077 is set when the resource
+starts)."""
 from __future__ import annotations
 
 import contextlib
@@ -16,7 +18,7 @@ import dagster as dg
 
 from o3_governance import settings as settings_module
 from o3_governance.storage.layout import DataLayout
-from o3_governance.storage import locking, warehouse
+from o3_governance.storage import locking, private, warehouse
 
 
 class GovernanceResource(dg.ConfigurableResource):
@@ -35,17 +37,32 @@ class GovernanceResource(dg.ConfigurableResource):
     def layout(self) -> DataLayout:
         return DataLayout(self.settings().data_dir)
 
+    def setup_for_execution(self, context) -> None:
+        """When a run, a step's process or a sensor tick starts: umask 077 before anything is created.
+        (No teardown: that would make this a context-manager resource, which sensors cannot open.)"""
+        private.private_umask()
+
     @contextlib.contextmanager
     def warehouse_defaults(self):
         """For the block, connections and locks that are given nothing use the configured memory limit
-        and waits (``O3_DUCKDB_MEMORY``, ``O3_LOCK_WAIT_SECONDS``, ``O3_READ_WAIT_SECONDS``)."""
+        and waits (``O3_DUCKDB_MEMORY``, ``O3_LOCK_WAIT_SECONDS``, ``O3_READ_WAIT_SECONDS``), and the
+        audit chain its key and anchor file (``O3_AUDIT_KEY``, ``O3_AUDIT_ANCHOR``)."""
         conf = self.settings()
         with warehouse.configured(memory_limit=conf.duckdb_memory, lock_wait_seconds=conf.lock_wait_seconds,
-                                  read_wait_seconds=conf.read_wait_seconds):
+                                  read_wait_seconds=conf.read_wait_seconds, audit_key=conf.audit_key,
+                                  audit_anchor=conf.audit_anchor):
             yield
 
 
 RESOURCE_KEY = "governance"
+
+
+def _make_private(governance: GovernanceResource) -> None:
+    """What is open to group or others under the data folder is made owner-only; one line in the log
+    when anything changed (counts only)."""
+    note = private.make_private(governance.settings().data_dir).note()
+    if note:
+        dg.get_dagster_logger().info(note)
 
 
 def writes_warehouse(fn):
@@ -55,7 +72,12 @@ def writes_warehouse(fn):
     def lock_for(kwargs):
         governance = kwargs[RESOURCE_KEY]
         with governance.warehouse_defaults(), locking.writer_lock(governance.layout(), governance.settings().lock_wait_seconds):
-            yield
+            private.private_umask()
+            _make_private(governance)
+            try:
+                yield
+            finally:
+                _make_private(governance)  # files moved in from the inbox keep the mode they came with
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
+from markupsafe import Markup
 
+from o3_governance.identity.chats import printable
 from o3_governance.storage.layout import DataLayout
 from o3_governance.reporting import art30, charts, history, policyview
 from o3_governance.reporting.sections import ReportData, collect
@@ -50,8 +52,11 @@ class ReportResult:
 
 
 def environment() -> jinja2.Environment:
+    # Every text printed into a page (names from the policy, labels, reasons) is escaped for HTML and
+    # neutralised for bidi and control characters; markup built by the code (charts) is left alone.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=lambda v: printable(v) if isinstance(v, str) and not isinstance(v, Markup) else v)
     env.filters["num"] = lambda n: "–" if n is None else f"{int(n):,}".replace(",", "\u00a0")  # no-break: "1 500" stays whole
     env.filters["chat"] = chat_label
     return env
@@ -146,11 +151,14 @@ def build_report(layout: DataLayout, as_of: date, policy_path: Path, *, now: dat
                 extracts=sorted(CSV_EXTRACTS) + ["record_of_processing.csv", "record_of_processing.json",
                                                  "summary.json"])
             (staging / REPORT_FILE).write_text(html, encoding="utf-8")
-            manifest = history.write_manifest(staging, as_of, generated_at.isoformat())
+            # The chain's head as it stands (committed) goes into the manifest: an anchor outside the warehouse.
+            manifest = history.write_manifest(staging, as_of, generated_at.isoformat(),
+                                              audit.anchor(con, ts=now, run_id=run_id))
             manifest_sha = history.sha256_file(staging / history.MANIFEST)
             folder = history.install(staging, reports, as_of)
             # Pruning follows the clock (``now``), not the as-of date: O3_AS_OF only moves retention decisions.
             pruned = history.prune(reports, generated_at.date(), keep_days, keep={as_of.isoformat()})
+            retention.write_certificate_manifest(con, layout)  # the certificates the index and the server may show
             write_index(reports, verify={as_of.isoformat()})
             audit.append(con, "report_written", {"report_date": as_of.isoformat(), "files": len(manifest["files"]),
                                                  "manifest_sha256": manifest_sha, "reports_pruned": len(pruned)},

@@ -24,12 +24,15 @@ import duckdb
 import pyarrow as pa
 
 from o3_governance.storage.layout import DataLayout
+from o3_governance.identity.chats import normalise_chat_id, normalise_chat_name
 from o3_governance.identity.directory import DirectoryEntry
 from o3_governance.identity.matching import normalize_name, phone_pattern
 from o3_governance.retention.policy import Hold, Policy, Rule
 from o3_governance.storage import audit, warehouse
 from o3_governance.vocabulary import (FINDINGS, LIST_AWAITING_APPROVAL, LIST_EXECUTING, LIST_SUPERSEDED,
                                       RESTRICTED_MESSAGE_IDS, SPECIAL_CATEGORY_TYPES)
+
+CHAT_NAMES_VIEW = "rt_chat_names"  # registered per connection by register_chat_names
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS deletion_lists (
@@ -142,7 +145,7 @@ def rule_condition(rule: Rule) -> str:
         elif kind == "message_type":
             parts.append(f"list_contains({_list(value)}, message_type)")
         elif kind == "chats":
-            parts.append(f"(list_contains({_list(value)}, chat_name) OR list_contains({_list(value)}, chat_id))")
+            parts.append(chat_condition(value))
         elif kind == "source_format":
             parts.append(f"list_contains({_list(value)}, source_format)")
         elif kind == "language":
@@ -154,6 +157,23 @@ def rule_condition(rule: Rule) -> str:
     return " AND ".join(parts) if parts else "TRUE"
 
 
+def chat_condition(chats: Sequence[str]) -> str:
+    """A policy's ``chats:`` list (a hold's or a rule's) against a message: by the chat name as people
+    read it (``identity.chats.normalise_chat_name``, over the ``chat_norm`` column that
+    :func:`register_chat_names` provides) or by chat id."""
+    names = sorted({normalise_chat_name(c) for c in chats} - {""})
+    ids = sorted({normalise_chat_id(c) for c in chats} - {""})
+    return f"(list_contains({_list(names)}, chat_norm) OR list_contains({_list(ids)}, chat_id))"
+
+
+def register_chat_names(con, view: str = CHAT_NAMES_VIEW) -> None:
+    """``view`` (chat_name, chat_norm): every chat name in ``messages`` with its comparison key, folded
+    in Python (Unicode case folding and NFKD, which SQL's lower/strip_accents do not match)."""
+    names = [r[0] for r in con.execute("SELECT DISTINCT chat_name FROM messages WHERE chat_name IS NOT NULL").fetchall()]
+    con.register(view, pa.table({"chat_name": pa.array(names, type=pa.string()),
+                                 "chat_norm": pa.array([normalise_chat_name(n) for n in names], type=pa.string())}))
+
+
 def _name_pattern(norm_name: str) -> str:
     words = [re.escape(w) for w in norm_name.split()]
     return r"\b" + r"[\s\-]+".join(words) + r"\b"
@@ -162,7 +182,7 @@ def _name_pattern(norm_name: str) -> str:
 def hold_condition(hold: Hold) -> str:
     parts: list[str] = []
     if hold.chats:
-        parts.append(f"(list_contains({_list(hold.chats)}, chat_name) OR list_contains({_list(hold.chats)}, chat_id))")
+        parts.append(chat_condition(hold.chats))
     if hold.phones:
         parts.append(f"list_contains({_list(hold.phones)}, author_phone)")
         # Mentions too: a hold on a person keeps what others wrote about them (conservative).
@@ -211,12 +231,13 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
     authors = ("LEFT JOIN rt_authors an ON an.author = m.author" if with_names
                else "LEFT JOIN (SELECT NULL::VARCHAR AS author, NULL::VARCHAR AS author_norm LIMIT 0) an ON false")
     body_norm = "strip_accents(lower(coalesce(m.body, '')))" if with_names else "''"
+    register_chat_names(con)
     # Messages of a list being applied (e.g. interrupted by a crash) are that list's business.
     executing = ("SELECT DISTINCT i.message_id FROM deletion_list_items i JOIN deletion_lists l "
                  f"ON l.list_id = i.list_id WHERE l.status = '{LIST_EXECUTING}'" if skip_executing
                  else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
     return f"""
-        SELECT m.message_id, m.chat_id, m.chat_name, m.source_format, m.message_type, m.language,
+        SELECT m.message_id, m.chat_id, m.chat_name, cn.chat_norm, m.source_format, m.message_type, m.language,
                m.author_phone, m.body, an.author_norm, {body_norm} AS body_norm,
                coalesce(m.local_date, CAST(m.sent_local AS DATE),
                         CAST(timezone({_lit(policy.timezone)}, m.sent_at) AS DATE)) AS local_date,
@@ -230,6 +251,7 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
         LEFT JOIN ({restricted}) r ON r.message_id = m.message_id
         LEFT JOIN (SELECT DISTINCT message_id FROM retention_anonymised) a ON a.message_id = m.message_id
         LEFT JOIN ({executing}) x ON x.message_id = m.message_id
+        LEFT JOIN {CHAT_NAMES_VIEW} cn ON cn.chat_name = m.chat_name
         {authors}"""
 
 

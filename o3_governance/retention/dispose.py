@@ -42,7 +42,7 @@ import duckdb
 from o3_governance import purge
 from o3_governance.storage.layout import DataLayout
 from o3_governance.identity.directory import DirectoryEntry
-from o3_governance.retention import decide
+from o3_governance.retention import decide, queries
 from o3_governance.retention.anonymise import Roles, anonymise_text
 from o3_governance.retention.policy import Policy
 from o3_governance.storage import audit, warehouse
@@ -276,6 +276,8 @@ def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id:
             "purge_id": result.purge_id,
             "access_exports_affected": [{"request_id": a.request_id, "messages": a.messages, "delivered": a.delivered}
                                         for a in affected],
+            # The audit chain's head before this certificate's own row: an anchor outside the warehouse.
+            "audit": audit.anchor(con, ts=now, run_id=run_id),
         }
         body = json.dumps(cert, indent=2, sort_keys=True)
         sha = hashlib.sha256(body.encode()).hexdigest()
@@ -301,11 +303,12 @@ def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id:
             con.execute("ROLLBACK")
             raise
         con.execute("CHECKPOINT")
+        queries.write_certificate_manifest(con, layout)
     return DisposalResult(list_id, "applied", cert, path)
 
 
 def _certificate_path(layout: DataLayout, list_id: str) -> Path:
-    return layout.reports / "certificates" / certificate_file(list_id)
+    return layout.reports / queries.CERTIFICATES_DIR / certificate_file(list_id)
 
 
 def _approver(text: str) -> str:

@@ -38,6 +38,8 @@ TOP_KEYS = ("timezone", "rules", "legal_holds")
 RULE_KEYS = ("name", "match", "retain_days", "action", "description")
 HOLD_KEYS = ("name", "chats", "subjects", "reason", "until")
 MAX_DAYS = 36500  # a hundred years: anything longer is a typo
+_PLAIN_WHOLE = re.compile(r"^(0|[1-9][0-9]*)$")   # no sign, no leading zero, no _ : 2, 30, 730
+_NEGATIVE = re.compile(r"^-[0-9]+$")
 
 
 class PolicyError(ValueError):
@@ -107,18 +109,54 @@ def parse_policy(raw: bytes | str, source: str = "policy") -> Policy:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PolicyError(f"{source}: line 1: the file is not UTF-8 text") from None
+    # Every way the YAML library can fail (syntax, tags it cannot construct, nesting deep enough to
+    # exhaust the stack) ends here as one line; the library's own text can quote the file, so only
+    # its fixed problem description is kept.
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text, source)
+        policy = _Validator(source).policy(root)
+    except PolicyError:
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise PolicyError(f"{source}: line {line}: not valid YAML ({exc.problem or 'syntax error'})") from None
+        raise PolicyError(f"{source}: line {line}: not valid YAML ({_problem(exc.problem)})") from None
     except yaml.YAMLError:
         raise PolicyError(f"{source}: line 1: not valid YAML") from None
-    v = _Validator(source)
-    policy = v.policy(root)
+    except RecursionError:
+        raise PolicyError(f"{source}: line 1: not valid YAML (nested too deeply)") from None
     return Policy(policy.timezone, policy.rules, policy.holds, source=source,
                   sha256=hashlib.sha256(data).hexdigest())
+
+
+class _PolicyLoader(yaml.SafeLoader):
+    """The safe loader without anchors and aliases: a policy has no use for them, and an alias is how a
+    small file expands into a huge one ("billion laughs")."""
+
+    def __init__(self, text: str, source: str) -> None:
+        super().__init__(text)
+        self.source = source
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise PolicyError(f"{self.source}: line {event.start_mark.line + 1}: anchors and aliases "
+                              f"(& and *) are not allowed in the policy")
+        return super().compose_node(parent, index)
+
+
+def _compose(text: str, source: str) -> Node | None:
+    loader = _PolicyLoader(text, source)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _problem(text: str | None) -> str:
+    """The library's problem description on one line, without the characters it quotes."""
+    text = " ".join((text or "syntax error").split())
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)[:120]
 
 
 class _Validator:
@@ -147,7 +185,8 @@ class _Validator:
 
     def string(self, node: Node, what: str, allow_null: bool = False) -> str | None:
         if isinstance(node, ScalarNode):
-            value = _construct(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+            # Only what YAML reads as text (or null); nothing is constructed, so no tag can run code.
+            value = {"tag:yaml.org,2002:str": node.value, "tag:yaml.org,2002:null": None}.get(node.tag, 0)
             if value is None and allow_null:
                 return None
             if isinstance(value, str) and value.strip():
@@ -155,16 +194,26 @@ class _Validator:
         raise self.fail(node, f"{what} must be a non-empty text" + (" or null" if allow_null else ""))
 
     def boolean(self, node: Node, what: str) -> bool:
-        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
-            return _construct(node)
+        # YAML 1.2: only true and false (YAML 1.1 also read yes/no/on/off as booleans).
+        if (isinstance(node, ScalarNode) and node.style is None and node.tag == "tag:yaml.org,2002:bool"
+                and node.value.lower() in ("true", "false")):
+            return node.value.lower() == "true"
         raise self.fail(node, f"{what} must be true or false")
 
     def integer(self, node: Node, what: str) -> int:
-        if not (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int"):
+        """A plain decimal whole number, read the YAML 1.2 way. YAML 1.1 (PyYAML) reads ``030`` as
+        octal 24, ``1:30`` as 90 (base 60), ``0x1e`` as hex and ``1_000`` as 1000: each is refused
+        rather than guessed, as are quoted numbers and fractions."""
+        if not isinstance(node, ScalarNode):
             raise self.fail(node, f"{what} must be a whole number of days")
-        value = _construct(node)
-        if value < 0:
+        text = node.value.strip()
+        plain = node.style is None and node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        if plain and _NEGATIVE.match(text):
             raise self.fail(node, f"{what} must not be negative")
+        if not plain or not _PLAIN_WHOLE.match(text):
+            shown = _short(text) if text else "an empty value"
+            raise self.fail(node, f"{what}: {shown} is not a plain whole number of days")
+        value = int(text)
         if value > MAX_DAYS:
             raise self.fail(node, f"{what} is longer than {MAX_DAYS} days")
         return value
@@ -314,10 +363,6 @@ class _Validator:
                 except ValueError:
                     raise self.fail(node, f"{what}: {text} is not a real date") from None
         raise self.fail(node, f"{what} must be an ISO date (YYYY-MM-DD) or null")
-
-
-def _construct(node: ScalarNode) -> Any:
-    return yaml.SafeLoader("").construct_object(node, deep=True)
 
 
 def _short(text: str) -> str:

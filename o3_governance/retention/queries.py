@@ -5,6 +5,9 @@ due, the current deletion list, the register of lists and the deletion certifica
 Counts, ids, rule and hold names, dates and hashes; never who approved a list (a person)."""
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ import duckdb
 
 from o3_governance import vocabulary as v
 from o3_governance.storage import warehouse
+from o3_governance.storage.layout import DataLayout
 
 _HELD = "(legal_hold IS NOT NULL AND legal_hold <> '')"
 CURRENT_LIST_COLUMNS = ("message_id", "rule", "action", "retain_until")
@@ -118,3 +122,37 @@ def certificates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(cols, r)) for r in con.execute(
         f"SELECT {', '.join(cols)} FROM {v.DELETION_CERTIFICATES} "
         "ORDER BY completed_at DESC NULLS LAST, started_at DESC, list_id").fetchall()]
+
+
+# --- the certificates' manifest (what the report server may serve) -------------------------------
+
+CERTIFICATES_DIR = "certificates"
+CERTIFICATE_MANIFEST = "manifest.json"
+
+
+def write_certificate_manifest(con: duckdb.DuckDBPyConnection, layout: DataLayout) -> dict:
+    """``reports/certificates/manifest.json``: the certificates the register holds as complete, each with
+    the sha256 and size of its file, listed only when the file is a regular file whose text is the one
+    the register hashed. The report server serves a certificate only through this list, so a file
+    dropped into the folder is never served. Rewritten after every disposal and every report."""
+    folder = layout.reports / CERTIFICATES_DIR
+    files: dict[str, dict[str, Any]] = {}
+    if warehouse.table_exists(con, v.DELETION_CERTIFICATES):
+        for rel, registered in con.execute(
+                f"SELECT certificate_path, certificate_sha256 FROM {v.DELETION_CERTIFICATES} "
+                "WHERE status = 'complete' AND certificate_path IS NOT NULL ORDER BY certificate_path").fetchall():
+            path = layout.root / rel
+            if path.parent != folder or path.is_symlink() or not path.is_file():
+                continue
+            data = path.read_bytes()
+            if hashlib.sha256(data[:-1] if data.endswith(b"\n") else data).hexdigest() != registered:
+                continue
+            files[path.name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    manifest = {"algorithm": "sha256", "files": files}
+    if not files and not folder.is_dir():
+        return manifest  # nothing certified yet: no folder to create
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / (CERTIFICATE_MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / CERTIFICATE_MANIFEST)
+    return manifest

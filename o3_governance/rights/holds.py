@@ -2,7 +2,7 @@
 
 The policy is loaded and validated by the retention domain, and a hold covers exactly the messages
 the nightly retention run says it covers (``retention.decide.hold_condition``): the messages of its
-chats, and the messages written by or mentioning its subjects, while the hold is in force on the
+chats (compared as people read names: ``identity.chats``), and the messages written by or mentioning its subjects, while the hold is in force on the
 as-of date. The first active hold in file order is the one reported, as in ``retention.legal_hold``.
 """
 from __future__ import annotations
@@ -50,18 +50,21 @@ def held_messages(con: duckdb.DuckDBPyConnection, ids: list[str], holds: list[Ho
         "author": pa.array(authors, type=pa.string()),
         "author_norm": pa.array([identity.normalize_name(a) for a in authors], type=pa.string())}))
     con.register("dsr_hold_ids", pa.table({"message_id": pa.array(ids, type=pa.string())}))
+    decide.register_chat_names(con, "dsr_hold_chats")
     try:
         case = "CASE " + " ".join(f"WHEN {decide.hold_condition(h)} THEN {i}" for i, h in enumerate(active)) + " END"
         rows = con.execute(f"""
             SELECT message_id, {case} AS hold_idx FROM (
-                SELECT m.message_id, m.chat_id, m.chat_name, m.author_phone, m.body, an.author_norm,
+                SELECT m.message_id, m.chat_id, m.chat_name, cn.chat_norm, m.author_phone, m.body, an.author_norm,
                        strip_accents(lower(coalesce(m.body, ''))) AS body_norm
                 FROM messages m JOIN dsr_hold_ids USING (message_id)
+                LEFT JOIN dsr_hold_chats cn ON cn.chat_name = m.chat_name
                 LEFT JOIN dsr_hold_authors an ON an.author = m.author)
             WHERE hold_idx IS NOT NULL""").fetchall()
     finally:
         con.unregister("dsr_hold_authors")
         con.unregister("dsr_hold_ids")
+        con.unregister("dsr_hold_chats")
     found = {mid: idx for mid, idx in rows}
     if subject is not None:
         for idx, hold in enumerate(active):

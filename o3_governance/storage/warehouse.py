@@ -119,14 +119,17 @@ MESSAGES_DDL = "CREATE TABLE IF NOT EXISTS messages (\n    " + ",\n    ".join(
 
 
 @contextmanager
-def configured(*, memory_limit: str, lock_wait_seconds: float, read_wait_seconds: float) -> Iterator[None]:
-    """For the block, what connections and locks use when the caller gives nothing: the entry
-    points (CLI, Dagster resource) wrap their work in this with the configured values."""
+def configured(*, memory_limit: str, lock_wait_seconds: float, read_wait_seconds: float,
+               audit_key: str | None = None, audit_anchor: Path | None = None) -> Iterator[None]:
+    """For the block, what connections and locks use when the caller gives nothing, and the audit
+    chain's key and anchor file (:func:`audit.configured`): the entry points (CLI, Dagster resource)
+    wrap their work in this with the configured values."""
     _check_memory_limit(memory_limit)
     before = dict(_defaults)
     _defaults["memory_limit"] = memory_limit
     try:
-        with locking.waits(lock_wait_seconds, read_wait_seconds):
+        with locking.waits(lock_wait_seconds, read_wait_seconds), \
+                audit.configured(key=audit_key, anchor_file=audit_anchor):
             yield
     finally:
         _defaults.update(before)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import threading
 import time
@@ -12,7 +13,8 @@ import uvicorn
 
 from o3_governance.cli.reporting import cmd_serve
 from o3_governance.reporting import server
-from o3_governance.reporting.build import write_index
+from o3_governance.reporting.build import environment, write_index
+from o3_governance.reporting.history import sha256_file
 
 from support.reporting import AS_OF, build, seed, write_policy
 
@@ -38,10 +40,22 @@ def live(tmp_path_factory):
     (layout.reports / "secret.txt").write_text("not a report")          # beside the dated folders
     (layout.reports / DAY / "stray.csv").write_text("not in the manifest")
     certs = layout.reports / "certificates"
-    certs.mkdir()
+    certs.mkdir(exist_ok=True)  # the report build writes its (empty) manifest
     (certs / "deletion-certificate-0123abcd.json").write_text('{"certificate": "deletion", "listed": 3}\n')
     (certs / "deletion-certificate-link.json").symlink_to(layout.reports / "secret.txt")
     (certs / "notes.txt").write_text("not a certificate")
+    # Only what the certificate register lists (dispose.write_certificate_manifest) is a certificate.
+    (certs / "manifest.json").write_text(json.dumps({"algorithm": "sha256", "files": {
+        "deletion-certificate-0123abcd.json": {"sha256": sha256_file(certs / "deletion-certificate-0123abcd.json")},
+        "deletion-certificate-link.json": {"sha256": sha256_file(layout.reports / "secret.txt")}}}))
+    (certs / "deletion-certificate-fake0000.json").write_text('{"certificate": "deletion", "listed": 0}\n')
+    # A dated folder that is a link to somewhere else: its names must never show.
+    elsewhere = root / "elsewhere" / "2020-02-02"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "person-name-outside.csv").write_text("x")
+    (elsewhere / "manifest.json").write_text(json.dumps({"files": {"person-name-outside.csv": {
+        "sha256": sha256_file(elsewhere / "person-name-outside.csv")}}}))
+    (layout.reports / "2020-02-02").symlink_to(elsewhere, target_is_directory=True)
     write_index(layout.reports)
     port = _free_port()
     config = uvicorn.Config(server.create_app(layout.reports, TOKEN), host="127.0.0.1", port=port,
@@ -96,7 +110,7 @@ def test_wrong_token_is_refused(live, how):
     elif how == "query":
         r = httpx.get(url, params={"token": wrong})
     elif how == "cookie":
-        r = httpx.get(url, cookies={server.COOKIE: wrong})
+        r = httpx.get(url, cookies={server.COOKIE: TOKEN})   # the token itself is not a session
     else:
         r = httpx.get(url, auth=("dpo", TOKEN))   # the token as a Basic password is not accepted
     assert r.status_code == 401
@@ -142,7 +156,9 @@ def test_token_in_query_sets_a_cookie_that_then_works(live):
         r = client.get("/", params={"token": TOKEN})
         assert r.status_code == 200 and f"/reports/{DAY}/report.html" in r.text
         cookie = r.headers["set-cookie"].lower()
-        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie  # plain http
+        assert TOKEN.lower() not in cookie                                     # an opaque id, not the token
+        assert len(client.cookies[server.COOKIE]) >= 40
         assert client.get(f"/reports/{DAY}/archive_registry.csv").status_code == 200
 
 
@@ -289,9 +305,168 @@ def test_serve_reports_hands_the_configured_token_to_the_app(monkeypatch, data_l
 
     started = {}
     monkeypatch.setenv(server.TOKEN_ENV, TOKEN)
-    monkeypatch.setattr(server, "serve", lambda reports, token, host, port: started.update(
-        reports=reports, token=token, host=host, port=port))
+    monkeypatch.setattr(server, "serve", lambda reports, token, host, port, **kw: started.update(
+        reports=reports, token=token, host=host, port=port, **kw))
     assert cmd_serve(argparse.Namespace(host=None, port=None, reports_dir=None)) == 0
     assert started == {"reports": data_layout.reports.resolve(), "token": TOKEN, "host": server.DEFAULT_HOST,
                        "port": server.DEFAULT_PORT}
     assert TOKEN not in capsys.readouterr().out
+    started.clear()
+    assert cmd_serve(argparse.Namespace(host=None, port=None, reports_dir=None,
+                                        forwarded_allow_ips="10.0.0.0/8,192.168.1.1")) == 0
+    assert started["forwarded_allow_ips"] == "10.0.0.0/8,192.168.1.1"
+    assert cmd_serve(argparse.Namespace(host=None, port=None, reports_dir=None, forwarded_allow_ips="proxy.lan")) == 2
+    assert "--forwarded-allow-ips" in capsys.readouterr().err
+
+
+# ---- sessions, TLS through a trusted proxy, certificates through the manifest, symlinks, malformed
+# manifests, and names printed without their control and bidi characters
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _client(reports, *, client=("127.0.0.1", 5000), base_url="http://testserver", **app_kw):
+    from starlette.testclient import TestClient
+
+    return TestClient(server.create_app(reports, TOKEN, **app_kw), base_url=base_url, client=client,
+                      raise_server_exceptions=False)
+
+
+def test_a_session_is_opaque_kept_on_the_server_and_ends(live):
+    _, reports = live
+    clock = FakeClock()
+    with _client(reports, clock=clock) as c:
+        r = c.get("/", params={"token": TOKEN})
+        sid = c.cookies[server.COOKIE]
+        assert r.status_code == 200 and sid and TOKEN not in sid
+        assert c.get(f"/reports/{DAY}/summary.json").status_code == 200
+        c.cookies.set(server.COOKIE, sid[:-2] + "xx")                 # a made-up id
+        assert c.get(f"/reports/{DAY}/summary.json").status_code == 401
+        c.cookies.set(server.COOKIE, sid)
+        clock.now += server.SESSION_SECONDS + 1                       # the session ends
+        assert c.get(f"/reports/{DAY}/summary.json").status_code == 401
+    with _client(reports, clock=clock) as other:                       # another server knows no session
+        other.cookies.set(server.COOKIE, sid)
+        assert other.get(f"/reports/{DAY}/summary.json").status_code == 401
+
+
+@pytest.mark.parametrize("peer, allow, forwarded, base_url, secure", [
+    ("10.0.0.5", "10.0.0.0/8", "https", "http://testserver", True),        # trusted proxy, TLS outside
+    ("10.0.0.5", "10.0.0.5", "https, http", "http://testserver", True),    # first hop counts
+    ("10.0.0.5", "10.0.0.0/8", "http", "http://testserver", False),        # the proxy says plain http
+    ("203.0.113.9", "10.0.0.0/8", "https", "http://testserver", False),    # not a trusted proxy: header ignored
+    ("10.0.0.5", None, "https", "http://testserver", False),               # no proxy trusted
+    ("10.0.0.5", "*", "https", "http://testserver", True),
+    ("127.0.0.1", None, None, "https://testserver", True),                 # TLS straight to the server
+])
+def test_the_cookie_is_secure_when_the_request_came_over_tls(live, peer, allow, forwarded, base_url, secure):
+    _, reports = live
+    headers = {"X-Forwarded-Proto": forwarded} if forwarded else {}
+    with _client(reports, client=(peer, 4000), base_url=base_url, forwarded_allow_ips=allow) as c:
+        r = c.get("/", params={"token": TOKEN}, headers=headers)
+        assert r.status_code == 200
+        assert ("; secure" in r.headers["set-cookie"].lower()) is secure
+
+
+def test_a_certificate_dropped_into_the_folder_is_not_served_or_listed(live):
+    base, reports = live
+    r = httpx.get(f"{base}/reports/certificates/deletion-certificate-fake0000.json", headers=_auth())
+    assert r.status_code == 404 and b"listed" not in r.content
+    assert "fake0000" not in httpx.get(base + "/", headers=_auth()).text
+    # A listed certificate whose file changed is not served either.
+    cert = reports / "certificates" / "deletion-certificate-0123abcd.json"
+    original = cert.read_bytes()
+    try:
+        cert.write_bytes(original.replace(b"3", b"0"))
+        assert httpx.get(f"{base}/reports/certificates/{cert.name}", headers=_auth()).status_code == 409
+    finally:
+        cert.write_bytes(original)
+
+
+def test_a_symlinked_report_folder_is_never_listed_or_served(live):
+    base, _ = live
+    index = httpx.get(base + "/", headers=_auth()).text
+    assert "2020-02-02" not in index and "person-name-outside" not in index
+    for path in ("/reports/2020-02-02/", "/reports/2020-02-02/person-name-outside.csv",
+                 "/reports/2020-02-02/manifest.json"):
+        r = httpx.get(base + path, headers=_auth())
+        assert r.status_code == 404 and b"person-name-outside" not in r.content, path
+
+
+def test_a_symlinked_certificates_folder_is_refused(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "deletion-certificate-aaaa.json").write_text("{}\n")
+    (outside / "manifest.json").write_text(json.dumps({"files": {"deletion-certificate-aaaa.json": {
+        "sha256": sha256_file(outside / "deletion-certificate-aaaa.json")}}}))
+    (reports / "certificates").symlink_to(outside, target_is_directory=True)
+    with _client(reports) as c:
+        assert c.get("/reports/certificates/deletion-certificate-aaaa.json", headers=_auth()).status_code == 404
+        assert "aaaa" not in c.get("/", headers=_auth()).text
+
+
+@pytest.mark.parametrize("manifest", [
+    {"files": {"report.html": {"bytes": 9}}},            # an entry without sha256
+    {"files": {"report.html": "abc"}},                   # an entry that is not a mapping
+    {"files": {"report.html": {"sha256": None}}},
+    {"files": ["report.html"]},                          # files not a mapping
+    "not json at all {",
+])
+def test_a_malformed_manifest_is_a_one_line_500(tmp_path, manifest):
+    reports = tmp_path / "reports"
+    folder = reports / DAY
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("<p>ok</p>")
+    (folder / "manifest.json").write_text(manifest if isinstance(manifest, str) else json.dumps(manifest))
+    with _client(reports) as c:
+        r = c.get(f"/reports/{DAY}/report.html", headers=_auth())
+        assert r.status_code == 500, r.text
+        assert len(r.text.strip().splitlines()) == 1 and "manifest" in r.text
+        assert "Traceback" not in r.text and "Error" not in r.text and "<p>ok</p>" not in r.text
+
+
+def test_a_malformed_certificate_manifest_is_a_one_line_500(tmp_path):
+    certs = tmp_path / "reports" / "certificates"
+    certs.mkdir(parents=True)
+    (certs / "deletion-certificate-aaaa.json").write_text("{}\n")
+    (certs / "manifest.json").write_text(json.dumps({"files": {"deletion-certificate-aaaa.json": {}}}))
+    with _client(tmp_path / "reports") as c:
+        r = c.get("/reports/certificates/deletion-certificate-aaaa.json", headers=_auth())
+        assert r.status_code == 500 and len(r.text.strip().splitlines()) == 1 and "Traceback" not in r.text
+
+
+def test_any_failure_in_a_route_is_one_line_without_a_traceback(live, monkeypatch):
+    _, reports = live
+
+    def boom(*a, **k):
+        raise RuntimeError("secret detail from a library")
+
+    monkeypatch.setattr(server.history, "index_entries", boom)
+    with _client(reports) as c:
+        r = c.get("/", headers=_auth())
+    assert r.status_code == 500 and r.text.strip() == "the report server could not answer (RuntimeError)"
+
+
+SPOOFED = "Client \u202eexe.gpj\u202c Bruxelles\nforged line\u2028\u2066x\u2069\u200e\u200f\x1b[31m"
+
+
+def test_printable_neutralises_control_and_bidi_characters():
+    from o3_governance.identity.chats import printable
+
+    out = printable(SPOOFED)
+    assert out == "Client exe.gpj Bruxelles\ufffdforged line\ufffdx\ufffd[31m"
+    assert printable(None) == "" and printable("Werf Leuven") == "Werf Leuven"
+
+
+def test_report_pages_print_names_without_control_or_bidi_characters():
+    html = environment().from_string("<td>{{ name }}</td>{{ chart }}").render(
+        name=SPOOFED, chart=__import__("markupsafe").Markup("<svg>\n</svg>"))
+    assert "\u202e" not in html and "\u2066" not in html and "\x1b" not in html
+    assert "<td>Client exe.gpj Bruxelles\ufffdforged line" in html and "<svg>\n</svg>" in html

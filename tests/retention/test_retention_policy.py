@@ -166,3 +166,94 @@ def test_as_of_needs_an_aware_time():
     with pytest.raises(ValueError, match="timezone-aware"):
         as_of_date(parse_policy(GOOD), datetime(2024, 1, 1))
     assert as_of_date(None, datetime(2024, 1, 15, 23, 0, tzinfo=timezone.utc)) == date(2024, 1, 16)  # Brussels
+
+
+# ---- YAML 1.2 numbers: what YAML 1.1 reads as octal, base 60, hex … is refused, never guessed
+
+@pytest.mark.parametrize("written", ["030", "0730", "00", "1:30", "0x1e", "0o36", "0b11110", "1_000", "30.0",
+                                     "3e1", "+30", ".inf", '"30"', "'30'", "!!str 30", "''"])
+def test_a_number_yaml_11_would_read_otherwise_is_refused_with_its_line(written):
+    message = refused(GOOD.replace("retain_days: 30", f"retain_days: {written}"))
+    assert message.startswith("p.yaml: line 5: rule 'sensitive': retain_days: "), message
+    assert message.endswith("is not a plain whole number of days"), message
+
+
+@pytest.mark.parametrize("written, days", [("0", 0), ("30", 30), ("730", 730), ("36500", 36500)])
+def test_plain_whole_numbers_are_read_as_written(written, days):
+    assert parse_policy(GOOD.replace("retain_days: 30", f"retain_days: {written}")).rules[0].retain_days == days
+
+
+@pytest.mark.parametrize("written", ["yes", "on", "y", "True", "TRUE"])
+def test_booleans_are_true_or_false_only(written):
+    if written.lower() == "true":
+        assert parse_policy(GOOD.replace("special_category: true", f"special_category: {written}"))
+        return
+    message = refused(GOOD.replace("special_category: true", f"special_category: {written}"))
+    assert message.startswith("p.yaml: line 4: ") and "true or false" in message
+
+
+# ---- hostile or broken YAML: one line, never the library's exception
+
+BILLION_LAUGHS = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+                  + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n"
+                            for i in range(8)) + "rules: *i\n")
+
+
+@pytest.mark.parametrize("text, line, words", [
+    (BILLION_LAUGHS, 1, "anchors and aliases"),
+    (GOOD.replace("  - name: default\n", "  - &d\n    name: default\n"), 7, "anchors and aliases"),
+    (GOOD + "extra: *nothing\n", 16, "anchors and aliases"),
+    ("rules: " + "[" * 5000 + "]" * 5000 + "\n", 1, "not valid YAML"),
+    ("rules:\n" + "".join("  " * i + "- \n" for i in range(3000)), 1, "not valid YAML"),
+    (GOOD.replace("    retain_days: 30\n", "\tretain_days: 30\n"), 5, "not valid YAML"),
+    (GOOD.replace("timezone: Europe/Brussels\n", "timezone: Europe/Brussels\ntimezone: UTC\n"), 2, "appears twice"),
+    (GOOD.replace("name: dispute", "name: !!binary not-base64"), 11, "must be a non-empty text"),
+    (GOOD.replace("name: dispute", 'name: !!python/object/apply:os.system ["true"]'), 11, "must be a non-empty text"),
+    (GOOD.replace("reason: Open dispute", "reason: !!timestamp nonsense"), 14, "must be a non-empty text"),
+    (GOOD.replace("reason: Open dispute", 'reason: "bad \\q escape"'), 14, "not valid YAML"),
+    ("%YAML 9.9\n---\n" + GOOD, 1, "not valid YAML"),
+    ("--- a\n--- b\n", 2, "not valid YAML"),
+])
+def test_hostile_or_broken_yaml_is_one_refusal_line(text, line, words):
+    message = refused(text)
+    assert message.startswith(f"p.yaml: line {line}: "), message
+    assert words in message, message
+    assert "Error" not in message and "Traceback" not in message
+
+
+def test_check_policy_prints_one_refused_line(tmp_path, capsys):
+    from o3_governance.cli import main
+
+    for text in (GOOD.replace("retain_days: 30", "retain_days: 030"), BILLION_LAUGHS,
+                 "rules: " + "[" * 5000 + "]" * 5000 + "\n"):
+        path = tmp_path / "policy.yaml"
+        path.write_text(text)
+        assert main(["check-policy", str(path)]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and len(err.splitlines()) == 1, err
+        assert err.startswith("o3-governance check-policy: refused: policy.yaml: line "), err
+
+
+@pytest.mark.parametrize("bad, words", [("retain_days: 030", "030 is not a plain whole number of days"),
+                                        ("retain_days: 1:30", "1:30 is not a plain whole number of days")])
+def test_the_nightly_refuses_a_yaml_11_number_with_one_line_and_lists_nothing(data_layout, tmp_path, bad, words):
+    import dagster as dg
+
+    from support.dagster_resources import resources
+    from support.retention import add_message
+    from o3_governance.retention import decide
+    from o3_governance.storage import warehouse
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(GOOD.replace("retain_days: 730", bad))
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        add_message(con, "old", day=date(2020, 1, 1))
+    result = dg.materialize([rdefs.retention_asset, rdefs.deletion_list_asset], raise_on_error=False,
+                            resources=resources(data_layout, policy_file=policy, as_of="2026-06-01"))
+    assert not result.success
+    message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "refused: policy.yaml: line 8: rule 'default': retain_days: " in message and words in message
+    assert "Traceback" not in message.split("refused:", 1)[1]
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        decide.ensure_schema(con)
+        assert con.execute("SELECT count(*) FROM deletion_lists").fetchall()[0][0] == 0

@@ -35,7 +35,7 @@ def policy_of(conf: Settings) -> Policy:
     try:
         return load_policy(conf.policy_file)
     except PolicyError as exc:  # one line naming the line; nothing is listed on its account
-        raise dg.Failure(description=str(exc)) from None
+        raise dg.Failure(description=f"refused: {exc}") from None
 
 
 def as_of_of(conf: Settings, policy: Policy, now: datetime):
@@ -168,7 +168,7 @@ def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletion
             flag_exports=rights_register.record_affected_exports, directory=directory_of(conf),
             run_id=context.run_id)
     except dispose.DisposalError as exc:
-        raise dg.Failure(description=str(exc)) from None
+        raise dg.Failure(description=f"refused: {exc}") from None
     cert = result.certificate
     return dg.Output(result.status, metadata={
         "list_id": result.list_id,
