@@ -26,9 +26,11 @@ import sys
 import zipfile
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from o3_governance.storage import audit, locking, warehouse
 from o3_governance.storage.layout import DataLayout
 
 JOURNAL_PREFIX = "purge-journal-"      # as o3_governance.purge.journal (purge sits above storage)
@@ -52,7 +54,7 @@ def _data(*parts: str) -> Callable[[DataLayout, Path | None], list[Path]]:
 def _warehouse(layout: DataLayout, _home: Path | None) -> list[Path]:
     w = layout.warehouse
     return [w, w.with_name(w.name + ".wal"), w.with_name(w.name + ".compact"),
-            w.with_name(w.name + ".compact.wal"), w.with_name(w.name + ".lock")]
+            w.with_name(w.name + ".compact.wal")]
 
 
 STORES: tuple[Store, ...] = (
@@ -75,6 +77,10 @@ STORES: tuple[Store, ...] = (
     Store("tmp", "staging copies (media-*.part, lake-*), purge journals",
           "cleaned of our own leftovers at the start of every run (clean_tmp)", _data("tmp")),
     Store("keys", "the data folder's keys (.secret): no personal data", "not personal", _data(".secret")),
+    Store("locks", "the writer lock (a process id): no personal data", "not personal",
+          lambda layout, _home: [locking.lock_file(layout)]),
+    Store("audit head", "the audit chain's last hash (audit_head.json): no personal data", "not personal",
+          _data("audit_head.json")),
     Store("dagster", "Dagster run and event storage, compute logs (DAGSTER_HOME)",
           "runs carry request ids only; old runs are purged by purge_orchestrator_history",
           lambda _layout, home: [home] if home is not None else []),
@@ -146,6 +152,28 @@ def remove_unreferenced_media(layout: DataLayout, referenced: set[str]) -> int:
         if parent != layout.media and not any(parent.iterdir()):
             parent.rmdir()
     return removed
+
+
+@dataclass(frozen=True)
+class Sweep:
+    tmp_removed: int
+    media_removed: int
+
+
+def sweep(layout: DataLayout, *, now: datetime, run_id: str | None = None) -> Sweep:
+    """The nightly sweep: ``tmp/`` cleaned of our leftovers, media no message references deleted,
+    and one audit event with the counts (nothing personal). The caller holds the writer lock."""
+    tmp_removed = clean_tmp(layout)
+    if not layout.warehouse.exists():
+        return Sweep(tmp_removed, 0)
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        referenced = {r[0] for r in con.execute(
+            "SELECT DISTINCT media_sha256 FROM messages WHERE media_sha256 IS NOT NULL").fetchall()}
+        media_removed = remove_unreferenced_media(layout, referenced)
+        audit.append(con, "stores_swept", {"tmp_entries_removed": tmp_removed,
+                                           "unreferenced_media_removed": media_removed}, run_id=run_id, ts=now)
+        con.execute("CHECKPOINT")
+    return Sweep(tmp_removed, media_removed)
 
 
 # ------------------------------------------------------------------------------------ byte search
@@ -268,6 +296,37 @@ def find_bytes(roots: Iterable[Path], needles: list[str]) -> list[tuple[str, int
     return sorted(set(found))
 
 
+def find_words(roots: Iterable[Path], words: list[str]) -> list[tuple[str, int]]:
+    """Short needles ("VdB"): whole words, case-insensitively, in file names, in files that are text
+    (valid UTF-8) and in decoded values (zip members, Parquet, DuckDB, SQLite) — not in the raw bytes
+    of binary files, where three given letters turn up by chance."""
+    import re
+    patterns = [(i, re.compile(rb"(?<![A-Za-z0-9])" + re.escape(w.encode("utf-8")) + rb"(?![A-Za-z0-9])", re.I))
+                for i, w in enumerate(words) if w]
+    found: list[tuple[str, int]] = []
+
+    def search(where: str, data: bytes) -> None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        found.extend((where, i) for i, rx in patterns if rx.search(data))
+
+    for root in roots:
+        if not root.exists():
+            continue
+        paths = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in paths:
+            search(f"{path} (name)", path.name.encode("utf-8"))
+            if not path.is_file() or path.is_symlink():
+                continue
+            data = path.read_bytes()
+            search(str(path), data)
+            for where, decoded in _decoded_texts(path, data):
+                search(where, decoded)
+    return sorted(set(found))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m o3_governance.storage.stores",
                                      description="Search every store for texts (an erasure's proof).")
@@ -281,21 +340,18 @@ def main(argv: list[str] | None = None) -> int:
     hits = find_bytes(roots, args.needle)
     for where, i in hits:
         print(f"needle {i + 1}: {where}")
-    print(f"{len(hits)} hits in {len(STORES)} stores; {len(unreferenced_media(layout, _referenced(layout)))} "
+    print(f"{len(hits)} hits in {len(STORES)} stores; {len(unreferenced_media(layout, referenced_media(layout)))} "
           "unreferenced media files")
     return 1 if hits else 0
 
 
-def _referenced(layout: DataLayout) -> set[str]:
+def referenced_media(layout: DataLayout) -> set[str]:
+    """sha256 of every media file a message references (all of them when there is no warehouse yet)."""
     if not layout.warehouse.exists():
         return {sha for sha, _ in media_files(layout)}
-    import duckdb
-    con = duckdb.connect(str(layout.warehouse), read_only=True)
-    try:
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         return {r[0] for r in con.execute(
             "SELECT DISTINCT media_sha256 FROM messages WHERE media_sha256 IS NOT NULL").fetchall()}
-    finally:
-        con.close()
 
 
 if __name__ == "__main__":  # pragma: no cover - the command line of the byte search
