@@ -9,6 +9,12 @@ The stores (lake, warehouse, media, raw archives, exports) are rewritten by ``o3
 the one mechanism that deletes or rewrites stored messages; the warehouse file is then compacted so
 that no byte of the removed rows remains.
 
+Files and names of files are data: others' attachment names that name the subject are redacted
+(the extension stays) and the file goes; media that mention them (contact cards by their fields,
+other kinds through ``media_texts``' readers) are removed; registry rows of every status lose the
+part of their file name that names them; kept and quarantined copies holding them are removed
+(``copies_holding``). The stores are listed once in ``o3_governance.storage.stores``.
+
 A one-to-one chat named after the subject (WhatsApp names such an export after the other person)
 is their conversation as a whole: all its messages go, both sides, unless held, and its entries in
 the archive registry lose the file and chat name (a chat name cannot be rewritten in place: it is
