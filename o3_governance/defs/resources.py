@@ -4,7 +4,8 @@
 left empty in production, where each value comes from its ``O3_*`` variable through
 :mod:`o3_governance.settings` (the one reader of the environment); tests and the UI's launchpad set
 them instead. ``writes_warehouse`` holds the data folder's writer lock around an asset or op body, with
-the configured DuckDB memory limit and lock waits for every connection opened in it."""
+the configured DuckDB memory limit and lock waits for every connection opened in it, after cleaning
+``tmp/`` of our own leftovers (``stores.clean_tmp``)."""
 from __future__ import annotations
 
 import contextlib
@@ -16,7 +17,7 @@ import dagster as dg
 
 from o3_governance import settings as settings_module
 from o3_governance.storage.layout import DataLayout
-from o3_governance.storage import locking, warehouse
+from o3_governance.storage import locking, stores, warehouse
 
 
 class GovernanceResource(dg.ConfigurableResource):
@@ -55,6 +56,7 @@ def writes_warehouse(fn):
     def lock_for(kwargs):
         governance = kwargs[RESOURCE_KEY]
         with governance.warehouse_defaults(), locking.writer_lock(governance.layout(), governance.settings().lock_wait_seconds):
+            stores.clean_tmp(governance.layout())   # every writing run starts by cleaning tmp/ of our leftovers
             yield
 
     if inspect.isgeneratorfunction(fn):

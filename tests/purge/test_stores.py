@@ -144,3 +144,15 @@ def test_the_search_command_exits_non_zero_on_a_hit(data_layout, capsys):
     out = capsys.readouterr().out
     assert "needle 1:" in out and "Somebody Special" not in out
     assert stores.main(["--data-dir", str(data_layout.root), "--needle", "Nobody Else"]) == 0
+
+
+def test_every_writing_dagster_run_starts_by_cleaning_tmp(data_layout):
+    import dagster as dg
+
+    from o3_governance.defs.rights.assets import dsr_register
+    from support.dagster_resources import resources
+
+    (data_layout.work / "media-31.part").write_bytes(b"left by a crash")
+    (data_layout.work / "unknown.bin").write_bytes(b"not ours")
+    assert dg.materialize([dsr_register], resources=resources(data_layout)).success
+    assert sorted(p.name for p in data_layout.work.iterdir() if p.name != "duckdb") == ["unknown.bin"]
