@@ -129,3 +129,17 @@ def test_a_hold_on_the_person_keeps_the_copies_and_registry_names(data_layout, t
     result = run(data_layout, "ERA-F4", "erasure")
     assert result.outcome["messages_held"] > 0 and "kept_copies_removed" not in result.outcome
     assert len([p for p in data_layout.quarantine.iterdir() if not p.name.endswith(".reason.txt")]) == 3
+
+
+def test_a_partial_row_is_renamed_and_a_symlinked_copy_is_never_followed(data_layout, tmp_path, monkeypatch):
+    _setup(data_layout, tmp_path, monkeypatch)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Jan Peeters 0471 23 45 67", encoding="utf-8")
+    (data_layout.quarantine / "link.txt").symlink_to(outside)
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        con.execute("INSERT INTO archives (archive_id, file_name, sha256, status, received_at) "
+                    "VALUES ('p1', 'Jan_Peeters_0471234567.txt', 'f00', 'partial', TIMESTAMPTZ '2026-01-05 02:00:00+00')")
+    result = run(data_layout, "ERA-F5", "erasure")
+    assert _rows(data_layout, "SELECT file_name FROM archives WHERE archive_id = 'p1'") == [("[erased]_[erased].txt",)]
+    assert outside.read_text(encoding="utf-8").startswith("Jan Peeters")     # never followed out of the data folder
+    assert (data_layout.quarantine / "link.txt").is_symlink() and result.outcome["kept_copies_removed"] == 0
