@@ -5,8 +5,8 @@ left empty in production, where each value comes from its ``O3_*`` variable thro
 :mod:`o3_governance.settings` (the one reader of the environment); tests and the UI's launchpad set
 them instead. ``writes_warehouse`` holds the data folder's writer lock around an asset or op body, with
 the configured DuckDB memory limit, lock waits and audit key and anchor for every connection opened in
-it, and makes the data folder owner-only before and after the body (umask 077 is set when the resource
-starts)."""
+it, after cleaning ``tmp/`` of our own leftovers (``stores.clean_tmp``), and makes the data folder
+owner-only before and after the body (umask 077 is set when the resource starts)."""
 from __future__ import annotations
 
 import contextlib
@@ -18,7 +18,7 @@ import dagster as dg
 
 from o3_governance import settings as settings_module
 from o3_governance.storage.layout import DataLayout
-from o3_governance.storage import locking, private, warehouse
+from o3_governance.storage import locking, private, stores, warehouse
 
 
 class GovernanceResource(dg.ConfigurableResource):
@@ -73,6 +73,7 @@ def writes_warehouse(fn):
         governance = kwargs[RESOURCE_KEY]
         with governance.warehouse_defaults(), locking.writer_lock(governance.layout(), governance.settings().lock_wait_seconds):
             private.private_umask()
+            stores.clean_tmp(governance.layout())   # every writing run starts by cleaning tmp/ of our leftovers
             _make_private(governance)
             try:
                 yield

@@ -26,6 +26,7 @@ class DirectoryEntry:
     phone: str | None
     email: str | None = None
     role: str = STAFF          # staff / external
+    aliases: tuple[str, ...] = ()   # other names the person goes by ("VdB"): matched as written, whole words
 
     @property
     def is_staff(self) -> bool:
@@ -39,10 +40,20 @@ def _role(raw: object) -> str:
     return role
 
 
+def _aliases(raw: object) -> tuple[str, ...]:
+    """``aliases``: a YAML list, or one text with ``;`` between names (CSV)."""
+    if raw is None or raw == "":
+        return ()
+    items = raw if isinstance(raw, list) else str(raw).split(";")
+    if not all(isinstance(i, (str, int)) for i in items):
+        raise ValueError("staff/contact directory: aliases must be names")
+    return tuple(str(i).strip() for i in items if str(i).strip())
+
+
 def load_directory(path: Path | None) -> list[DirectoryEntry]:
     """Entries of the staff/contact directory at ``path`` (None: no directory configured, empty):
-    YAML (a list of {name, phone, email, role} or a mapping name → phone) or CSV with a header
-    ``name,phone[,email][,role]``. ``role`` is ``staff`` (default) or ``external``."""
+    YAML (a list of {name, phone, email, role, aliases} or a mapping name → phone) or CSV with a
+    header ``name,phone[,email][,role][,aliases]`` (aliases separated by ``;``). ``role`` is ``staff`` (default) or ``external``."""
     if path is None:
         return []
     path = Path(path)
@@ -55,7 +66,8 @@ def load_directory(path: Path | None) -> list[DirectoryEntry]:
                 row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
                 if row.get("name"):
                     entries.append(DirectoryEntry(row["name"], normalize_phone(row.get("phone")),
-                                                  (row.get("email") or "").lower() or None, _role(row.get("role"))))
+                                                  (row.get("email") or "").lower() or None, _role(row.get("role")),
+                                                  _aliases(row.get("aliases"))))
         return entries
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     if isinstance(data, dict):
@@ -67,5 +79,6 @@ def load_directory(path: Path | None) -> list[DirectoryEntry]:
         if not isinstance(item, dict) or not item.get("name"):
             raise ValueError("staff/contact directory: every entry needs a name")
         entries.append(DirectoryEntry(str(item["name"]), normalize_phone(str(item.get("phone") or "")),
-                                      str(item.get("email") or "").lower() or None, _role(item.get("role"))))
+                                      str(item.get("email") or "").lower() or None, _role(item.get("role")),
+                                      _aliases(item.get("aliases"))))
     return entries

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from o3_governance.identity import names as names_mod
 from o3_governance.identity.directory import DirectoryEntry, load_directory  # noqa: F401 - re-exported
 from o3_governance.identity.phones import DEFAULT_REGION, normalize_phone  # noqa: F401 - re-exported
 # Separators people put inside phone numbers, including the no-break spaces iOS exports use.
@@ -78,14 +79,61 @@ class Subject:
     aliases: set[str] = field(default_factory=set)   # other names known for this phone (normalized)
     ambiguous_name: str | None = None   # given name the directory assigns to another phone: not used at all
     first_names: set[str] = field(default_factory=set)  # searched alone only when no other known person shares them
+    surnames: set[str] = field(default_factory=set)     # likewise: a surname matched alone ("Van den Broeck")
+    initialled: set[str] = field(default_factory=set)   # names whose "W. Van den Broeck" form no one else shares
 
     @property
-    def names(self) -> set[str]:
+    def canonical_names(self) -> set[str]:
         """Normalized names that identify the subject (given name plus directory / mapping aliases)."""
         out = set(self.aliases)
         if self.name and normalize_name(self.name):
             out.add(normalize_name(self.name))
         return {n for n in out if n and n != self.ambiguous_name}
+
+    @property
+    def names(self) -> set[str]:
+        """Every folded written form of the subject's names (``wout van den broeck``, ``van den broeck,
+        wout``, ``van den broeck wout``): what a whole field (a hold's subject, a chat name) is compared with."""
+        out: set[str] = set()
+        for n in self.canonical_names:
+            out.add(n)
+            out |= names_mod.spellings(n)
+        return out
+
+    def name_alternatives(self, *, alone: bool = True) -> list[str]:
+        """Regex alternatives of every name form; ``alone``: also the first names and surnames that
+        are unique among known people (for text; a whole field is compared without them)."""
+        alts: list[str] = []
+        for n in self.canonical_names:
+            alts += names_mod.name_alternatives(n, initials=n in self.initialled)
+        for s in self.surnames:
+            alts += names_mod.name_alternatives(s)
+        if alone:
+            for f in self.first_names:
+                alts += names_mod.name_alternatives(f)
+        return alts
+
+    def name_pattern(self) -> re.Pattern[str] | None:
+        """One pattern for the subject's names in folded text (see :func:`name_spans`)."""
+        return names_mod.names_pattern(self.name_alternatives())
+
+    def is_named(self, text: str | None) -> bool:
+        """A whole field (an author, a chat name) is one of the subject's names, in any written form."""
+        folded = normalize_name(text)
+        if not folded:
+            return False
+        if folded in self.names:
+            return True
+        rx = names_mod.names_pattern(self.name_alternatives(alone=False))
+        return bool(rx and rx.fullmatch(folded))
+
+
+def name_spans(text: str, rx: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    """Spans of ``text`` (original offsets) where ``rx`` matches its folded form."""
+    if rx is None or not text:
+        return []
+    folded, index = mapped_text(text)
+    return [(index[m.start()], index[m.end() - 1] + 1) for m in rx.finditer(folded) if m.end() > m.start()]
 
 
 def first_name(normalized_name: str) -> str | None:
@@ -116,13 +164,9 @@ def _fold_char(ch: str) -> str:
 
 
 def name_regex(normalized_name: str) -> re.Pattern[str]:
-    """Matches a normalized name in folded text, tokens in order or reversed (``Peeters Jan``)."""
-    tokens = [re.escape(t) for t in normalized_name.split()]
-    forward = r"[\s\-]+".join(tokens)
-    alternatives = [forward]
-    if len(tokens) > 1:
-        alternatives.append(r"[\s,\-]+".join(reversed(tokens)))
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    """Matches a normalized name in folded text, in every written order (``Peeters Jan``,
+    ``Van den Broeck, Wout``; see :mod:`o3_governance.identity.names`)."""
+    return names_mod.names_pattern(names_mod.name_alternatives(normalized_name)) or re.compile(r"(?!x)x")
 
 
 def email_regex(email: str) -> re.Pattern[str]:
@@ -144,14 +188,4 @@ def phone_spans(text: str, region: str = DEFAULT_REGION) -> list[tuple[int, int,
 
 def names_regex(normalized_names: set[str] | list[str]) -> re.Pattern[str] | None:
     """One pattern for many names (longest first, so a full name wins over its first name)."""
-    alternatives = []
-    for n in sorted(set(normalized_names), key=lambda x: (-len(x), x)):
-        tokens = [re.escape(t) for t in n.split()]
-        if not tokens:
-            continue
-        alternatives.append(r"[\s\-]+".join(tokens))
-        if len(tokens) > 1:
-            alternatives.append(r"[\s,\-]+".join(reversed(tokens)))
-    if not alternatives:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    return names_mod.names_pattern([a for n in normalized_names for a in names_mod.name_alternatives(n)])

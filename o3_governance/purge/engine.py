@@ -16,7 +16,7 @@ from o3_governance.storage.layout import DataLayout
 from o3_governance.purge import journal as journals
 from o3_governance.purge import steps
 from o3_governance.purge.plan import plan
-from o3_governance.storage import locking
+from o3_governance.storage import locking, stores
 
 # Columns a caller may change; keys (message_id, chat_id, month, dates) never move.
 UPDATABLE_COLUMNS = frozenset({"body", "author", "author_phone", "attachment", "media_sha256", "message_type",
@@ -101,6 +101,7 @@ def apply_changes(layout: DataLayout, *, now: datetime, delete_ids: set[str] | f
     # One purge at a time per data folder (the compaction swaps the DuckDB file): the warehouse's
     # writer lock, held for the whole purge and released by the kernel if the process dies.
     with locking.writer_lock(layout):
+        stores.clean_tmp(layout)   # our own leftovers of an earlier crash; pending journals stay
         own = journals.journal_path(layout, purge_id)
         for other in journals.pending_journals(layout):
             if other.name != own.name:
@@ -121,11 +122,14 @@ def apply_changes(layout: DataLayout, *, now: datetime, delete_ids: set[str] | f
 
 
 def resume_pending(layout: DataLayout, *, now: datetime) -> list[PurgeResult]:
-    """Finish every purge a crash interrupted (oldest first)."""
+    """Finish every purge a crash interrupted (oldest first), after cleaning ``tmp/`` of our own
+    leftovers (``stores.clean_tmp``: staging copies; never a pending journal). Ingest calls this
+    first, so the nightly's first step cleans ``tmp/``."""
     _aware(now)
     if not layout.work.exists():
         return []
     with locking.writer_lock(layout):
+        stores.clean_tmp(layout)   # the start of every run: our own leftovers go, pending journals stay
         return [_run(layout, journals.read_journal(p), resumed=True, now=now)
                 for p in journals.pending_journals(layout)]
 

@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import duckdb
 
 from o3_governance.identity import matching as identity
+from o3_governance.identity import names
 from o3_governance.identity.matching import Subject
 from o3_governance.storage import warehouse
+from o3_governance.storage.layout import DataLayout
 
 
 @dataclass
@@ -36,6 +40,10 @@ class SubjectData:
     ambiguous_names: int = 0
     own_chats: list[str] = field(default_factory=list)       # chat ids of one-to-one chats named after them
     conversation: set[str] = field(default_factory=set)      # message ids in those chats
+    # Attachment names are data too: message id → spans of the subject in ``attachment`` ("Wout.vcf").
+    attachment_mentions: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # Media files that mention them (a contact card with their name or number): message id → sha256.
+    media_mentions: dict[str, str] = field(default_factory=dict)
     _authored_set: set[str] = field(default_factory=set, repr=False)
 
     @property
@@ -63,8 +71,7 @@ def own_chat_ids(con: duckdb.DuckDBPyConnection, subject: Subject) -> list[str]:
     """Chats whose name is the subject's name or number: their one-to-one conversations."""
     out = []
     for chat_id, chat_name in con.execute("SELECT DISTINCT chat_id, chat_name FROM messages").fetchall():
-        if chat_name and (identity.normalize_name(chat_name) in subject.names
-                          or identity.normalize_phone(chat_name) == subject.phone):
+        if chat_name and (subject.is_named(chat_name) or identity.normalize_phone(chat_name) == subject.phone):
             out.append(chat_id)
     return sorted(out)
 
@@ -82,6 +89,7 @@ def resolve_subject(con: duckdb.DuckDBPyConnection, phone: str, name: str | None
             phones_by_name.setdefault(n, set()).add(entry.phone)
         if entry.phone == phone:
             aliases.add(n)
+            aliases.update(identity.normalize_name(a) for a in entry.aliases)
             if entry.email and not email:
                 emails.add(entry.email)
     if warehouse.table_exists(con, "subject_mappings"):
@@ -98,35 +106,57 @@ def resolve_subject(con: duckdb.DuckDBPyConnection, phone: str, name: str | None
     if given and phones_by_name.get(given) and phone not in phones_by_name[given]:
         ambiguous = 1
     subject.ambiguous_name = given if ambiguous else None
-    subject.first_names = _unique_first_names(con, subject, directory, phones_by_name)
+    others = _other_names(con, subject, phones_by_name)
+    subject.first_names = _unique_first_names(subject, others)
+    subject.surnames, subject.initialled = _unique_surnames(subject, others)
     return subject, ambiguous
 
 
-def _unique_first_names(con: duckdb.DuckDBPyConnection, subject: Subject,
-                        directory: list[identity.DirectoryEntry], phones_by_name: dict[str, set[str]]) -> set[str]:
+def _other_names(con: duckdb.DuckDBPyConnection, subject: Subject, phones_by_name: dict[str, set[str]]) -> set[str]:
+    """Folded names of every other known person: chat authors, directory and mapping entries."""
     own = subject.names
-    candidates = {f for f in (identity.first_name(n) for n in own) if f}
-    if not candidates:
-        return set()
     others: set[str] = set()
     for author, author_phone in con.execute("SELECT DISTINCT author, author_phone FROM messages").fetchall():
         n = identity.normalize_name(author)
-        if n and n not in own and author_phone != subject.phone:
+        if n and n not in own and author_phone != subject.phone and identity.normalize_phone(n) is None:
             others.add(n)
-    others |= {n for n, phones in phones_by_name.items() if subject.phone not in phones}
+    others |= {n for n, phones in phones_by_name.items() if subject.phone not in phones and n not in own}
+    return others
+
+
+def _unique_surnames(subject: Subject, others: set[str]) -> tuple[set[str], set[str]]:
+    """Surnames the subject alone carries among known people (matched alone), and the names whose
+    initial + surname form ("W. Van den Broeck") no one else shares."""
+    other_parts = [p for p in (names.split_name(n) for n in others) if p]
+    taken_surnames = {p.surname_text for p in other_parts} | {n for n in others if " " not in n}
+    taken_initials = {(p.initial, p.surname_text) for p in other_parts}
+    surnames: set[str] = set()
+    initialled: set[str] = set()
+    for n in subject.canonical_names:
+        parts = names.split_name(n)
+        if parts is None:
+            continue
+        if parts.surname_text not in taken_surnames and len(parts.surname_text.replace(" ", "")) >= 4:
+            surnames.add(parts.surname_text)
+        if (parts.initial, parts.surname_text) not in taken_initials:
+            initialled.add(n)
+    return surnames, initialled
+
+
+def _unique_first_names(subject: Subject, others: set[str]) -> set[str]:
+    candidates = {f for f in (identity.first_name(n) for n in subject.canonical_names) if f}
     taken = {n.split()[0] for n in others if n}
     return {f for f in candidates if f not in taken}
 
 
 def find_authored(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[tuple]]:
-    names = subject.names
     pairs = con.execute("SELECT DISTINCT author, author_phone FROM messages").fetchall()
     matched = []
     for author, author_phone in pairs:
         if author_phone == subject.phone:
             matched.append((author, author_phone))
         elif author_phone is None and author is not None and (
-                identity.normalize_name(author) in names or identity.normalize_phone(author) == subject.phone):
+                subject.is_named(author) or identity.normalize_phone(author) == subject.phone):
             matched.append((author, author_phone))
     if not matched:
         return [], []
@@ -139,9 +169,9 @@ def find_authored(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[lis
     return ids, matched
 
 
-def mention_spans(body: str, subject: Subject, phone_re: re.Pattern[str], name_res: list[re.Pattern[str]],
+def mention_spans(body: str, subject: Subject, phone_re: re.Pattern[str], name_re: re.Pattern[str] | None,
                   email_re: re.Pattern[str] | None) -> list[tuple[int, int]]:
-    """Spans of the subject's phone, email and names in one body (direct search)."""
+    """Spans of the subject's phone, email and names (every written form) in one text (direct search)."""
     spans: list[tuple[int, int]] = []
     for m in phone_re.finditer(body):
         s, e = m.span()
@@ -151,11 +181,7 @@ def mention_spans(body: str, subject: Subject, phone_re: re.Pattern[str], name_r
         spans.append((s, e))
     if email_re is not None:
         spans.extend(m.span() for m in email_re.finditer(body))
-    if name_res:
-        folded, index = identity.mapped_text(body)
-        for rx in name_res:
-            for m in rx.finditer(folded):
-                spans.append((index[m.start()], index[m.end() - 1] + 1))
+    spans.extend(identity.name_spans(body, name_re))
     return spans
 
 
@@ -175,43 +201,69 @@ def _finding_matches(entity: str, text: str, subject: Subject) -> bool:
     if entity == "EMAIL_ADDRESS":
         return bool(subject.email) and text.strip().lower() == subject.email
     if entity == "PERSON":
-        folded = identity.normalize_name(text)
-        if folded in subject.first_names:
-            return True
-        for n in subject.names:
-            if folded == n or folded == " ".join(reversed(n.split())):
-                return True
+        rx = subject.name_pattern()
+        return bool(rx and rx.fullmatch(identity.normalize_name(text)))
     return False
 
 
-def find_mentions(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, list[tuple[int, int]]]:
-    phone_sql = identity.phone_pattern(subject.phone)
-    phone_re = re.compile(phone_sql)
-    names = sorted(subject.names | subject.first_names)
-    name_res = [identity.name_regex(n) for n in names]
-    email_re = identity.email_regex(subject.email) if subject.email else None
+class Matcher:
+    """The subject's phone, email and names (every written form) compiled once, for many texts."""
 
-    # Pre-filter in SQL (phone regex, email substring, all name tokens present), confirm in Python.
-    conditions = ["regexp_matches(body, ?)"]
-    params: list = [phone_sql]
-    if subject.email:
-        conditions.append("contains(lower(body), ?)")
-        params.append(subject.email)
-    for n in names:
-        tokens = n.split()
-        conditions.append("(" + " AND ".join(["contains(strip_accents(lower(body)), ?)"] * len(tokens)) + ")")
-        params.extend(tokens)
-    rows = con.execute(f"SELECT message_id, body FROM messages WHERE body IS NOT NULL AND ({' OR '.join(conditions)})",
+    def __init__(self, subject: Subject) -> None:
+        self.subject = subject
+        self.phone_sql = identity.phone_pattern(subject.phone)
+        self.phone_re = re.compile(self.phone_sql)
+        self.name_re = subject.name_pattern()
+        self.email_re = identity.email_regex(subject.email) if subject.email else None
+        # Words at least one of which every written form of a name holds (for a cheap SQL pre-filter).
+        self.tokens = sorted({_key_token(a) for a in subject.canonical_names | subject.first_names
+                              | subject.surnames} - {""})
+
+    def spans(self, text: str | None) -> list[tuple[int, int]]:
+        if not text:
+            return []
+        return merge(mention_spans(text, self.subject, self.phone_re, self.name_re, self.email_re))
+
+    def mentions(self, text: str | None) -> bool:
+        return bool(self.spans(text))
+
+    def sql_filter(self, column: str) -> tuple[str, list]:
+        """SQL condition and parameters: ``column`` may mention the subject (confirmed in Python)."""
+        conditions = [f"regexp_matches({column}, ?)"]
+        params: list = [self.phone_sql]
+        if self.subject.email:
+            conditions.append(f"contains(lower({column}), ?)")
+            params.append(self.subject.email)
+        for t in self.tokens:
+            conditions.append(f"contains(strip_accents(lower({column})), ?)")
+            params.append(t)
+        return "(" + " OR ".join(conditions) + ")", params
+
+
+def _key_token(name: str) -> str:
+    """The last word of a name's surname (or the name's only word): every written form holds it,
+    glued or not ("vandenbroeck" holds "broeck")."""
+    parts = names.split_name(name)
+    if parts is not None:
+        return parts.surname[-1]
+    words = name.replace(",", " ").split()
+    return words[-1] if words else ""
+
+
+def find_mentions(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, list[tuple[int, int]]]:
+    matcher = Matcher(subject)
+    condition, params = matcher.sql_filter("body")
+    rows = con.execute(f"SELECT message_id, body FROM messages WHERE body IS NOT NULL AND {condition}",
                        params).fetchall()
     found: dict[str, list[tuple[int, int]]] = {}
     for message_id, body in rows:
-        spans = mention_spans(body, subject, phone_re, name_res, email_re)
+        spans = matcher.spans(body)
         if spans:
             found.setdefault(message_id, []).extend(spans)
 
     if warehouse.table_exists(con, "findings"):
         # PERSON findings are the many: only those holding one of the subject's name tokens are read.
-        tokens = sorted({t for n in names for t in n.split()})
+        tokens = matcher.tokens
         span = 'strip_accents(lower(substring(m.body, f.start + 1, f."end" - f.start)))'
         person = " OR ".join([f"contains({span}, ?)"] * len(tokens)) or "FALSE"
         frows = con.execute(
@@ -225,13 +277,56 @@ def find_mentions(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str,
     return {mid: merge(spans) for mid, spans in found.items()}
 
 
+def find_attachment_mentions(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, list[tuple[int, int]]]:
+    """Messages whose attachment name holds the subject's name (any written form), phone or email."""
+    matcher = Matcher(subject)
+    condition, params = matcher.sql_filter("attachment")
+    found: dict[str, list[tuple[int, int]]] = {}
+    for message_id, attachment in con.execute(
+            f"SELECT message_id, attachment FROM messages WHERE attachment IS NOT NULL AND {condition}",
+            params).fetchall():
+        spans = matcher.spans(attachment)
+        if spans:
+            found[message_id] = spans
+    return found
+
+
+def text_mentions(texts: list[str], matcher: Matcher) -> bool:
+    """Whether any of ``texts`` (a contact card's fields, a document's text) names the subject: a
+    phone field that is their number in any spelling, their email, or their name in any form."""
+    for t in texts:
+        if identity.normalize_phone(t) == matcher.subject.phone or matcher.mentions(t):
+            return True
+    return False
+
+
+def find_media_mentions(con: duckdb.DuckDBPyConnection, layout: DataLayout, subject: Subject,
+                        texts_of: Callable[[Path], list[str]]) -> dict[str, str]:
+    """Messages whose media file mentions the subject (by what ``texts_of`` reads from it: contact
+    cards by their fields; other kinds once attachment scanning supplies a reader): id → sha256."""
+    matcher = Matcher(subject)
+    shas = [r[0] for r in con.execute(
+        "SELECT DISTINCT media_sha256 FROM messages WHERE media_sha256 IS NOT NULL ORDER BY 1").fetchall()]
+    mentioning: list[str] = []
+    for sha in shas:
+        for path in sorted((layout.media / sha[:2]).glob(f"{sha}*")) if len(sha) > 2 else []:
+            if text_mentions(texts_of(path), matcher):
+                mentioning.append(sha)
+                break
+    if not mentioning:
+        return {}
+    return dict(con.execute("SELECT message_id, media_sha256 FROM messages WHERE media_sha256 IN "
+                            "(SELECT unnest(?::VARCHAR[]))", [mentioning]).fetchall())
+
+
 def find_subject_data(con: duckdb.DuckDBPyConnection, phone: str, name: str | None = None,
                       email: str | None = None, *,
                       directory: list[identity.DirectoryEntry]) -> tuple[Subject, SubjectData]:
     subject, ambiguous = resolve_subject(con, phone, name, email, directory=directory)
     authored, matched = find_authored(con, subject)
     data = SubjectData(authored=authored, mentions=find_mentions(con, subject), matched_authors=matched,
-                       ambiguous_names=ambiguous, own_chats=own_chat_ids(con, subject))
+                       ambiguous_names=ambiguous, own_chats=own_chat_ids(con, subject),
+                       attachment_mentions=find_attachment_mentions(con, subject))
     if data.own_chats:
         data.conversation = {r[0] for r in con.execute(
             "SELECT message_id FROM messages WHERE chat_id IN (SELECT unnest(?::VARCHAR[]))", [data.own_chats]).fetchall()}

@@ -16,7 +16,8 @@ from o3_governance.errors import one_line
 from o3_governance.identity import matching as identity
 from o3_governance.identity.matching import InvalidIdentifier
 from o3_governance.retention.policy import PolicyError
-from o3_governance.rights import access, erasure, finder, holds as holds_mod, rectification, register, restriction
+from o3_governance.rights import (access, erasure, finder, holds as holds_mod, media_texts, rectification, register,
+                                  restriction)
 from o3_governance.storage import warehouse
 from o3_governance.vocabulary import REQUEST_CLOSED_STATUSES
 
@@ -126,6 +127,7 @@ def _erase(layout: DataLayout, req: register.Request, ids: register.SubjectIdent
         with warehouse.open_warehouse(layout.warehouse) as con:
             subject, data = finder.find_subject_data(con, ids.phone, ids.name, ids.email,
                                                      directory=load_directory(directory_file))
+            data.media_mentions = finder.find_media_mentions(con, layout, subject, media_texts.texts_of_media)
             holds = holds_mod.load_holds(policy_file)
             plan = erasure.plan_erasure(con, subject, data, holds, as_of)
             exports_removed = erasure.delete_earlier_exports(con, layout, req.subject_key)
@@ -142,6 +144,12 @@ def _erase(layout: DataLayout, req: register.Request, ids: register.SubjectIdent
             con.execute("BEGIN")
             forgot = erasure.forget_subject(con, subject, req.subject_key, request_id, now=now)
             forgot["archive_names_erased"] = erasure.forget_own_chat_names(con, plan.own_chats)
+            # Copies and registry names are the person's data as a whole: a hold on the person keeps them.
+            if not any(holds_mod.names_subject(h, subject) for h in plan.holds):
+                matcher = finder.Matcher(subject)
+                forgot["registry_file_names_erased"] = erasure.erase_registry_names(con, matcher)
+                forgot["kept_copies_removed"] = erasure.remove_copies(
+                    con, layout, erasure.copies_holding(layout, matcher), now=now)
             if plan.delete_ids:
                 con.execute("DELETE FROM restricted_messages WHERE message_id IN (SELECT unnest(?::VARCHAR[]))",
                             [plan.delete_ids])

@@ -1,4 +1,5 @@
-"""The folders under the data folder: every store that can hold personal data has its place here."""
+"""The folders under the data folder. The list of stores that can hold personal data (these folders,
+the warehouse's files, Dagster's storage) is ``o3_governance.storage.stores.STORES``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
