@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from o3_governance.storage.layout import DataLayout
 from o3_governance.purge import journal as journals
 from o3_governance.purge.plan import message_id_tables, register_ids
-from o3_governance.purge.tombstones import PURGED_DDL, purged_key_sql
+from o3_governance.purge.tombstones import CURRENT_KEY_VERSION, ensure_purged_schema, purged_key_sql
 from o3_governance.storage import audit, warehouse
 from o3_governance.vocabulary import ARCHIVES, FINDINGS, MESSAGES, PURGED_MESSAGES
 
@@ -105,12 +105,16 @@ def step_warehouse(layout: DataLayout, journal: dict, now: datetime) -> dict:
         con.execute("BEGIN TRANSACTION")
         try:
             register_ids(con, "purge_deleted", delete_ids)
+            # Tombstones first, while the messages still tell their chat (ingest's chat matching counts them).
+            ensure_purged_schema(con)
+            con.execute(f"INSERT INTO {PURGED_MESSAGES} (message_key, purged_at, event, chat_id, key_version) "
+                        f"SELECT {purged_key_sql('d.message_id')}, ?, ?, any_value(m.chat_id), {CURRENT_KEY_VERSION} "
+                        f"FROM purge_deleted d LEFT JOIN {MESSAGES} m ON m.message_id = d.message_id "
+                        f"WHERE NOT EXISTS (SELECT 1 FROM {PURGED_MESSAGES} p "
+                        f"WHERE p.message_key = {purged_key_sql('d.message_id')}) GROUP BY d.message_id",
+                        [now, journal["event"]])
             for table in message_id_tables(con):
                 con.execute(f'DELETE FROM "{table}" WHERE message_id IN (SELECT message_id FROM purge_deleted)')
-            con.execute(PURGED_DDL)
-            con.execute(f"INSERT INTO {PURGED_MESSAGES} (message_key, purged_at, event) SELECT DISTINCT {purged_key_sql('d.message_id')}, ?, ? "
-                        f"FROM purge_deleted d WHERE NOT EXISTS (SELECT 1 FROM {PURGED_MESSAGES} p "
-                        f"WHERE p.message_key = {purged_key_sql('d.message_id')})", [now, journal["event"]])
             _update_messages(con, updates)
             replace_ids = plan["findings_replace_ids"]
             if replace_ids and warehouse.table_exists(con, FINDINGS):

@@ -234,6 +234,18 @@ def test_deleted_messages_leave_a_fingerprint_not_their_id(populated):
     assert not again.resumed
 
 
+def test_a_fingerprint_remembers_its_chat_so_chat_matching_counts_purged_messages(populated):
+    layout, ids, _ = populated
+    victim = ids[SECRET]
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        chat = con.execute("SELECT chat_id FROM messages WHERE message_id = ?", [victim]).fetchone()[0]
+    purge.apply_changes(layout, now=NOW, delete_ids={victim, "0" * 32}, event="t", details={})
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        rows = con.execute("SELECT chat_id, key_version FROM purged_messages ORDER BY chat_id NULLS LAST").fetchall()
+    # The unknown id leaves a fingerprint too (it may come back), without a chat to count it in.
+    assert rows == [(chat, 2), (None, 2)]
+
+
 def test_unknown_ids_change_nothing_but_are_audited(populated):
     layout, _, _ = populated
     size_before = sorted((p.name, p.stat().st_size) for p in layout.lake_messages.rglob("*.parquet"))

@@ -384,3 +384,18 @@ def test_leftovers_of_a_crashed_run_are_cleaned_by_the_clock_passed_in(tmp_path)
     assert not old.exists() and young.exists()
     history.clean_leftovers(reports, NOW + timedelta(hours=2))
     assert not young.exists()
+
+
+def test_report_counts_salvaged_records_content_matches_and_media_never_captured(seeded):
+    layout, policy = seeded
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        archive = con.execute("SELECT archive_id FROM archives WHERE status = 'ingested' LIMIT 1").fetchone()[0]
+        con.execute("UPDATE archives SET status = 'partial', counts = ? WHERE archive_id = ?",
+                    [json.dumps({"media_not_captured": 4, "media_not_captured_expired": 3}), archive])
+        con.executemany("INSERT INTO archive_rejects VALUES (?, 1, ?, 'malformed JSON')", [[archive, 7], [archive, 9]])
+        con.execute("INSERT INTO archive_chats VALUES (?, 1, 1, 'c1', 'content', 10, 0)", [archive])
+    text = _text(build(layout, AS_OF, policy).html.read_text(encoding="utf-8"))
+    assert "1 partial" in text
+    assert "kept aside (their archive is partial): 2 in 1 archives" in text
+    assert "Chats matched by content (renamed or re-localised re-exports): 1" in text
+    assert "never captured: 4, of which 3 older than 7 days" in text

@@ -14,7 +14,7 @@ OTHER_DOMAINS = ("o3_governance.scanning", "o3_governance.retention", "o3_govern
                  "o3_governance.purge", "o3_governance.parsing")
 # What reporting may import of the domains below it: their published queries, and the policy loader
 # (the report refuses exactly the policies retention refuses).
-ALLOWED = {"o3_governance.scanning.queries", "o3_governance.retention.queries", "o3_governance.rights.queries",
+ALLOWED = {"o3_governance.ingest.queries", "o3_governance.scanning.queries", "o3_governance.retention.queries", "o3_governance.rights.queries",
            "o3_governance.retention.policy"}
 
 

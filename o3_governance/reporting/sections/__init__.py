@@ -11,6 +11,7 @@ from datetime import date, datetime
 import duckdb
 
 from o3_governance.reporting import policyview
+from o3_governance.vocabulary import ARCHIVE_STATUSES
 from o3_governance.reporting.sections import (archives, audit, deletion_lists, deletions, dsr, findings, messages,
                                               retention, special)
 from o3_governance.reporting.sections.base import Section
@@ -35,7 +36,7 @@ class ReportData:
         """Headline numbers: for the Dagster metadata and summary.json (counts only)."""
         out: dict[str, int] = {}
         if self.archives.available:
-            for status in ("ingested", "duplicate", "quarantined"):
+            for status in ARCHIVE_STATUSES:
                 out[f"archives_{status}"] = int(self.archives.data["by_status"].get(status, 0))
         if self.messages.available:
             out["messages"] = int(self.messages.data["total"])

@@ -1,8 +1,10 @@
-"""Archives received: per status, why the others were not ingested, and the registry (ids, types, counts)."""
+"""Archives received: per status, why the others were not ingested, what intake salvaged or could not
+fetch (records kept aside, media never captured), and the registry (ids, types, counts)."""
 from __future__ import annotations
 
 from o3_governance.reporting.sections.base import Section, iso, not_available
 from o3_governance.reporting.text import safe_reason
+from o3_governance.ingest import queries as intake
 from o3_governance.storage import queries as storage
 
 
@@ -22,4 +24,4 @@ def section(con) -> Section:
         r["received_at"] = iso(r.get("received_at"))
         rows.append(r)
     return Section(data={"by_status": by_status, "reasons": reasons, "rows": rows,
-                         "total": sum(by_status.values())})
+                         "total": sum(by_status.values()), "intake": intake.intake_counts(con)})
