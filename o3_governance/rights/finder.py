@@ -150,23 +150,32 @@ def _unique_first_names(subject: Subject, others: set[str]) -> set[str]:
 
 
 def find_authored(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[list[str], list[tuple]]:
-    pairs = con.execute("SELECT DISTINCT author, author_phone FROM messages").fetchall()
+    """The subject's own messages: by their phone, their name (when no phone is known), or their Cloud API
+    id (``author_id``: the wa_id, which is their number's digits, or a business-scoped user id seen on a
+    message that also carried their number) — so a message whose phone WhatsApp withheld is found too."""
+    triples = con.execute("SELECT DISTINCT author, author_phone, author_id FROM messages").fetchall()
+    their_ids = {subject.phone.lstrip("+")} if subject.phone else set()
+    their_ids |= {author_id for _, author_phone, author_id in triples
+                  if author_id and subject.phone and author_phone == subject.phone}
     matched = []
-    for author, author_phone in pairs:
-        if author_phone == subject.phone:
-            matched.append((author, author_phone))
-        elif author_phone is None and author is not None and (
+    for author, author_phone, author_id in triples:
+        if author_phone is not None and author_phone == subject.phone:
+            matched.append((author, author_phone, author_id))
+        elif author_id is not None and author_id in their_ids:
+            matched.append((author, author_phone, author_id))
+        elif author_phone is None and author is not None and (   # name-only authors, user-id-only ones too
                 subject.is_named(author) or identity.normalize_phone(author) == subject.phone):
-            matched.append((author, author_phone))
+            matched.append((author, author_phone, author_id))
     if not matched:
         return [], []
-    con.execute("CREATE OR REPLACE TEMP TABLE _dsr_authors (author VARCHAR, author_phone VARCHAR)")
-    con.executemany("INSERT INTO _dsr_authors VALUES (?, ?)", matched)
+    con.execute("CREATE OR REPLACE TEMP TABLE _dsr_authors (author VARCHAR, author_phone VARCHAR, author_id VARCHAR)")
+    con.executemany("INSERT INTO _dsr_authors VALUES (?, ?, ?)", matched)
     ids = [r[0] for r in con.execute(
         "SELECT m.message_id FROM messages m JOIN _dsr_authors a ON m.author IS NOT DISTINCT FROM a.author "
-        "AND m.author_phone IS NOT DISTINCT FROM a.author_phone ORDER BY m.sent_at, m.chat_id, m.line_no").fetchall()]
+        "AND m.author_phone IS NOT DISTINCT FROM a.author_phone AND m.author_id IS NOT DISTINCT FROM a.author_id "
+        "ORDER BY m.sent_at, m.chat_id, m.line_no").fetchall()]
     con.execute("DROP TABLE _dsr_authors")
-    return ids, matched
+    return ids, [(author, author_phone) for author, author_phone, _ in matched]
 
 
 def mention_spans(body: str, subject: Subject, phone_re: re.Pattern[str], name_re: re.Pattern[str] | None,

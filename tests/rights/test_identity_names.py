@@ -16,9 +16,9 @@ WOUT = DirectoryEntry("Wout Van den Broeck", "+32478316254", "wout.vandenbroeck@
 def _con(authors: list[tuple[str | None, str | None]] = ()) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("CREATE TABLE messages (message_id VARCHAR, author VARCHAR, author_phone VARCHAR, body VARCHAR, "
-                "sent_at TIMESTAMP, chat_id VARCHAR, line_no INTEGER)")
+                "sent_at TIMESTAMP, chat_id VARCHAR, line_no INTEGER, author_id VARCHAR)")
     for i, (a, p) in enumerate(authors):
-        con.execute("INSERT INTO messages VALUES (?, ?, ?, NULL, NULL, 'c', ?)", [str(i), a, p, i])
+        con.execute("INSERT INTO messages VALUES (?, ?, ?, NULL, NULL, 'c', ?, NULL)", [str(i), a, p, i])
     return con
 
 
