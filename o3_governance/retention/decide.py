@@ -26,6 +26,7 @@ import pyarrow as pa
 from o3_governance.storage.layout import DataLayout
 from o3_governance.identity.chats import normalise_chat_id, normalise_chat_name
 from o3_governance.identity.directory import DirectoryEntry
+from o3_governance.identity import names as identity_names
 from o3_governance.identity.matching import normalize_name, phone_pattern
 from o3_governance.retention.policy import Hold, Policy, Rule
 from o3_governance.storage import audit, warehouse
@@ -175,8 +176,10 @@ def register_chat_names(con, view: str = CHAT_NAMES_VIEW) -> None:
 
 
 def _name_pattern(norm_name: str) -> str:
-    words = [re.escape(w) for w in norm_name.split()]
-    return r"\b" + r"[\s\-]+".join(words) + r"\b"
+    """The held name in every written order ("Van den Broeck, Wout"), as the rights module finds it
+    (identity.names); RE2 has no look-arounds, so word boundaries stand in for them."""
+    alternatives = identity_names.name_alternatives(norm_name) or [re.escape(norm_name)]
+    return r"\b(?:" + "|".join(alternatives) + r")\b"
 
 
 def hold_condition(hold: Hold) -> str:
@@ -203,6 +206,7 @@ def expand_holds(holds: Sequence[Hold], directory: Sequence[DirectoryEntry]) -> 
     out = []
     for h in holds:
         names = set(h.names) | {n for n, p in entries if p and p in h.phones}
+        names |= {spelling for n in names for spelling in identity_names.spellings(n)}   # authors in any order
         phones = set(h.phones) | {p for n, p in entries if p and n in h.names}
         out.append(replace(h, names=tuple(sorted(n for n in names if n)), phones=tuple(sorted(phones))))
     return out

@@ -153,6 +153,18 @@ def test_holds_by_chat_subject_phone_and_name(con):
     assert listed == {"free"}
 
 
+def test_a_hold_on_a_name_holds_it_in_every_written_order(con):
+    add_message(con, "author-reversed", day=OLD, author="Janssens, Jan")
+    add_message(con, "author-surname-first", day=OLD, author="Janssens Jan")
+    add_message(con, "mention-reversed", day=OLD, body="Dossier van Janssens, Jan ligt klaar")
+    add_message(con, "mention-surname-first", day=OLD, body="janssens jan belt straks")
+    add_message(con, "free", day=OLD, author="Ann", body="Jan en Piet Janssen komen")
+    d = decisions(con, HOLDS)
+    assert {k: v[3] for k, v in d.items()} == {"author-reversed": "name-hold", "author-surname-first": "name-hold",
+                                               "mention-reversed": "name-hold",
+                                               "mention-surname-first": "name-hold", "free": None}
+
+
 def test_subject_hold_reaches_names_and_phones_through_the_directory(con, tmp_path, monkeypatch):
     directory = tmp_path / "people.csv"
     directory.write_text("name,phone\nPieter De Smet,0471 55 66 77\nJan Janssens,+32 470 99 88 77\n")
