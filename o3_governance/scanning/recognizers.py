@@ -22,6 +22,7 @@ from stdnum import iban as std_iban
 from stdnum import luhn
 from stdnum.be import bis as std_bis
 from stdnum.be import nn as std_nn
+from stdnum.be import vat as std_vat
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -69,13 +70,16 @@ def _result(rec: EntityRecognizer, entity: str, start: int, end: int, score: flo
 
 
 class BeNationalNumberRecognizer(PatternRecognizer):
-    """Belgian national register number (and BIS number), ``YY.MM.DD-SSS.CC``: the date, serial and
-    mod-97 check (with the ``2`` prefix for people born in 2000 or later) via ``stdnum.be.nn``."""
+    """Belgian national register number (and BIS number): the official groups ``YY MM DD SSS CC`` with
+    any one of space, dot, dash or slash (or nothing) between any two groups, as people type them
+    (``85.07.30-033.28``, ``850730-033-28``, ``850730033-28``, ``85 07 30 033 28``). The date, serial and
+    mod-97 check (with the ``2`` prefix for people born in 2000 or later, and the BIS month offsets)
+    are python-stdnum's (``stdnum.be.nn``, ``stdnum.be.bis``): a number that fails them is not found."""
 
+    _SEP = r"(?:\s?[-./]\s?|\s)?"
     PATTERNS = [
-        Pattern("BE NN formatted", r"(?<![\d.])\d{2}\.\d{2}\.\d{2}[-. ]?\d{3}[-. ]?\d{2}(?![\d])", 0.7),
-        Pattern("BE NN spaced", r"(?<![\d.])\d{2}[ ]?\d{2}[ ]?\d{2}[- ]\d{3}[ ]?\d{2}(?![\d])", 0.6),
-        Pattern("BE NN plain", r"(?<![\d.\-])\d{11}(?![\d])", 0.5),
+        Pattern("BE NN grouped", rf"(?<![\d+])(?<!\d[-./ ])\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{3}}{_SEP}\d{{2}}"
+                                 rf"(?!\d|[-./ ]\d)", 0.65),
     ]
 
     def __init__(self, language: str):
@@ -86,14 +90,16 @@ class BeNationalNumberRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         # stdnum checks the date, the serial and the mod-97 check (with the 2000+ rule) of both kinds.
         digits = _digits(pattern_text)
-        return std_nn.is_valid(digits) or std_bis.is_valid(digits)
+        return len(digits) == 11 and (std_nn.is_valid(digits) or std_bis.is_valid(digits))
 
 
 class IbanRecognizer(LocalRecognizer):
-    """IBAN of any country, grouped or not, checked with ISO 13616 mod 97 and the national format
-    (``stdnum.iban``); trailing groups that are not part of the number are trimmed off."""
+    """IBAN of any country, as typed: upper or lower case, spaces anywhere (``BE 12 3456 …``,
+    ``BE1234 5678 …``) or dashes between groups; checked with ISO 13616 mod 97 and the national format
+    (``stdnum.iban``). The longest valid number that ends at a word boundary is taken, so words or a
+    payment reference after it are not part of it."""
 
-    CANDIDATE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{1,4}){2,8})(?![A-Za-z0-9])")
+    CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}(?:[ -]{0,2})\d{2}(?:[ ./-]{0,2}[A-Za-z0-9]){11,32}")
 
     def __init__(self, language: str):
         super().__init__(supported_entities=["IBAN_CODE"], supported_language=language,
@@ -105,17 +111,22 @@ class IbanRecognizer(LocalRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):
         out = []
         for m in self.CANDIDATE.finditer(text):
-            span = m.group(1)
-            # Shrink group by group from the right: "BE71 0961 2345 6769 voor" → the IBAN alone.
-            while len(_NON_DIGIT.sub("", span[2:])) >= 2:
-                compact = span.replace(" ", "").upper()
-                if 15 <= len(compact) <= 34 and std_iban.is_valid(compact):
-                    out.append(_result(self, "IBAN_CODE", m.start(1), m.start(1) + len(span), 0.9))
+            span = m.group()
+            # (position after each character of the number, the number so far), longest first
+            ends, compact = [], []
+            for k, ch in enumerate(span):
+                if ch.isalnum():
+                    compact.append(ch.upper())
+                    ends.append((k + 1, "".join(compact)))
+            for end, number in reversed(ends):
+                if len(number) < 15:
                     break
-                cut = span.rfind(" ")
-                if cut <= 4:
+                after = text[m.start() + end:m.start() + end + 1]
+                if after.isalnum():
+                    continue  # would cut a word or a number in two
+                if std_iban.is_valid(number):
+                    out.append(_result(self, "IBAN_CODE", m.start(), m.start() + end, 0.9))
                     break
-                span = span[:cut]
         return out
 
 
@@ -145,17 +156,58 @@ class CreditCardRecognizer(LocalRecognizer):
         return out
 
 
+EMAIL = re.compile(r"\b[\w.!#$%&'*+/=?^`{|}~-]*[\w!#$%&'*+/=?^`{|}~-]@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b")
+# A Belgian structured payment reference (OGM/VCS): ``+++123/4567/89012+++`` or with asterisks.
+PAYMENT_REFERENCE = re.compile(r"(?:\+{3}|\*{3})\s?\d{3}\s?/\s?\d{4}\s?/\s?\d{5}\s?(?:\+{3}|\*{3})")
+# A Belgian enterprise (KBO/BCE, VAT) number in its official dotted grouping: 0123.456.789, 1234.567.890.
+ENTERPRISE_DOTTED = re.compile(r"^[01]\d{3}\.\d{3}\.\d{3}$")
+
+
+_BRACKETED_CODE = re.compile(r"\((?:\+|00)\d{1,3}\)")
+_TRUNK_IN_BRACKETS = re.compile(r"(?:\+|00)\d{1,3}\s?(\(0\))")
+_GLUED = re.compile(r"[^\W\d_][:.]?(?=\+?\d)|[^\W\d_](?=[:.]\+?\d)")
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for k in range(start, end):
+        chars[k] = " "
+
+
+def phone_view(text: str) -> tuple[str, list[int]]:
+    """The text as the phone matcher should read it, and for each of its characters the offset in
+    ``text``: e-mail addresses and structured payment references blanked (they are not phones, and a
+    number right after an address must not be glued to it); the brackets of ``(+352)`` and the ``(0)``
+    of ``+32 (0)9`` left out (the matcher refuses them); a letter glued to a number (``gsm0475…``)
+    set apart."""
+    chars = list(text)
+    drop = [False] * len(text)
+    for rx in (EMAIL, PAYMENT_REFERENCE):
+        for m in rx.finditer(text):
+            _blank(chars, m.start(), m.end())
+    for m in _BRACKETED_CODE.finditer(text):     # "(+352) 621 …" → "+352 621 …"
+        drop[m.start()] = drop[m.end() - 1] = True
+    for m in _TRUNK_IN_BRACKETS.finditer(text):  # "+32 (0)9 …" → "+32 9 …"
+        for k in range(m.start(1), m.end(1)):
+            drop[k] = True
+    for m in _GLUED.finditer(text):              # "gsm0475…", "tel.0475…" → "gs 0475…", "tel 0475…"
+        chars[m.start()] = " "
+    keep = [k for k in range(len(text)) if not drop[k]]
+    return "".join(chars[k] for k in keep), keep
+
+
 class PhoneRecognizer(LocalRecognizer):
     """Phone numbers of Belgium and its neighbours (NL, FR, DE, LU), national and international forms,
-    validated by phonenumbers. National forms must carry the trunk ``0`` (all five countries but
-    Luxembourg use it), so order numbers are not read as German landlines; Luxembourg numbers without
-    the country code need a context word. Belgian company numbers (``BE 0456.789.123``) that are also
-    valid as mobile numbers are left alone when written as a VAT/KBO number."""
+    with or without brackets (``(+352) 621 …``, ``+32 (0)9 …``), glued to a word (``gsm0475…``) or right
+    after an e-mail address; validated by phonenumbers. National forms must carry the trunk ``0`` (all
+    five countries but Luxembourg use it), so order numbers are not read as German landlines;
+    Luxembourg numbers without the country code need a context word. Not phones: structured payment
+    references (``+++123/4567/89012+++``) and Belgian enterprise/VAT numbers (``0123.456.789``, or after
+    BTW/TVA/KBO/BCE/VAT), recognised with python-stdnum's check (``stdnum.be.vat``)."""
 
     REGIONS = ("BE", "NL", "FR", "DE", "LU")
     LU_MOBILE = re.compile(r"^6[2-9]1\d{6}$")
-    VAT_CONTEXT = re.compile(r"(?:btw|tva|vat|kbo|bce|ondernemingsn\w*|n°\s*d'entreprise|numéro d'entreprise|"
-                             r"company (?:number|no\.?)|BE)\s*[:.]?\s*$", re.IGNORECASE)
+    VAT_CONTEXT = re.compile(r"(?:(?i:\b(?:btw|tva|vat|kbo|bce|ondernemings\w*|entreprise|enterprise|company))"
+                             r"(?:\W{1,3}\w+){0,3}\W{1,3}|\bBE ?[:.]? ?)$")
 
     def __init__(self, language: str):
         super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=language,
@@ -165,12 +217,13 @@ class PhoneRecognizer(LocalRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
+        view, where = phone_view(text)
         found: dict[tuple[int, int], float] = {}
         for region in self.REGIONS:
-            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            for match in phonenumbers.PhoneNumberMatcher(view, region, leniency=phonenumbers.Leniency.VALID):
                 raw = match.raw_string
-                span = (match.start, match.end)
-                if span in found:
+                start, end = where[match.start], where[match.end - 1] + 1
+                if (start, end) in found:
                     continue
                 international = raw.startswith("+") or raw.startswith("00")
                 if not international:
@@ -180,24 +233,33 @@ class PhoneRecognizer(LocalRecognizer):
                         score = 0.3  # Luxembourg has no trunk prefix: a mobile number needs a context word
                     else:
                         continue
-                    if self._is_company_number(text, match.start, raw):
+                    if is_enterprise_number(view, match.start, raw, self.VAT_CONTEXT):
                         continue
                 else:
                     score = 0.75
-                found[span] = score
+                if start > 0 and text[start - 1] == "(" and international:
+                    start -= 1  # "(+352) 621 …": the bracket belongs to the number
+                found[(start, end)] = score
         return [_result(self, "PHONE_NUMBER", s, e, score) for (s, e), score in found.items()]
 
-    def _is_company_number(self, text: str, start: int, raw: str) -> bool:
-        # Written after BTW/TVA/KBO it is a company number even when its check digits are wrong.
-        digits = _digits(raw)
-        return len(digits) == 10 and bool(self.VAT_CONTEXT.search(text[max(0, start - 30):start]))
+
+def is_enterprise_number(text: str, start: int, raw: str, context: re.Pattern) -> bool:
+    """A Belgian enterprise/VAT number, not a phone: ten digits that pass python-stdnum's check, written
+    in the official dotted grouping, or written after BTW/TVA/KBO/BCE/VAT/"BE" (then even when its
+    check digits are wrong: a company number typed badly is still no one's phone)."""
+    digits = _digits(raw)
+    if len(digits) != 10:
+        return False
+    if context.search(text[max(0, start - 40):start]):
+        return True
+    return bool(ENTERPRISE_DOTTED.match(raw.strip())) and std_vat.is_valid(digits)
 
 
 class OfflineEmailRecognizer(PatternRecognizer):
     """E-mail addresses; the domain is checked against tldextract's bundled public-suffix snapshot,
     never the network (Presidio's own e-mail recognizer fetches the list on first use)."""
 
-    PATTERNS = [Pattern("Email", r"\b[\w.!#$%&'*+/=?^`{|}~-]*[\w!#$%&'*+/=?^`{|}~-]@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b", 0.6)]
+    PATTERNS = [Pattern("Email", EMAIL.pattern, 0.6)]
     _extract = None
 
     def __init__(self, language: str):
