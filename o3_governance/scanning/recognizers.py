@@ -342,9 +342,46 @@ class KnownPeopleRecognizer(LocalRecognizer):
         return out
 
 
+def first_names() -> set[str]:
+    """Folded first names of every list the scanner ships: ``first_names.txt``, the community list
+    and deduce's Dutch list (less deduce's own exceptions, which are ordinary words)."""
+    names = {fold(n) for f in ("first_names.txt", "community_first_names.txt", "deduce/first_names.txt")
+             for n in load_word_list(f)}
+    return {n for n in names if len(n) >= 2} - {fold(w) for w in load_word_list("deduce/first_name_exceptions.txt")}
+
+
+def surnames() -> set[str]:
+    """Folded surnames (deduce's Dutch list, less its exceptions), each word of a compound surname too."""
+    out = set()
+    for n in load_word_list("deduce/surnames.txt"):
+        out.add(fold(n))
+    return out - {fold(w) for w in load_word_list("deduce/surname_exceptions.txt")}
+
+
+# Words after which a lower-case or unlisted capitalised word is a person: "met jan", "tell kevin",
+# "Hoi Zeynep". Every language's, since people switch.
+NAME_TRIGGERS = frozenset("""met aan vraag vraagt bel belt zeg zegt hoi hey hallo dag dank bedankt merci sorry groetjes
+    avec appelle appeler demande demander dis salut bonjour coucou bonsoir
+    with tell ask call text ping hi hello thanks thank cheers""".split())
+GREETINGS = frozenset("hoi hey hallo dag salut bonjour coucou bonsoir hi hello dear beste cher chère".split())
+_SENTENCE_END = re.compile(r"(?:^|[.!?\n:;]|\s-\s)\s*$")
+_AND = frozenset({"en", "et", "and", "of", "ou", "or"})
+_PARTICLE_WORDS = frozenset("van de den der ter ten vanden vander le la du des el al ben bin abou".split())
+
+
 class NamePatternRecognizer(LocalRecognizer):
-    """People not known in advance: a title (``meneer``, ``Mme``, ``Mr``, ``Dr``) followed by a name,
-    or a common first name (the list in ``data/first_names.txt``) followed by a surname, or alone."""
+    """People not known in advance, from name lists rather than one language's NER, so Dutch, French and
+    English text (and a Flemish chat with Moroccan, Turkish, Congolese or Polish names) are treated alike:
+
+    - a title (``meneer``, ``Mme``, ``Mr``, ``Dr``) followed by a name;
+    - a first name from the lists (``first_names``: deduce's Dutch list, the community list, the common
+      list), capitalised or in capitals, alone or followed by a surname (capitalised, with particles
+      ``van der``, ``De``, ``El``…): ``Jan Peeters``, ``Fatima El Amrani``;
+    - a listed first name in lower case only after a word that introduces a person (``met jan``,
+      ``tell kevin``, ``avec karim``); an unlisted capitalised word only after a greeting (``Hoi Zeynep``);
+    - a first name that is also an ordinary word (``name_words.txt``, stop words: Mark, Will, Roos, Rose)
+      only with context: a capital inside a sentence (not its first word), a following surname or
+      comma, or a word that introduces a person just before it."""
 
     TITLES = {
         "nl": r"(?:[Mm]eneer|[Mm]evrouw|[Mm]evr\.?|[Dd]hr\.?|[Dd]okter|[Dd]r\.?|[Jj]uffrouw|[Mm]eester|[Ii]ng\.?)",
@@ -352,30 +389,77 @@ class NamePatternRecognizer(LocalRecognizer):
         "en": r"(?:Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|[Dd]octor|[Ss]ir|[Mm]adam)",
     }
 
-    def __init__(self, language: str, first_names: Iterable[str], common_words: set[str]):
-        names = sorted({n for n in first_names if fold(n) not in common_words}, key=len, reverse=True)
-        alt = "|".join(re.escape(n) for n in names)
+    def __init__(self, language: str, first_names: Iterable[str], common_words: set[str],
+                 name_words: Iterable[str] = (), surnames: Iterable[str] = (), never_alone: Iterable[str] = ()):
+        words = {fold(n) for n in name_words}
+        self.never_alone = {fold(n) for n in never_alone}
+        self.first = ({fold(n) for n in first_names} | words) - NAME_TRIGGERS - GREETINGS - _PARTICLE_WORDS
+        self.surnames = {fold(n) for n in surnames}
+        self.common = set(common_words)
+        self.ambiguous = words | (self.first & self.common)
         self._titled = re.compile(rf"(?<!\w){self.TITLES[language]}\s+((?:{_CAP}\s)?{SURNAME})(?!\w)")
-        self._first_last = re.compile(rf"(?<![\w-])((?:{alt})\s+{SURNAME})(?![\w-])")
-        self._first = re.compile(rf"(?<![\w-])({alt})(?![\w-])")
         super().__init__(supported_entities=["PERSON"], supported_language=language,
                          name=f"name_pattern_{language}")
 
     def load(self) -> None:
         pass
 
+    def _surname_end(self, text: str, toks: list, k: int) -> int | None:
+        """End offset of a surname that starts at token k (up to two particles first), or None."""
+        j = k
+        while True:
+            if j >= len(toks) or text[toks[j - 1].end():toks[j].start()].strip():
+                return None  # only spaces between a first name and its surname
+            if fold(toks[j].group()) in _PARTICLE_WORDS and j - k < 2:
+                j += 1
+                continue
+            break
+        word = toks[j].group()
+        f = fold(word)
+        if not word[0].isupper() or (f in self.common and f not in self.surnames) or f in self.ambiguous:
+            return None
+        return toks[j].end() if f in self.surnames or len(f) >= 2 else None
+
     def analyze(self, text, entities, nlp_artifacts=None):
         out, taken = [], []
         for m in self._titled.finditer(text):
             out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.7))
             taken.append((m.start(1), m.end(1)))
-        for m in self._first_last.finditer(text):
-            if not any(s <= m.start(1) < e for s, e in taken):
-                out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.7))
-                taken.append((m.start(1), m.end(1)))
-        for m in self._first.finditer(text):
-            if any(s <= m.start(1) < e for s, e in taken):
+        toks = list(_NAME_TOKEN.finditer(text))
+        shouting = sum(ch.isupper() for ch in text) > 0.6 * max(1, sum(ch.isalpha() for ch in text))
+        last_name_token = -2
+        for k, t in enumerate(toks):
+            word = t.group()
+            if any(s <= t.start() < e for s, e in taken) or len(word) < 2:
                 continue
-            # The list holds no ordinary words, so a capitalised first name is a name even at the start.
-            out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.6))
+            f = fold(word)
+            prev = fold(toks[k - 1].group()) if k and not text[toks[k - 1].end():t.start()].strip(" ,") else None
+            if prev in _AND and last_name_token == k - 2:
+                prev = "met"  # "met jan en piet": a name joined to a name
+            initial = bool(_SENTENCE_END.search(text[:t.start()]))
+            capital = word[0].isupper() and not (word.isupper() and shouting and f in self.common)
+            listed = f in self.first
+            if not listed:
+                # An unlisted word is a name only right after a greeting: "Hoi Zeynep", "Salut Kalonji"
+                if capital and prev in GREETINGS and f not in self.common and not word.isupper() and len(f) >= 3:
+                    out.append(_result(self, "PERSON", t.start(), t.end(), 0.6))
+                continue
+            if word.isupper() and len(word) < 3:
+                continue  # "KO", "OK": not a name in capitals
+            surname_end = self._surname_end(text, toks, k + 1) if capital and k + 1 < len(toks) else None
+            after = text[t.end():t.end() + 1]
+            if f in self.never_alone:
+                if not (capital and surname_end):
+                    continue
+            elif f in self.ambiguous or f in self.common:
+                if not capital:
+                    continue  # "de roos", "I will", "met rust"
+                if initial and not (surname_end or after == "," or prev in NAME_TRIGGERS):
+                    continue  # "Mark the cables", "Will do", "Prudence sur le chantier"
+            elif not capital and prev not in NAME_TRIGGERS:
+                continue
+            end = surname_end or t.end()
+            out.append(_result(self, "PERSON", t.start(), end, 0.7 if surname_end else 0.6))
+            taken.append((t.start(), end))
+            last_name_token = k
         return out
