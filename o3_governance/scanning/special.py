@@ -16,21 +16,44 @@ File format (one language, one category)::
     exclude: ["ziek van", "ziek en zat"]          # a term inside one of these phrases never counts
 
 Comparison ignores case and accents; words are split on anything that is not a letter or digit
-(hyphens and ``&`` stay inside a word: ``burn-out``, ``n-va``, ``cd&v``). A term matches whole words
-only, so ``kerk`` does not match ``Kerkstraat``.
+(hyphens and ``&`` stay inside a word: ``burn-out``, ``n-va``, ``cd&v``). A term matches whole words,
+and also:
+
+- a word's lemma in Dutch, French or English (simplemma, offline): ``ziekenhuizen`` → ``ziekenhuis``,
+  ``malades`` → ``malade``, ``surgeries`` → ``surgery``;
+- a Dutch compound whose last part is a term (``rugoperatie`` → ``operatie``) or whose first part is one
+  (``diabetespatiënt`` → ``diabetes``), unless the rest names a place or thing (``Kerkstraat``,
+  ``kerkgebouw``: ``COMPOUND_THINGS`` and the ``not_person`` words).
+
+Every message is read with every language's terms (a sentence that switches language keeps the other
+language's terms); a single foreign word counts only when it is not also a word of the message's own
+language (French ``vol`` is Dutch "full").
+
+A term counts only when its sentence is **about a person** (``about_person/<language>.yaml``): a word of
+the ``person`` list (pronouns, first-person forms, roles and relatives), a capitalised word inside the
+sentence or a listed first name must stand in the sentence, and no ``not_person`` word (an event, venue,
+client, equipment: ``congres``, ``kerk``, ``console``) within ``window`` words of the term.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import simplemma
 import yaml
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
-from o3_governance.scanning.fingerprint import TERMS_DIR, term_files
-from o3_governance.scanning.recognizers import fold
-from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
+from o3_governance.scanning.fingerprint import ABOUT_DIR, TERMS_DIR, term_files
+from o3_governance.scanning.recognizers import first_names, fold
+from o3_governance.vocabulary import LANGUAGES, SPECIAL_CATEGORY_TYPES
+
+# Last parts of Dutch compounds that make the compound a place or a thing, whatever the first part is.
+COMPOUND_THINGS = frozenset("""straat laan plein weg dreef steenweg lei kaai hof park dorp wijk gebouw gebouwen zaal
+    zalen toren dak deur deuren poort muur muren raam ramen vloer gevel project projecten werf werven stand stands
+    congres beurs feest feesten avond dag dagen markt concert decor verlichting installatie kabel kabels kast kasten
+    kaart kaarten bord borden bus wagen auto fiets school scholen koor orgel klok klokken vlag""".split())
 
 
 
@@ -70,6 +93,24 @@ def _word_matches(pattern: str, token: str) -> bool:
     return token.startswith(pattern[:-1]) if pattern.endswith("*") else token == pattern
 
 
+def _form_matches(pattern: str, forms: tuple[str, ...]) -> bool:
+    return any(_word_matches(pattern, f) for f in forms)
+
+
+@lru_cache(maxsize=200_000)
+def lemmas(word: str) -> tuple[str, ...]:
+    """The word, folded, and its folded lemmas in Dutch, French and English (simplemma's dictionaries,
+    shipped in its wheel: nothing is downloaded)."""
+    low = word.lower()
+    forms = [fold(low)]
+    if len(low) > 3 and low.isalpha():
+        for lang in LANGUAGES:
+            lemma = fold(simplemma.lemmatize(low, lang=lang))
+            if lemma not in forms:
+                forms.append(lemma)
+    return tuple(forms)
+
+
 class _Matcher:
     """Whole-word phrase matching, indexed by the first word (exact or prefix), so each token costs a
     dictionary look-up or two rather than a scan of every term."""
@@ -93,14 +134,39 @@ class _Matcher:
             found.extend(self.prefix.get(token[:n], ()))
         return found
 
-    def find(self, tokens: list[tuple[str, int, int]]) -> list[tuple[int, int, _Term]]:
-        """(first token index, last token index + 1, term) for every match."""
+    def compound_parts(self, token: str, things: frozenset[str]) -> tuple[str, ...]:
+        """Terms inside a Dutch compound: its last part (``rugoperatie``), or its first part when the
+        rest is not a place or a thing (``diabetespatiënt``, not ``kerkstraat``)."""
+        parts = []
+        for i in range(3, len(token) - 3):
+            tail = token[i:]
+            if self.candidates(tail):
+                parts.append(tail)
+                break
+        for i in range(len(token) - 3, 3, -1):
+            head, rest = token[:i], token[i:]
+            if head in self.exact:
+                rest = rest[1:] if rest[0] in "s-" else rest
+                if rest not in things and not any(rest.startswith(t) or rest.endswith(t) for t in COMPOUND_THINGS):
+                    parts.append(head)
+                break
+        return tuple(parts)
+
+    def find(self, forms: list[tuple[str, ...]]) -> list[tuple[int, int, _Term]]:
+        """(first token index, last token index + 1, term) for every match; ``forms``: each token's
+        forms (the word, its lemmas, compound parts)."""
         out = []
-        for i, (tok, _, _) in enumerate(tokens):
-            for term in self.candidates(tok):
-                n = len(term.words)
-                if i + n <= len(tokens) and all(_word_matches(w, tokens[i + k][0]) for k, w in enumerate(term.words[1:], 1)):
-                    out.append((i, i + n, term))
+        for i, fs in enumerate(forms):
+            seen = set()
+            for f in fs:
+                for term in self.candidates(f):
+                    if id(term) in seen:
+                        continue
+                    seen.add(id(term))
+                    n = len(term.words)
+                    if i + n <= len(forms) and all(_form_matches(w, forms[i + k])
+                                                   for k, w in enumerate(term.words[1:], 1)):
+                        out.append((i, i + n, term))
         return out
 
 
@@ -165,6 +231,8 @@ class CategoryTerms:
                 excludes.append(_Term(_phrase(t, f"{where} exclude"), -1))
         self._terms = _Matcher(terms)
         self._excludes = _Matcher(excludes)
+        # every word of this language's terms and exclusions: what another language's terms leave to it
+        self.words = {w.rstrip("*") for t in terms + excludes for w in t.words}
 
     @staticmethod
     def _near(tokens, lo: int, hi: int, window: int, phrases) -> bool:
@@ -179,15 +247,28 @@ class CategoryTerms:
                     return True
         return False
 
-    def find(self, text: str) -> list[tuple[str, int, int, float]]:
-        """(category, start, end, score) for each term occurrence that counts."""
-        tokens = tokenize(text)
+    def forms(self, text: str, tokens) -> list[tuple[str, ...]]:
+        out = []
+        for tok, a, b in tokens:
+            fs = lemmas(text[a:b])
+            if self.language == "nl" and len(tok) >= 8 and not any(self._terms.candidates(f) for f in fs):
+                fs = fs + self._terms.compound_parts(tok, self.things)
+            out.append(fs)
+        return out
+
+    things: frozenset[str] = frozenset()
+
+    def find(self, text: str, tokens=None) -> list[tuple[str, int, int, float]]:
+        """(category, start, end, score) for each term occurrence that counts (before the
+        about-a-person rule, which ``SpecialCategoryRecognizer`` applies)."""
+        tokens = tokenize(text) if tokens is None else tokens
         if not tokens:
             return []
-        hits = self._terms.find(tokens)
+        forms = self.forms(text, tokens)
+        hits = self._terms.find(forms)
         if not hits:
             return []
-        excluded = [(a, b) for a, b, _ in self._excludes.find(tokens)]
+        excluded = [(a, b) for a, b, _ in self._excludes.find([(t,) for t, _, _ in tokens])]
         out = []
         for a, b, term in hits:
             rule = self.rules[term.rule]
@@ -197,7 +278,7 @@ class CategoryTerms:
                 continue
             if rule.unless and self._near(tokens, a, b, rule.window, rule.unless):
                 continue
-            out.append((rule.category, tokens[a][1], tokens[b - 1][2], rule.score))
+            out.append((rule.category, tokens[a][1], tokens[b - 1][2], rule.score, a, b))
         return out
 
 
@@ -205,21 +286,105 @@ def load_terms(language: str, root: Path = TERMS_DIR) -> CategoryTerms:
     return CategoryTerms(language, term_files(language, root))
 
 
-class SpecialCategoryRecognizer(LocalRecognizer):
-    """All nine Art. 9 / Art. 10 categories of one language, from its term files."""
+@dataclass(frozen=True)
+class AboutPerson:
+    """The data of the about-a-person rule, every language's together (people switch language)."""
 
-    def __init__(self, language: str, root: Path = TERMS_DIR):
+    person: frozenset[str]
+    not_person: frozenset[str]
+    window: int
+
+
+def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
+    person, not_person, window = set(), set(), 2
+    for lang in LANGUAGES:
+        path = root / f"{lang}.yaml"
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        if not isinstance(doc, dict) or not isinstance(doc.get("person"), list) \
+                or not isinstance(doc.get("not_person"), list):
+            raise TermFileError(f"about_person/{lang}.yaml: needs 'person' and 'not_person' lists")
+        person |= {fold(str(w)) for w in doc["person"]}
+        not_person |= {fold(str(w)) for w in doc["not_person"]}
+        window = max(window, int(doc.get("window", 2)))
+    return AboutPerson(frozenset(person), frozenset(not_person), window)
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+
+
+class SpecialCategoryRecognizer(LocalRecognizer):
+    """All nine Art. 9 / Art. 10 categories: the message language's term files first, then the other
+    languages' (a foreign single word only when it is no word of the message's language), each hit kept
+    only when its sentence is about a person (``AboutPerson``)."""
+
+    def __init__(self, language: str, root: Path = TERMS_DIR, about_root: Path | None = None):
         self.terms = load_terms(language, root)
+        self.others = [load_terms(lang, root) for lang in LANGUAGES if lang != language and (root / lang).is_dir()]
+        if about_root is None:
+            about_root = root / "about_person" if (root / "about_person").is_dir() else ABOUT_DIR
+        about = load_about_person(about_root)
+        from o3_governance.scanning.engine import stop_words  # spaCy's lists, without a pipeline
+
+        every_stop_word = {fold(w) for lang in LANGUAGES for w in stop_words(lang)}
+        # A thing in one language that is a small word in another ("van", "set") is no cue at all.
+        self.about = AboutPerson(about.person, about.not_person - every_stop_word, about.window)
+        self.every_stop_word = every_stop_word
+        for t in [self.terms, *self.others]:
+            t.things = self.about.not_person
+        self.first_names = first_names()
+        self.own_words = {fold(w) for w in stop_words(language)}
         super().__init__(supported_entities=sorted(SPECIAL_CATEGORY_TYPES), supported_language=language,
                          name=f"special_categories_{language}")
 
     def load(self) -> None:
         pass
 
+    def _foreign_word(self, word: str) -> bool:
+        """A word that the message's own language does not have (so its own term files could not
+        have judged it): not a stop word, not a word of its own terms, not in its simplemma dictionary."""
+        f = fold(word)
+        return f not in self.own_words and f not in self.terms.words \
+            and not simplemma.is_known(word.lower(), lang=self.supported_language)
+
+    def _about_person(self, text: str, tokens, a: int, b: int) -> bool:
+        start = tokens[a][1]
+        sentence = next((m for m in _SENTENCE.finditer(text) if m.start() <= start < m.end()), None)
+        lo, hi = (sentence.start(), sentence.end()) if sentence else (0, len(text))
+        idx = [k for k, (_, s, _) in enumerate(tokens) if lo <= s < hi]
+        w = self.about.window
+        for k in range(max(a - w, idx[0] if idx else a), min(b + w, (idx[-1] + 1) if idx else b)):
+            if not a <= k < b and tokens[k][0] in self.about.not_person:
+                return False
+        first = idx[0] if idx else a
+        for k in idx:
+            tok, s, e = tokens[k]
+            if a <= k < b:
+                continue
+            if tok in self.about.person or tok in self.first_names:
+                return True
+            word = text[s:e]
+            if word[:1].isupper() and not word.isupper() and (k != first or tok not in self.every_stop_word):
+                return True  # a capitalised word inside the sentence (or opening it, not a small word): a name
+        return False
+
     def analyze(self, text, entities, nlp_artifacts=None):
         wanted = set(entities) if entities else set(SPECIAL_CATEGORY_TYPES)
-        return [RecognizerResult(entity_type=cat, start=s, end=e, score=score,
-                                 analysis_explanation=AnalysisExplanation(recognizer=self.name, original_score=score),
-                                 recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
-                for cat, s, e, score in self.terms.find(text) if cat in wanted]
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        hits = [h for h in self.terms.find(text, tokens) if h[0] in wanted]
+        for other in self.others:
+            for h in other.find(text, tokens):
+                if h[0] in wanted and any(self._foreign_word(text[s:e]) for _, s, e in tokens[h[4]:h[5]]):
+                    hits.append(h)
+        out, seen = [], set()
+        for cat, s, e, score, a, b in hits:
+            if (cat, s, e) in seen or not self._about_person(text, tokens, a, b):
+                continue
+            seen.add((cat, s, e))
+            out.append(RecognizerResult(entity_type=cat, start=s, end=e, score=score,
+                                        analysis_explanation=AnalysisExplanation(recognizer=self.name,
+                                                                                 original_score=score),
+                                        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                                              RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+        return out
