@@ -13,6 +13,8 @@ File format (one language, one category)::
         unless_nearby: [grapje]                   # ... and none of these
         window: 4                                 # optional, default 5
         score: 0.7
+      - terms: [vingerscan]
+        needs_person: false                       # about people by itself (default true: see below)
     exclude: ["ziek van", "ziek en zat"]          # a term inside one of these phrases never counts
 
 Comparison ignores case and accents; words are split on anything that is not a letter or digit
@@ -87,6 +89,7 @@ class Rule:
     requires: tuple[tuple[str, ...], ...]
     unless: tuple[tuple[str, ...], ...]
     window: int
+    needs_person: bool = True   # False: the term is about people by itself (a fingerprint clock for staff)
 
 
 def _word_matches(pattern: str, token: str) -> bool:
@@ -212,7 +215,8 @@ class CategoryTerms:
                 rwhere = f"{where} rule {k}"
                 if not isinstance(rule, dict) or not isinstance(rule.get("terms"), list) or not rule["terms"]:
                     raise TermFileError(f"{rwhere}: needs a non-empty 'terms' list")
-                unknown = set(rule) - {"terms", "score", "requires_nearby", "unless_nearby", "window", "note"}
+                unknown = set(rule) - {"terms", "score", "requires_nearby", "unless_nearby", "window", "note",
+                                       "needs_person"}
                 if unknown:
                     raise TermFileError(f"{rwhere}: unknown key(s) {sorted(unknown)}")
                 score = rule.get("score", 0.85 if "requires_nearby" not in rule else 0.7)
@@ -222,8 +226,11 @@ class CategoryTerms:
                 if not isinstance(window, int) or window < 1:
                     raise TermFileError(f"{rwhere}: window must be a positive whole number")
                 idx = len(self.rules)
+                needs_person = rule.get("needs_person", True)
+                if not isinstance(needs_person, bool):
+                    raise TermFileError(f"{rwhere}: needs_person must be true or false")
                 self.rules.append(Rule(
-                    category=category, score=float(score), window=window,
+                    category=category, score=float(score), window=window, needs_person=needs_person,
                     requires=tuple(_phrase(t, rwhere) for t in rule.get("requires_nearby") or ()),
                     unless=tuple(_phrase(t, rwhere) for t in rule.get("unless_nearby") or ())))
                 terms.extend(_Term(_phrase(t, rwhere), idx) for t in rule["terms"])
@@ -278,7 +285,7 @@ class CategoryTerms:
                 continue
             if rule.unless and self._near(tokens, a, b, rule.window, rule.unless):
                 continue
-            out.append((rule.category, tokens[a][1], tokens[b - 1][2], rule.score, a, b))
+            out.append((rule.category, tokens[a][1], tokens[b - 1][2], rule.score, a, b, rule.needs_person))
         return out
 
 
@@ -293,10 +300,11 @@ class AboutPerson:
     person: frozenset[str]
     not_person: frozenset[str]
     window: int
+    figurative: tuple[tuple[str, ...], ...] = ()
 
 
 def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
-    person, not_person, window = set(), set(), 2
+    person, not_person, window, figurative = set(), set(), 2, []
     for lang in LANGUAGES:
         path = root / f"{lang}.yaml"
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
@@ -306,7 +314,8 @@ def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
         person |= {fold(str(w)) for w in doc["person"]}
         not_person |= {fold(str(w)) for w in doc["not_person"]}
         window = max(window, int(doc.get("window", 2)))
-    return AboutPerson(frozenset(person), frozenset(not_person), window)
+        figurative += [_phrase(t, f"about_person/{lang}.yaml figurative") for t in doc.get("figurative") or ()]
+    return AboutPerson(frozenset(person), frozenset(not_person), window, tuple(figurative))
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
@@ -327,7 +336,8 @@ class SpecialCategoryRecognizer(LocalRecognizer):
 
         every_stop_word = {fold(w) for lang in LANGUAGES for w in stop_words(lang)}
         # A thing in one language that is a small word in another ("van", "set") is no cue at all.
-        self.about = AboutPerson(about.person, about.not_person - every_stop_word, about.window)
+        self.about = AboutPerson(about.person, about.not_person - every_stop_word, about.window, about.figurative)
+        self._figurative = _Matcher([_Term(words, -1) for words in about.figurative])
         self.every_stop_word = every_stop_word
         for t in [self.terms, *self.others]:
             t.things = self.about.not_person
@@ -346,23 +356,36 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         return f not in self.own_words and f not in self.terms.words \
             and not simplemma.is_known(word.lower(), lang=self.supported_language)
 
-    def _about_person(self, text: str, tokens, a: int, b: int) -> bool:
+    def _thing(self, token: str) -> bool:
+        return token in self.about.not_person or ("-" in token and any(
+            part in self.about.not_person for part in token.split("-")))
+
+    def _about_person(self, text: str, tokens, a: int, b: int, needs_person: bool = True) -> bool:
+        """The about-a-person rule (module docstring): False when a thing, event or venue stands next to
+        the term or opens its sentence as its subject, or when no person is named in the sentence."""
         start = tokens[a][1]
         sentence = next((m for m in _SENTENCE.finditer(text) if m.start() <= start < m.end()), None)
         lo, hi = (sentence.start(), sentence.end()) if sentence else (0, len(text))
-        idx = [k for k, (_, s, _) in enumerate(tokens) if lo <= s < hi]
+        idx = [k for k, (_, s, _) in enumerate(tokens) if lo <= s < hi] or [a]
         w = self.about.window
-        for k in range(max(a - w, idx[0] if idx else a), min(b + w, (idx[-1] + 1) if idx else b)):
-            if not a <= k < b and tokens[k][0] in self.about.not_person:
+        for k in range(max(a - w, idx[0]), min(b + w, idx[-1] + 1)):
+            if not a <= k < b and self._thing(tokens[k][0]):
                 return False
-        first = idx[0] if idx else a
+        # The sentence's subject is a thing: "Le générateur a fait une crise cardiaque"
+        opening = [k for k in idx[:3] if tokens[k][0] not in self.every_stop_word]
+        if opening and opening[0] < a and self._thing(tokens[opening[0]][0]):
+            return False
+        if not needs_person or any(tokens[k][0] in self.about.person for k in range(a, b)):
+            return True  # the term names its person itself: "zijn man", "his drinking"
+        first = idx[0]
         for k in idx:
             tok, s, e = tokens[k]
             if a <= k < b:
                 continue
-            if tok in self.about.person or tok in self.first_names:
-                return True
             word = text[s:e]
+            if tok in self.about.person or (word[:1].isupper() and tok in self.first_names
+                                            and tok not in self.every_stop_word):
+                return True
             if word[:1].isupper() and not word.isupper() and (k != first or tok not in self.every_stop_word):
                 return True  # a capitalised word inside the sentence (or opening it, not a small word): a name
         return False
@@ -377,9 +400,13 @@ class SpecialCategoryRecognizer(LocalRecognizer):
             for h in other.find(text, tokens):
                 if h[0] in wanted and any(self._foreign_word(text[s:e]) for _, s, e in tokens[h[4]:h[5]]):
                     hits.append(h)
+        if not hits:
+            return []
+        figurative = [(x, y) for x, y, _ in self._figurative.find([(t,) for t, _, _ in tokens])]
         out, seen = [], set()
-        for cat, s, e, score, a, b in hits:
-            if (cat, s, e) in seen or not self._about_person(text, tokens, a, b):
+        for cat, s, e, score, a, b, needs_person in hits:
+            if (cat, s, e) in seen or any(x < b and a < y for x, y in figurative) \
+                    or not self._about_person(text, tokens, a, b, needs_person):
                 continue
             seen.add((cat, s, e))
             out.append(RecognizerResult(entity_type=cat, start=s, end=e, score=score,
