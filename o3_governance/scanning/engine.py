@@ -333,6 +333,8 @@ def build_registry(known_people: Iterable[str] = (), languages: Iterable[str] = 
     surnames = rec.surnames()
     name_words = rec.load_word_list("name_words.txt")
     every_language = set().union(*common.values())
+    # not_names.txt words that are not also names-with-context (Mark, Will): never a name alone
+    never_alone = {rec.fold(w) for w in rec.load_word_list("not_names.txt")} - {rec.fold(w) for w in name_words}
     people = list(known_people)
     for lang in languages:
         registry.add_recognizer(rec.BeNationalNumberRecognizer(lang))
@@ -342,7 +344,7 @@ def build_registry(known_people: Iterable[str] = (), languages: Iterable[str] = 
         registry.add_recognizer(rec.OfflineEmailRecognizer(lang))
         registry.add_recognizer(rec.KnownPeopleRecognizer(lang, people, common[lang]))
         registry.add_recognizer(rec.NamePatternRecognizer(lang, first_names, every_language, name_words, surnames,
-                                                               rec.load_word_list("not_names.txt")))
+                                                               never_alone))
         registry.add_recognizer(SpecialCategoryRecognizer(lang, terms_dir))
         if with_ner and lang in NER_MODELS:
             registry.add_recognizer(SpacyRecognizer(supported_language=lang, supported_entities=["PERSON", "LOCATION"],

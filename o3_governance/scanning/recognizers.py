@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -207,7 +208,7 @@ class PhoneRecognizer(LocalRecognizer):
     REGIONS = ("BE", "NL", "FR", "DE", "LU")
     LU_MOBILE = re.compile(r"^6[2-9]1\d{6}$")
     VAT_CONTEXT = re.compile(r"(?:(?i:\b(?:btw|tva|vat|kbo|bce|ondernemings\w*|entreprise|enterprise|company))"
-                             r"(?:\W{1,3}\w+){0,3}\W{1,3}|\bBE ?[:.]? ?)$")
+                             r"(?:\W{1,3}\w+){0,4}\W{1,3}|\bBE ?[:.]? ?)$")
 
     def __init__(self, language: str):
         super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=language,
@@ -342,20 +343,22 @@ class KnownPeopleRecognizer(LocalRecognizer):
         return out
 
 
-def first_names() -> set[str]:
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
     """Folded first names of every list the scanner ships: ``first_names.txt``, the community list
     and deduce's Dutch list (less deduce's own exceptions, which are ordinary words)."""
     names = {fold(n) for f in ("first_names.txt", "community_first_names.txt", "deduce/first_names.txt")
              for n in load_word_list(f)}
-    return {n for n in names if len(n) >= 2} - {fold(w) for w in load_word_list("deduce/first_name_exceptions.txt")}
+    return frozenset({n for n in names if len(n) >= 2} - {fold(w) for w in load_word_list("deduce/first_name_exceptions.txt")})
 
 
-def surnames() -> set[str]:
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
     """Folded surnames (deduce's Dutch list, less its exceptions), each word of a compound surname too."""
     out = set()
     for n in load_word_list("deduce/surnames.txt"):
         out.add(fold(n))
-    return out - {fold(w) for w in load_word_list("deduce/surname_exceptions.txt")}
+    return frozenset(out - {fold(w) for w in load_word_list("deduce/surname_exceptions.txt")})
 
 
 # Words after which a lower-case or unlisted capitalised word is a person: "met jan", "tell kevin",
@@ -364,7 +367,12 @@ NAME_TRIGGERS = frozenset("""met aan vraag vraagt bel belt zeg zegt hoi hey hall
     avec appelle appeler demande demander dis salut bonjour coucou bonsoir
     with tell ask call text ping hi hello thanks thank cheers""".split())
 GREETINGS = frozenset("hoi hey hallo dag salut bonjour coucou bonsoir hi hello dear beste cher chère".split())
-_SENTENCE_END = re.compile(r"(?:^|[.!?\n:;]|\s-\s)\s*$")
+def _opens_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` is the first of a sentence (or of the text, or after a colon or dash)."""
+    k = at - 1
+    while k >= 0 and text[k] in " \t":
+        k -= 1
+    return k < 0 or text[k] in ".!?\n:;" or (text[k] == "-" and k > 0 and text[k - 1] == " ")
 _AND = frozenset({"en", "et", "and", "of", "ou", "or"})
 _PARTICLE_WORDS = frozenset("van de den der ter ten vanden vander le la du des el al ben bin abou".split())
 
@@ -394,7 +402,7 @@ class NamePatternRecognizer(LocalRecognizer):
         words = {fold(n) for n in name_words}
         self.never_alone = {fold(n) for n in never_alone}
         self.first = ({fold(n) for n in first_names} | words) - NAME_TRIGGERS - GREETINGS - _PARTICLE_WORDS
-        self.surnames = {fold(n) for n in surnames}
+        self.surnames = surnames if isinstance(surnames, frozenset) else frozenset(fold(n) for n in surnames)
         self.common = set(common_words)
         self.ambiguous = words | (self.first & self.common)
         self._titled = re.compile(rf"(?<!\w){self.TITLES[language]}\s+((?:{_CAP}\s)?{SURNAME})(?!\w)")
@@ -428,15 +436,17 @@ class NamePatternRecognizer(LocalRecognizer):
         toks = list(_NAME_TOKEN.finditer(text))
         shouting = sum(ch.isupper() for ch in text) > 0.6 * max(1, sum(ch.isalpha() for ch in text))
         last_name_token = -2
+        taken_until = max((e for _, e in taken), default=-1)
+        titled = list(taken)
         for k, t in enumerate(toks):
             word = t.group()
-            if any(s <= t.start() < e for s, e in taken) or len(word) < 2:
+            if t.start() < taken_until and any(s <= t.start() < e for s, e in taken) or len(word) < 2:
                 continue
             f = fold(word)
             prev = fold(toks[k - 1].group()) if k and not text[toks[k - 1].end():t.start()].strip(" ,") else None
             if prev in _AND and last_name_token == k - 2:
                 prev = "met"  # "met jan en piet": a name joined to a name
-            initial = bool(_SENTENCE_END.search(text[:t.start()]))
+            initial = _opens_sentence(text, t.start())
             capital = word[0].isupper() and not (word.isupper() and shouting and f in self.common)
             listed = f in self.first
             if not listed:
@@ -461,5 +471,6 @@ class NamePatternRecognizer(LocalRecognizer):
             end = surname_end or t.end()
             out.append(_result(self, "PERSON", t.start(), end, 0.7 if surname_end else 0.6))
             taken.append((t.start(), end))
+            taken_until = max(taken_until, end)
             last_name_token = k
         return out

@@ -290,7 +290,14 @@ class CategoryTerms:
 
 
 def load_terms(language: str, root: Path = TERMS_DIR) -> CategoryTerms:
-    return CategoryTerms(language, term_files(language, root))
+    files = term_files(language, root)
+    return _load_terms(language, tuple((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+@lru_cache(maxsize=32)
+def _load_terms(language: str, files: tuple[tuple[Path, int, int], ...]) -> CategoryTerms:
+    # Each language's recognizer reads every language's files: compiled once per process and version.
+    return CategoryTerms(language, [f for f, _, _ in files])
 
 
 @dataclass(frozen=True)
@@ -318,7 +325,7 @@ def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
     return AboutPerson(frozenset(person), frozenset(not_person), window, tuple(figurative))
 
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+_BREAK = re.compile(r"[.!?\n]")  # between two tokens: a sentence ends
 
 
 class SpecialCategoryRecognizer(LocalRecognizer):
@@ -363,10 +370,13 @@ class SpecialCategoryRecognizer(LocalRecognizer):
     def _about_person(self, text: str, tokens, a: int, b: int, needs_person: bool = True) -> bool:
         """The about-a-person rule (module docstring): False when a thing, event or venue stands next to
         the term or opens its sentence as its subject, or when no person is named in the sentence."""
-        start = tokens[a][1]
-        sentence = next((m for m in _SENTENCE.finditer(text) if m.start() <= start < m.end()), None)
-        lo, hi = (sentence.start(), sentence.end()) if sentence else (0, len(text))
-        idx = [k for k, (_, s, _) in enumerate(tokens) if lo <= s < hi] or [a]
+        lo = a
+        while lo > 0 and not _BREAK.search(text, tokens[lo - 1][2], tokens[lo][1]):
+            lo -= 1
+        hi = b
+        while hi < len(tokens) and not _BREAK.search(text, tokens[hi - 1][2], tokens[hi][1]):
+            hi += 1
+        idx = range(lo, hi)
         w = self.about.window
         for k in range(max(a - w, idx[0]), min(b + w, idx[-1] + 1)):
             if not a <= k < b and self._thing(tokens[k][0]):
