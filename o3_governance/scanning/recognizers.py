@@ -70,6 +70,23 @@ def _result(rec: EntityRecognizer, entity: str, start: int, end: int, score: flo
                                                   RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: rec.id})
 
 
+class _Remembered:
+    """The fast path asks each recognizer about a text, and ``analyze()`` asks again for every text that
+    has a finding: the answer is remembered for the last few thousand texts (fresh result objects each
+    time, since the context enhancer changes their scores)."""
+
+    _MEMO_MAX = 4096
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        memo = self.__dict__.setdefault("_memo", {})
+        found = memo.get(text)
+        if found is None:
+            if len(memo) > self._MEMO_MAX:
+                memo.clear()
+            found = memo[text] = tuple((r.entity_type, r.start, r.end, r.score) for r in self._analyze(text))
+        return [_result(self, e, a, b, score) for e, a, b, score in found if not entities or e in entities]
+
+
 class BeNationalNumberRecognizer(PatternRecognizer):
     """Belgian national register number (and BIS number): the official groups ``YY MM DD SSS CC`` with
     any one of space, dot, dash or slash (or nothing) between any two groups, as people type them
@@ -94,7 +111,7 @@ class BeNationalNumberRecognizer(PatternRecognizer):
         return len(digits) == 11 and (std_nn.is_valid(digits) or std_bis.is_valid(digits))
 
 
-class IbanRecognizer(LocalRecognizer):
+class IbanRecognizer(_Remembered, LocalRecognizer):
     """IBAN of any country, as typed: upper or lower case, spaces anywhere (``BE 12 3456 …``,
     ``BE1234 5678 …``) or dashes between groups; checked with ISO 13616 mod 97 and the national format
     (``stdnum.iban``). The longest valid number that ends at a word boundary is taken, so words or a
@@ -109,7 +126,7 @@ class IbanRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _analyze(self, text):
         out = []
         for m in self.CANDIDATE.finditer(text):
             span = m.group()
@@ -131,7 +148,7 @@ class IbanRecognizer(LocalRecognizer):
         return out
 
 
-class CreditCardRecognizer(LocalRecognizer):
+class CreditCardRecognizer(_Remembered, LocalRecognizer):
     """Payment card numbers: an issuer prefix (Visa, Mastercard, Amex, Maestro, Discover), a length
     the issuer uses, and the Luhn check (``stdnum.luhn``)."""
 
@@ -146,7 +163,7 @@ class CreditCardRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _analyze(self, text):
         out = []
         for m in self.CANDIDATE.finditer(text):
             number = _digits(m.group(1))
@@ -196,7 +213,7 @@ def phone_view(text: str) -> tuple[str, list[int]]:
     return "".join(chars[k] for k in keep), keep
 
 
-class PhoneRecognizer(LocalRecognizer):
+class PhoneRecognizer(_Remembered, LocalRecognizer):
     """Phone numbers of Belgium and its neighbours (NL, FR, DE, LU), national and international forms,
     with or without brackets (``(+352) 621 …``, ``+32 (0)9 …``), glued to a word (``gsm0475…``) or right
     after an e-mail address; validated by phonenumbers. National forms must carry the trunk ``0`` (all
@@ -217,7 +234,7 @@ class PhoneRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _analyze(self, text):
         view, where = phone_view(text)
         found: dict[tuple[int, int], float] = {}
         for region in self.REGIONS:
@@ -278,8 +295,9 @@ class OfflineEmailRecognizer(PatternRecognizer):
         return self.extractor()(pattern_text.rsplit("@", 1)[-1]).suffix != ""
 
 
+@lru_cache(maxsize=262_144)
 def fold(s: str) -> str:
-    """Lower case without accents: how names and terms are compared."""
+    """Lower case without accents: how names and terms are compared (cached: chat words repeat)."""
     return "".join(c for c in unicodedata.normalize("NFKD", s.lower()) if not unicodedata.combining(c))
 
 
@@ -298,7 +316,7 @@ def name_tokens(name: str) -> list[str]:
     return _NAME_TOKEN.findall(name)
 
 
-class KnownPeopleRecognizer(LocalRecognizer):
+class KnownPeopleRecognizer(_Remembered, LocalRecognizer):
     """Names of known people (chat participants, the staff directory): the full name in any case, and
     the first name or surname alone when written with a capital and not an ordinary word. Works the
     same in every language because it needs no model."""
@@ -329,7 +347,7 @@ class KnownPeopleRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _analyze(self, text):
         out, taken = [], []
         if self._full:
             for m in self._full.finditer(text):
@@ -377,7 +395,7 @@ _AND = frozenset({"en", "et", "and", "of", "ou", "or"})
 _PARTICLE_WORDS = frozenset("van de den der ter ten vanden vander le la du des el al ben bin abou".split())
 
 
-class NamePatternRecognizer(LocalRecognizer):
+class NamePatternRecognizer(_Remembered, LocalRecognizer):
     """People not known in advance, from name lists rather than one language's NER, so Dutch, French and
     English text (and a Flemish chat with Moroccan, Turkish, Congolese or Polish names) are treated alike:
 
@@ -428,13 +446,13 @@ class NamePatternRecognizer(LocalRecognizer):
             return None
         return toks[j].end() if f in self.surnames or len(f) >= 2 else None
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _analyze(self, text):
         out, taken = [], []
         for m in self._titled.finditer(text):
             out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.7))
             taken.append((m.start(1), m.end(1)))
         toks = list(_NAME_TOKEN.finditer(text))
-        shouting = sum(ch.isupper() for ch in text) > 0.6 * max(1, sum(ch.isalpha() for ch in text))
+        shouting = None  # the whole message in capitals? computed only when a word in capitals needs it
         last_name_token = -2
         taken_until = max((e for _, e in taken), default=-1)
         titled = list(taken)
@@ -447,6 +465,8 @@ class NamePatternRecognizer(LocalRecognizer):
             if prev in _AND and last_name_token == k - 2:
                 prev = "met"  # "met jan en piet": a name joined to a name
             initial = _opens_sentence(text, t.start())
+            if word.isupper() and f in self.common and shouting is None:
+                shouting = sum(ch.isupper() for ch in text) > 0.6 * max(1, sum(ch.isalpha() for ch in text))
             capital = word[0].isupper() and not (word.isupper() and shouting and f in self.common)
             listed = f in self.first
             if not listed:

@@ -128,13 +128,19 @@ class _Matcher:
             else:
                 self.exact.setdefault(head, []).append(t)
         self.prefix_lengths = sorted({len(p) for p in self.prefix})
+        self._memo: dict[str, tuple[_Term, ...]] = {}
 
-    def candidates(self, token: str) -> list[_Term]:
-        found = list(self.exact.get(token, ()))
-        for n in self.prefix_lengths:
-            if n > len(token):
-                break
-            found.extend(self.prefix.get(token[:n], ()))
+    def candidates(self, token: str) -> tuple[_Term, ...]:
+        found = self._memo.get(token)
+        if found is None:
+            hits = list(self.exact.get(token, ()))
+            for n in self.prefix_lengths:
+                if n > len(token):
+                    break
+                hits.extend(self.prefix.get(token[:n], ()))
+            if len(self._memo) > 200_000:  # words seen are few; a bound all the same
+                self._memo.clear()
+            found = self._memo[token] = tuple(hits)
         return found
 
     def compound_parts(self, token: str, things: frozenset[str]) -> tuple[str, ...]:
@@ -254,24 +260,29 @@ class CategoryTerms:
                     return True
         return False
 
-    def forms(self, text: str, tokens) -> list[tuple[str, ...]]:
+    def forms(self, text: str, tokens, base=None) -> list[tuple[str, ...]]:
+        """Each token's forms: the word and its lemmas (``base`` when the caller has them), and for
+        Dutch the terms inside a compound."""
+        base = base if base is not None else [lemmas(text[a:b]) for _, a, b in tokens]
+        if self.language != "nl":
+            return base
         out = []
-        for tok, a, b in tokens:
-            fs = lemmas(text[a:b])
-            if self.language == "nl" and len(tok) >= 8 and not any(self._terms.candidates(f) for f in fs):
+        for (tok, _, _), fs in zip(tokens, base):
+            if len(tok) >= 8 and not any(self._terms.candidates(f) for f in fs):
                 fs = fs + self._terms.compound_parts(tok, self.things)
             out.append(fs)
         return out
 
     things: frozenset[str] = frozenset()
 
-    def find(self, text: str, tokens=None) -> list[tuple[str, int, int, float]]:
-        """(category, start, end, score) for each term occurrence that counts (before the
-        about-a-person rule, which ``SpecialCategoryRecognizer`` applies)."""
+    def find(self, text: str, tokens=None, base=None) -> list[tuple]:
+        """(category, start, end, score, first token, last token + 1, needs_person) for each term
+        occurrence that counts (before the about-a-person rule, which ``SpecialCategoryRecognizer``
+        applies). ``base``: each token's lemmas, when the caller has them."""
         tokens = tokenize(text) if tokens is None else tokens
         if not tokens:
             return []
-        forms = self.forms(text, tokens)
+        forms = self.forms(text, tokens, base)
         hits = self._terms.find(forms)
         if not hits:
             return []
@@ -350,6 +361,7 @@ class SpecialCategoryRecognizer(LocalRecognizer):
             t.things = self.about.not_person
         self.first_names = first_names()
         self.own_words = {fold(w) for w in stop_words(language)}
+        self._seen: dict[str, tuple] = {}
         super().__init__(supported_entities=sorted(SPECIAL_CATEGORY_TYPES), supported_language=language,
                          name=f"special_categories_{language}")
 
@@ -402,16 +414,29 @@ class SpecialCategoryRecognizer(LocalRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         wanted = set(entities) if entities else set(SPECIAL_CATEGORY_TYPES)
+        found = self._seen.get(text)
+        if found is None:
+            if len(self._seen) > 4096:  # the fast path asks twice about the texts that have findings
+                self._seen.clear()
+            found = self._seen[text] = self._find(text)
+        return [RecognizerResult(entity_type=cat, start=s, end=e, score=score,
+                                 analysis_explanation=AnalysisExplanation(recognizer=self.name, original_score=score),
+                                 recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
+                for cat, s, e, score in found if cat in wanted]
+
+    def _find(self, text: str) -> tuple[tuple[str, int, int, float], ...]:
         tokens = tokenize(text)
         if not tokens:
-            return []
-        hits = [h for h in self.terms.find(text, tokens) if h[0] in wanted]
+            return ()
+        base = [lemmas(text[a:b]) for _, a, b in tokens]
+        hits = list(self.terms.find(text, tokens, base))
         for other in self.others:
-            for h in other.find(text, tokens):
-                if h[0] in wanted and any(self._foreign_word(text[s:e]) for _, s, e in tokens[h[4]:h[5]]):
+            for h in other.find(text, tokens, base):
+                if any(self._foreign_word(text[s:e]) for _, s, e in tokens[h[4]:h[5]]):
                     hits.append(h)
         if not hits:
-            return []
+            return ()
         figurative = [(x, y) for x, y, _ in self._figurative.find([(t,) for t, _, _ in tokens])]
         out, seen = [], set()
         for cat, s, e, score, a, b, needs_person in hits:
@@ -419,9 +444,5 @@ class SpecialCategoryRecognizer(LocalRecognizer):
                     or not self._about_person(text, tokens, a, b, needs_person):
                 continue
             seen.add((cat, s, e))
-            out.append(RecognizerResult(entity_type=cat, start=s, end=e, score=score,
-                                        analysis_explanation=AnalysisExplanation(recognizer=self.name,
-                                                                                 original_score=score),
-                                        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                              RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
-        return out
+            out.append((cat, s, e, score))
+        return tuple(out)
