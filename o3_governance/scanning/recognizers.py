@@ -298,6 +298,8 @@ class OfflineEmailRecognizer(PatternRecognizer):
 @lru_cache(maxsize=262_144)
 def fold(s: str) -> str:
     """Lower case without accents: how names and terms are compared (cached: chat words repeat)."""
+    if s.isascii():
+        return s.lower()
     return "".join(c for c in unicodedata.normalize("NFKD", s.lower()) if not unicodedata.combining(c))
 
 

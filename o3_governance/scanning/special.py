@@ -165,17 +165,21 @@ class _Matcher:
         """(first token index, last token index + 1, term) for every match; ``forms``: each token's
         forms (the word, its lemmas, compound parts)."""
         out = []
+        memo = self._memo
         for i, fs in enumerate(forms):
-            seen = set()
+            terms: tuple = ()
             for f in fs:
-                for term in self.candidates(f):
-                    if id(term) in seen:
-                        continue
-                    seen.add(id(term))
-                    n = len(term.words)
-                    if i + n <= len(forms) and all(_form_matches(w, forms[i + k])
-                                                   for k, w in enumerate(term.words[1:], 1)):
-                        out.append((i, i + n, term))
+                found = memo.get(f)
+                if found is None:
+                    found = self.candidates(f)
+                if found:
+                    terms = terms + found if terms else found
+            if not terms:
+                continue
+            for term in dict.fromkeys(terms):  # one term once, in order
+                n = len(term.words)
+                if i + n <= len(forms) and all(_form_matches(w, forms[i + k]) for k, w in enumerate(term.words[1:], 1)):
+                    out.append((i, i + n, term))
         return out
 
 
@@ -361,6 +365,7 @@ class SpecialCategoryRecognizer(LocalRecognizer):
             t.things = self.about.not_person
         self.first_names = first_names()
         self.own_words = {fold(w) for w in stop_words(language)}
+        self._stems = frozenset(w[:3] for t in [self.terms, *self.others] for w in t.words)
         self._seen: dict[str, tuple] = {}
         super().__init__(supported_entities=sorted(SPECIAL_CATEGORY_TYPES), supported_language=language,
                          name=f"special_categories_{language}")
@@ -429,7 +434,10 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         tokens = tokenize(text)
         if not tokens:
             return ()
-        base = [lemmas(text[a:b]) for _, a, b in tokens]
+        # A lemma starts like its word (ziekenhuizen → ziekenhuis): only words that start like a term word
+        # are lemmatised.
+        stems = self._stems
+        base = [lemmas(text[a:b]) if tok[:3] in stems else (tok,) for tok, a, b in tokens]
         hits = list(self.terms.find(text, tokens, base))
         for other in self.others:
             for h in other.find(text, tokens, base):
