@@ -193,3 +193,32 @@ def test_the_about_person_lists_are_part_of_the_scanner_configuration(tmp_path):
     about = terms / "about_person" / "nl.yaml"
     about.write_text(about.read_text(encoding="utf-8") + "\n# one more comment\n", encoding="utf-8")
     assert config_hash((), terms) != before
+
+
+# --- holdout4: the blind set, held at its first score (2026-12-01, holdout4/README.md) ---------------------
+# Floors are the first-look figures rounded down; the set is never tuned on, so these only catch regressions.
+
+@pytest.fixture(scope="module")
+def holdout4_report():
+    scanner, _ = local_scanner(evaluation.known_people())
+    return evaluation.evaluate(scanner, pattern=evaluation.SETS["holdout4"][0])
+
+
+def test_holdout4_is_the_blind_set_of_735_messages():
+    examples = evaluation.load_examples(pattern=evaluation.SETS["holdout4"][0])
+    assert len(examples) == 735 and sum(e.decoy for e in examples) == 114
+
+
+@pytest.mark.parametrize("etype,recall,precision", [
+    ("PHONE_NUMBER", 1.00, 0.96), ("EMAIL_ADDRESS", 1.00, 1.00), ("IBAN_CODE", 1.00, 1.00),
+    ("BE_NATIONAL_NUMBER", 1.00, 1.00), ("CREDIT_CARD", 1.00, 1.00), ("PERSON", 0.90, 0.96),
+])
+def test_holdout4_spans_stay_at_their_first_score(holdout4_report, etype, recall, precision):
+    s = holdout4_report.span_total(etype)
+    assert s.recall >= recall and s.precision >= precision, (etype, s)
+
+
+def test_holdout4_special_categories_and_decoys_stay_at_their_first_score(holdout4_report):
+    m = holdout4_report.message_total()
+    assert m.recall >= 0.85 and m.precision >= 0.95 and m.category_accuracy >= 0.97, m
+    assert m.decoys_flagged <= 9, m
