@@ -129,6 +129,7 @@ class _Matcher:
                 self.exact.setdefault(head, []).append(t)
         self.prefix_lengths = sorted({len(p) for p in self.prefix})
         self._memo: dict[str, tuple[_Term, ...]] = {}
+        self._parts: dict = {}
 
     def candidates(self, token: str) -> tuple[_Term, ...]:
         found = self._memo.get(token)
@@ -145,7 +146,16 @@ class _Matcher:
 
     def compound_parts(self, token: str, things: frozenset[str]) -> tuple[str, ...]:
         """Terms inside a Dutch compound: its last part (``rugoperatie``), or its first part when the
-        rest is not a place or a thing (``diabetespatiënt``, not ``kerkstraat``)."""
+        rest is not a place or a thing (``diabetespatiënt``, not ``kerkstraat``). Remembered per word."""
+        key = (token, things)
+        found = self._parts.get(key)
+        if found is None:
+            if len(self._parts) > 200_000:
+                self._parts.clear()
+            found = self._parts[key] = self._compound_parts(token, things)
+        return found
+
+    def _compound_parts(self, token: str, things: frozenset[str]) -> tuple[str, ...]:
         parts = []
         for i in range(3, len(token) - 3):
             tail = token[i:]
@@ -278,6 +288,18 @@ class CategoryTerms:
         return out
 
     things: frozenset[str] = frozenset()
+
+    def may_match(self, forms: list[tuple[str, ...]]) -> bool:
+        """Whether any token form starts a term of this language (cheap: memoised look-ups)."""
+        memo, candidates = self._terms._memo, self._terms.candidates
+        for fs in forms:
+            for f in fs:
+                found = memo.get(f)
+                if found is None:
+                    found = candidates(f)
+                if found:
+                    return True
+        return False
 
     def find(self, text: str, tokens=None, base=None) -> list[tuple]:
         """(category, start, end, score, first token, last token + 1, needs_person) for each term
@@ -438,6 +460,10 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         # are lemmatised.
         stems = self._stems
         base = [lemmas(text[a:b]) if tok[:3] in stems else (tok,) for tok, a, b in tokens]
+        # Most messages hold no term of any language: one look-up per form and language says so.
+        every = [self.terms, *self.others]
+        if not any(t.may_match(t.forms(text, tokens, base)) for t in every):
+            return ()
         hits = list(self.terms.find(text, tokens, base))
         for other in self.others:
             for h in other.find(text, tokens, base):
