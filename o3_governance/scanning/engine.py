@@ -329,7 +329,12 @@ def build_registry(known_people: Iterable[str] = (), languages: Iterable[str] = 
     languages = list(languages)
     registry = StaticRecognizerRegistry(supported_languages=languages)
     common = _common_words()
-    first_names = rec.load_word_list("first_names.txt")
+    first_names = rec.first_names()
+    surnames = rec.surnames()
+    name_words = rec.load_word_list("name_words.txt")
+    every_language = set().union(*common.values())
+    # not_names.txt words that are not also names-with-context (Mark, Will): never a name alone
+    never_alone = {rec.fold(w) for w in rec.load_word_list("not_names.txt")} - {rec.fold(w) for w in name_words}
     people = list(known_people)
     for lang in languages:
         registry.add_recognizer(rec.BeNationalNumberRecognizer(lang))
@@ -338,7 +343,8 @@ def build_registry(known_people: Iterable[str] = (), languages: Iterable[str] = 
         registry.add_recognizer(rec.PhoneRecognizer(lang))
         registry.add_recognizer(rec.OfflineEmailRecognizer(lang))
         registry.add_recognizer(rec.KnownPeopleRecognizer(lang, people, common[lang]))
-        registry.add_recognizer(rec.NamePatternRecognizer(lang, first_names, common[lang]))
+        registry.add_recognizer(rec.NamePatternRecognizer(lang, first_names, every_language, name_words, surnames,
+                                                               never_alone))
         registry.add_recognizer(SpecialCategoryRecognizer(lang, terms_dir))
         if with_ner and lang in NER_MODELS:
             registry.add_recognizer(SpacyRecognizer(supported_language=lang, supported_entities=["PERSON", "LOCATION"],

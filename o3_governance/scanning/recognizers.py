@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -22,6 +23,7 @@ from stdnum import iban as std_iban
 from stdnum import luhn
 from stdnum.be import bis as std_bis
 from stdnum.be import nn as std_nn
+from stdnum.be import vat as std_vat
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -68,14 +70,34 @@ def _result(rec: EntityRecognizer, entity: str, start: int, end: int, score: flo
                                                   RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: rec.id})
 
 
-class BeNationalNumberRecognizer(PatternRecognizer):
-    """Belgian national register number (and BIS number), ``YY.MM.DD-SSS.CC``: the date, serial and
-    mod-97 check (with the ``2`` prefix for people born in 2000 or later) via ``stdnum.be.nn``."""
+class _Remembered:
+    """The fast path asks each recognizer about a text, and ``analyze()`` asks again for every text that
+    has a finding: the answer is remembered for the last few thousand texts (fresh result objects each
+    time, since the context enhancer changes their scores)."""
 
+    _MEMO_MAX = 4096
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        memo = self.__dict__.setdefault("_memo", {})
+        found = memo.get(text)
+        if found is None:
+            if len(memo) > self._MEMO_MAX:
+                memo.clear()
+            found = memo[text] = tuple((r.entity_type, r.start, r.end, r.score) for r in self._analyze(text))
+        return [_result(self, e, a, b, score) for e, a, b, score in found if not entities or e in entities]
+
+
+class BeNationalNumberRecognizer(PatternRecognizer):
+    """Belgian national register number (and BIS number): the official groups ``YY MM DD SSS CC`` with
+    any one of space, dot, dash or slash (or nothing) between any two groups, as people type them
+    (``85.07.30-033.28``, ``850730-033-28``, ``850730033-28``, ``85 07 30 033 28``). The date, serial and
+    mod-97 check (with the ``2`` prefix for people born in 2000 or later, and the BIS month offsets)
+    are python-stdnum's (``stdnum.be.nn``, ``stdnum.be.bis``): a number that fails them is not found."""
+
+    _SEP = r"(?:\s?[-./]\s?|\s)?"
     PATTERNS = [
-        Pattern("BE NN formatted", r"(?<![\d.])\d{2}\.\d{2}\.\d{2}[-. ]?\d{3}[-. ]?\d{2}(?![\d])", 0.7),
-        Pattern("BE NN spaced", r"(?<![\d.])\d{2}[ ]?\d{2}[ ]?\d{2}[- ]\d{3}[ ]?\d{2}(?![\d])", 0.6),
-        Pattern("BE NN plain", r"(?<![\d.\-])\d{11}(?![\d])", 0.5),
+        Pattern("BE NN grouped", rf"(?<![\d+])(?<!\d[-./ ])\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{3}}{_SEP}\d{{2}}"
+                                 rf"(?!\d|[-./ ]\d)", 0.65),
     ]
 
     def __init__(self, language: str):
@@ -86,14 +108,16 @@ class BeNationalNumberRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         # stdnum checks the date, the serial and the mod-97 check (with the 2000+ rule) of both kinds.
         digits = _digits(pattern_text)
-        return std_nn.is_valid(digits) or std_bis.is_valid(digits)
+        return len(digits) == 11 and (std_nn.is_valid(digits) or std_bis.is_valid(digits))
 
 
-class IbanRecognizer(LocalRecognizer):
-    """IBAN of any country, grouped or not, checked with ISO 13616 mod 97 and the national format
-    (``stdnum.iban``); trailing groups that are not part of the number are trimmed off."""
+class IbanRecognizer(_Remembered, LocalRecognizer):
+    """IBAN of any country, as typed: upper or lower case, spaces anywhere (``BE 12 3456 …``,
+    ``BE1234 5678 …``) or dashes between groups; checked with ISO 13616 mod 97 and the national format
+    (``stdnum.iban``). The longest valid number that ends at a word boundary is taken, so words or a
+    payment reference after it are not part of it."""
 
-    CANDIDATE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{1,4}){2,8})(?![A-Za-z0-9])")
+    CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}(?:[ -]{0,2})\d{2}(?:[ ./-]{0,2}[A-Za-z0-9]){11,32}")
 
     def __init__(self, language: str):
         super().__init__(supported_entities=["IBAN_CODE"], supported_language=language,
@@ -102,24 +126,29 @@ class IbanRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _analyze(self, text):
         out = []
         for m in self.CANDIDATE.finditer(text):
-            span = m.group(1)
-            # Shrink group by group from the right: "BE71 0961 2345 6769 voor" → the IBAN alone.
-            while len(_NON_DIGIT.sub("", span[2:])) >= 2:
-                compact = span.replace(" ", "").upper()
-                if 15 <= len(compact) <= 34 and std_iban.is_valid(compact):
-                    out.append(_result(self, "IBAN_CODE", m.start(1), m.start(1) + len(span), 0.9))
+            span = m.group()
+            # (position after each character of the number, the number so far), longest first
+            ends, compact = [], []
+            for k, ch in enumerate(span):
+                if ch.isalnum():
+                    compact.append(ch.upper())
+                    ends.append((k + 1, "".join(compact)))
+            for end, number in reversed(ends):
+                if len(number) < 15:
                     break
-                cut = span.rfind(" ")
-                if cut <= 4:
+                after = text[m.start() + end:m.start() + end + 1]
+                if after.isalnum():
+                    continue  # would cut a word or a number in two
+                if std_iban.is_valid(number):
+                    out.append(_result(self, "IBAN_CODE", m.start(), m.start() + end, 0.9))
                     break
-                span = span[:cut]
         return out
 
 
-class CreditCardRecognizer(LocalRecognizer):
+class CreditCardRecognizer(_Remembered, LocalRecognizer):
     """Payment card numbers: an issuer prefix (Visa, Mastercard, Amex, Maestro, Discover), a length
     the issuer uses, and the Luhn check (``stdnum.luhn``)."""
 
@@ -134,7 +163,7 @@ class CreditCardRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _analyze(self, text):
         out = []
         for m in self.CANDIDATE.finditer(text):
             number = _digits(m.group(1))
@@ -145,17 +174,58 @@ class CreditCardRecognizer(LocalRecognizer):
         return out
 
 
-class PhoneRecognizer(LocalRecognizer):
+EMAIL = re.compile(r"\b[\w.!#$%&'*+/=?^`{|}~-]*[\w!#$%&'*+/=?^`{|}~-]@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b")
+# A Belgian structured payment reference (OGM/VCS): ``+++123/4567/89012+++`` or with asterisks.
+PAYMENT_REFERENCE = re.compile(r"(?:\+{3}|\*{3})\s?\d{3}\s?/\s?\d{4}\s?/\s?\d{5}\s?(?:\+{3}|\*{3})")
+# A Belgian enterprise (KBO/BCE, VAT) number in its official dotted grouping: 0123.456.789, 1234.567.890.
+ENTERPRISE_DOTTED = re.compile(r"^[01]\d{3}\.\d{3}\.\d{3}$")
+
+
+_BRACKETED_CODE = re.compile(r"\((?:\+|00)\d{1,3}\)")
+_TRUNK_IN_BRACKETS = re.compile(r"(?:\+|00)\d{1,3}\s?(\(0\))")
+_GLUED = re.compile(r"[^\W\d_][:.]?(?=\+?\d)|[^\W\d_](?=[:.]\+?\d)")
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for k in range(start, end):
+        chars[k] = " "
+
+
+def phone_view(text: str) -> tuple[str, list[int]]:
+    """The text as the phone matcher should read it, and for each of its characters the offset in
+    ``text``: e-mail addresses and structured payment references blanked (they are not phones, and a
+    number right after an address must not be glued to it); the brackets of ``(+352)`` and the ``(0)``
+    of ``+32 (0)9`` left out (the matcher refuses them); a letter glued to a number (``gsm0475…``)
+    set apart."""
+    chars = list(text)
+    drop = [False] * len(text)
+    for rx in (EMAIL, PAYMENT_REFERENCE):
+        for m in rx.finditer(text):
+            _blank(chars, m.start(), m.end())
+    for m in _BRACKETED_CODE.finditer(text):     # "(+352) 621 …" → "+352 621 …"
+        drop[m.start()] = drop[m.end() - 1] = True
+    for m in _TRUNK_IN_BRACKETS.finditer(text):  # "+32 (0)9 …" → "+32 9 …"
+        for k in range(m.start(1), m.end(1)):
+            drop[k] = True
+    for m in _GLUED.finditer(text):              # "gsm0475…", "tel.0475…" → "gs 0475…", "tel 0475…"
+        chars[m.start()] = " "
+    keep = [k for k in range(len(text)) if not drop[k]]
+    return "".join(chars[k] for k in keep), keep
+
+
+class PhoneRecognizer(_Remembered, LocalRecognizer):
     """Phone numbers of Belgium and its neighbours (NL, FR, DE, LU), national and international forms,
-    validated by phonenumbers. National forms must carry the trunk ``0`` (all five countries but
-    Luxembourg use it), so order numbers are not read as German landlines; Luxembourg numbers without
-    the country code need a context word. Belgian company numbers (``BE 0456.789.123``) that are also
-    valid as mobile numbers are left alone when written as a VAT/KBO number."""
+    with or without brackets (``(+352) 621 …``, ``+32 (0)9 …``), glued to a word (``gsm0475…``) or right
+    after an e-mail address; validated by phonenumbers. National forms must carry the trunk ``0`` (all
+    five countries but Luxembourg use it), so order numbers are not read as German landlines;
+    Luxembourg numbers without the country code need a context word. Not phones: structured payment
+    references (``+++123/4567/89012+++``) and Belgian enterprise/VAT numbers (``0123.456.789``, or after
+    BTW/TVA/KBO/BCE/VAT), recognised with python-stdnum's check (``stdnum.be.vat``)."""
 
     REGIONS = ("BE", "NL", "FR", "DE", "LU")
     LU_MOBILE = re.compile(r"^6[2-9]1\d{6}$")
-    VAT_CONTEXT = re.compile(r"(?:btw|tva|vat|kbo|bce|ondernemingsn\w*|n°\s*d'entreprise|numéro d'entreprise|"
-                             r"company (?:number|no\.?)|BE)\s*[:.]?\s*$", re.IGNORECASE)
+    VAT_CONTEXT = re.compile(r"(?:(?i:\b(?:btw|tva|vat|kbo|bce|ondernemings\w*|entreprise|enterprise|company))"
+                             r"(?:\W{1,3}\w+){0,4}\W{1,3}|\bBE ?[:.]? ?)$")
 
     def __init__(self, language: str):
         super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=language,
@@ -164,13 +234,14 @@ class PhoneRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _analyze(self, text):
+        view, where = phone_view(text)
         found: dict[tuple[int, int], float] = {}
         for region in self.REGIONS:
-            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            for match in phonenumbers.PhoneNumberMatcher(view, region, leniency=phonenumbers.Leniency.VALID):
                 raw = match.raw_string
-                span = (match.start, match.end)
-                if span in found:
+                start, end = where[match.start], where[match.end - 1] + 1
+                if (start, end) in found:
                     continue
                 international = raw.startswith("+") or raw.startswith("00")
                 if not international:
@@ -180,24 +251,33 @@ class PhoneRecognizer(LocalRecognizer):
                         score = 0.3  # Luxembourg has no trunk prefix: a mobile number needs a context word
                     else:
                         continue
-                    if self._is_company_number(text, match.start, raw):
+                    if is_enterprise_number(view, match.start, raw, self.VAT_CONTEXT):
                         continue
                 else:
                     score = 0.75
-                found[span] = score
+                if start > 0 and text[start - 1] == "(" and international:
+                    start -= 1  # "(+352) 621 …": the bracket belongs to the number
+                found[(start, end)] = score
         return [_result(self, "PHONE_NUMBER", s, e, score) for (s, e), score in found.items()]
 
-    def _is_company_number(self, text: str, start: int, raw: str) -> bool:
-        # Written after BTW/TVA/KBO it is a company number even when its check digits are wrong.
-        digits = _digits(raw)
-        return len(digits) == 10 and bool(self.VAT_CONTEXT.search(text[max(0, start - 30):start]))
+
+def is_enterprise_number(text: str, start: int, raw: str, context: re.Pattern) -> bool:
+    """A Belgian enterprise/VAT number, not a phone: ten digits that pass python-stdnum's check, written
+    in the official dotted grouping, or written after BTW/TVA/KBO/BCE/VAT/"BE" (then even when its
+    check digits are wrong: a company number typed badly is still no one's phone)."""
+    digits = _digits(raw)
+    if len(digits) != 10:
+        return False
+    if context.search(text[max(0, start - 40):start]):
+        return True
+    return bool(ENTERPRISE_DOTTED.match(raw.strip())) and std_vat.is_valid(digits)
 
 
 class OfflineEmailRecognizer(PatternRecognizer):
     """E-mail addresses; the domain is checked against tldextract's bundled public-suffix snapshot,
     never the network (Presidio's own e-mail recognizer fetches the list on first use)."""
 
-    PATTERNS = [Pattern("Email", r"\b[\w.!#$%&'*+/=?^`{|}~-]*[\w!#$%&'*+/=?^`{|}~-]@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b", 0.6)]
+    PATTERNS = [Pattern("Email", EMAIL.pattern, 0.6)]
     _extract = None
 
     def __init__(self, language: str):
@@ -215,8 +295,11 @@ class OfflineEmailRecognizer(PatternRecognizer):
         return self.extractor()(pattern_text.rsplit("@", 1)[-1]).suffix != ""
 
 
+@lru_cache(maxsize=262_144)
 def fold(s: str) -> str:
-    """Lower case without accents: how names and terms are compared."""
+    """Lower case without accents: how names and terms are compared (cached: chat words repeat)."""
+    if s.isascii():
+        return s.lower()
     return "".join(c for c in unicodedata.normalize("NFKD", s.lower()) if not unicodedata.combining(c))
 
 
@@ -235,7 +318,7 @@ def name_tokens(name: str) -> list[str]:
     return _NAME_TOKEN.findall(name)
 
 
-class KnownPeopleRecognizer(LocalRecognizer):
+class KnownPeopleRecognizer(_Remembered, LocalRecognizer):
     """Names of known people (chat participants, the staff directory): the full name in any case, and
     the first name or surname alone when written with a capital and not an ordinary word. Works the
     same in every language because it needs no model."""
@@ -266,7 +349,7 @@ class KnownPeopleRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _analyze(self, text):
         out, taken = [], []
         if self._full:
             for m in self._full.finditer(text):
@@ -280,9 +363,53 @@ class KnownPeopleRecognizer(LocalRecognizer):
         return out
 
 
-class NamePatternRecognizer(LocalRecognizer):
-    """People not known in advance: a title (``meneer``, ``Mme``, ``Mr``, ``Dr``) followed by a name,
-    or a common first name (the list in ``data/first_names.txt``) followed by a surname, or alone."""
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Folded first names of every list the scanner ships: ``first_names.txt``, the community list
+    and deduce's Dutch list (less deduce's own exceptions, which are ordinary words)."""
+    names = {fold(n) for f in ("first_names.txt", "community_first_names.txt", "deduce/first_names.txt")
+             for n in load_word_list(f)}
+    return frozenset({n for n in names if len(n) >= 2} - {fold(w) for w in load_word_list("deduce/first_name_exceptions.txt")})
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    """Folded surnames (deduce's Dutch list, less its exceptions), each word of a compound surname too."""
+    out = set()
+    for n in load_word_list("deduce/surnames.txt"):
+        out.add(fold(n))
+    return frozenset(out - {fold(w) for w in load_word_list("deduce/surname_exceptions.txt")})
+
+
+# Words after which a lower-case or unlisted capitalised word is a person: "met jan", "tell kevin",
+# "Hoi Zeynep". Every language's, since people switch.
+NAME_TRIGGERS = frozenset("""met aan vraag vraagt bel belt zeg zegt hoi hey hallo dag dank bedankt merci sorry groetjes
+    avec appelle appeler demande demander dis salut bonjour coucou bonsoir
+    with tell ask call text ping hi hello thanks thank cheers""".split())
+GREETINGS = frozenset("hoi hey hallo dag salut bonjour coucou bonsoir hi hello dear beste cher chère".split())
+def _opens_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` is the first of a sentence (or of the text, or after a colon or dash)."""
+    k = at - 1
+    while k >= 0 and text[k] in " \t":
+        k -= 1
+    return k < 0 or text[k] in ".!?\n:;" or (text[k] == "-" and k > 0 and text[k - 1] == " ")
+_AND = frozenset({"en", "et", "and", "of", "ou", "or"})
+_PARTICLE_WORDS = frozenset("van de den der ter ten vanden vander le la du des el al ben bin abou".split())
+
+
+class NamePatternRecognizer(_Remembered, LocalRecognizer):
+    """People not known in advance, from name lists rather than one language's NER, so Dutch, French and
+    English text (and a Flemish chat with Moroccan, Turkish, Congolese or Polish names) are treated alike:
+
+    - a title (``meneer``, ``Mme``, ``Mr``, ``Dr``) followed by a name;
+    - a first name from the lists (``first_names``: deduce's Dutch list, the community list, the common
+      list), capitalised or in capitals, alone or followed by a surname (capitalised, with particles
+      ``van der``, ``De``, ``El``…): ``Jan Peeters``, ``Fatima El Amrani``;
+    - a listed first name in lower case only after a word that introduces a person (``met jan``,
+      ``tell kevin``, ``avec karim``); an unlisted capitalised word only after a greeting (``Hoi Zeynep``);
+    - a first name that is also an ordinary word (``name_words.txt``, stop words: Mark, Will, Roos, Rose)
+      only with context: a capital inside a sentence (not its first word), a following surname or
+      comma, or a word that introduces a person just before it."""
 
     TITLES = {
         "nl": r"(?:[Mm]eneer|[Mm]evrouw|[Mm]evr\.?|[Dd]hr\.?|[Dd]okter|[Dd]r\.?|[Jj]uffrouw|[Mm]eester|[Ii]ng\.?)",
@@ -290,30 +417,82 @@ class NamePatternRecognizer(LocalRecognizer):
         "en": r"(?:Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|[Dd]octor|[Ss]ir|[Mm]adam)",
     }
 
-    def __init__(self, language: str, first_names: Iterable[str], common_words: set[str]):
-        names = sorted({n for n in first_names if fold(n) not in common_words}, key=len, reverse=True)
-        alt = "|".join(re.escape(n) for n in names)
+    def __init__(self, language: str, first_names: Iterable[str], common_words: set[str],
+                 name_words: Iterable[str] = (), surnames: Iterable[str] = (), never_alone: Iterable[str] = ()):
+        words = {fold(n) for n in name_words}
+        self.never_alone = {fold(n) for n in never_alone}
+        self.first = ({fold(n) for n in first_names} | words) - NAME_TRIGGERS - GREETINGS - _PARTICLE_WORDS
+        self.surnames = surnames if isinstance(surnames, frozenset) else frozenset(fold(n) for n in surnames)
+        self.common = set(common_words)
+        self.ambiguous = words | (self.first & self.common)
         self._titled = re.compile(rf"(?<!\w){self.TITLES[language]}\s+((?:{_CAP}\s)?{SURNAME})(?!\w)")
-        self._first_last = re.compile(rf"(?<![\w-])((?:{alt})\s+{SURNAME})(?![\w-])")
-        self._first = re.compile(rf"(?<![\w-])({alt})(?![\w-])")
         super().__init__(supported_entities=["PERSON"], supported_language=language,
                          name=f"name_pattern_{language}")
 
     def load(self) -> None:
         pass
 
-    def analyze(self, text, entities, nlp_artifacts=None):
+    def _surname_end(self, text: str, toks: list, k: int) -> int | None:
+        """End offset of a surname that starts at token k (up to two particles first), or None."""
+        j = k
+        while True:
+            if j >= len(toks) or text[toks[j - 1].end():toks[j].start()].strip():
+                return None  # only spaces between a first name and its surname
+            if fold(toks[j].group()) in _PARTICLE_WORDS and j - k < 2:
+                j += 1
+                continue
+            break
+        word = toks[j].group()
+        f = fold(word)
+        if not word[0].isupper() or (f in self.common and f not in self.surnames) or f in self.ambiguous:
+            return None
+        return toks[j].end() if f in self.surnames or len(f) >= 2 else None
+
+    def _analyze(self, text):
         out, taken = [], []
         for m in self._titled.finditer(text):
             out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.7))
             taken.append((m.start(1), m.end(1)))
-        for m in self._first_last.finditer(text):
-            if not any(s <= m.start(1) < e for s, e in taken):
-                out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.7))
-                taken.append((m.start(1), m.end(1)))
-        for m in self._first.finditer(text):
-            if any(s <= m.start(1) < e for s, e in taken):
+        toks = list(_NAME_TOKEN.finditer(text))
+        shouting = None  # the whole message in capitals? computed only when a word in capitals needs it
+        last_name_token = -2
+        taken_until = max((e for _, e in taken), default=-1)
+        titled = list(taken)
+        for k, t in enumerate(toks):
+            word = t.group()
+            if t.start() < taken_until and any(s <= t.start() < e for s, e in taken) or len(word) < 2:
                 continue
-            # The list holds no ordinary words, so a capitalised first name is a name even at the start.
-            out.append(_result(self, "PERSON", m.start(1), m.end(1), 0.6))
+            f = fold(word)
+            prev = fold(toks[k - 1].group()) if k and not text[toks[k - 1].end():t.start()].strip(" ,") else None
+            if prev in _AND and last_name_token == k - 2:
+                prev = "met"  # "met jan en piet": a name joined to a name
+            initial = _opens_sentence(text, t.start())
+            if word.isupper() and f in self.common and shouting is None:
+                shouting = sum(ch.isupper() for ch in text) > 0.6 * max(1, sum(ch.isalpha() for ch in text))
+            capital = word[0].isupper() and not (word.isupper() and shouting and f in self.common)
+            listed = f in self.first
+            if not listed:
+                # An unlisted word is a name only right after a greeting: "Hoi Zeynep", "Salut Kalonji"
+                if capital and prev in GREETINGS and f not in self.common and not word.isupper() and len(f) >= 3:
+                    out.append(_result(self, "PERSON", t.start(), t.end(), 0.6))
+                continue
+            if word.isupper() and len(word) < 3:
+                continue  # "KO", "OK": not a name in capitals
+            surname_end = self._surname_end(text, toks, k + 1) if capital and k + 1 < len(toks) else None
+            after = text[t.end():t.end() + 1]
+            if f in self.never_alone:
+                if not (capital and surname_end):
+                    continue
+            elif f in self.ambiguous or f in self.common:
+                if not capital:
+                    continue  # "de roos", "I will", "met rust"
+                if initial and not (surname_end or after == "," or prev in NAME_TRIGGERS):
+                    continue  # "Mark the cables", "Will do", "Prudence sur le chantier"
+            elif not capital and prev not in NAME_TRIGGERS:
+                continue
+            end = surname_end or t.end()
+            out.append(_result(self, "PERSON", t.start(), end, 0.7 if surname_end else 0.6))
+            taken.append((t.start(), end))
+            taken_until = max(taken_until, end)
+            last_name_token = k
         return out

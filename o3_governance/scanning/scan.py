@@ -15,7 +15,7 @@ from presidio_analyzer import RecognizerResult
 from o3_governance.scanning import windows
 from o3_governance.scanning.categories import Finding
 from o3_governance.scanning.engine import Scanner, stop_words
-from o3_governance.scanning.recognizers import fold, load_word_list
+from o3_governance.scanning.recognizers import first_names, fold, load_word_list
 from o3_governance.vocabulary import LANGUAGES, SPECIAL_CATEGORY_TYPES
 
 ALWAYS = ("PERSON", "LOCATION") + tuple(sorted(SPECIAL_CATEGORY_TYPES))
@@ -117,7 +117,7 @@ _FIRST: set[str] | None = None
 def _first_names() -> set[str]:
     global _FIRST
     if _FIRST is None:
-        _FIRST = {fold(n) for n in load_word_list("first_names.txt")}
+        _FIRST = first_names()
     return _FIRST
 
 

@@ -13,24 +13,49 @@ File format (one language, one category)::
         unless_nearby: [grapje]                   # ... and none of these
         window: 4                                 # optional, default 5
         score: 0.7
+      - terms: [vingerscan]
+        needs_person: false                       # about people by itself (default true: see below)
     exclude: ["ziek van", "ziek en zat"]          # a term inside one of these phrases never counts
 
 Comparison ignores case and accents; words are split on anything that is not a letter or digit
-(hyphens and ``&`` stay inside a word: ``burn-out``, ``n-va``, ``cd&v``). A term matches whole words
-only, so ``kerk`` does not match ``Kerkstraat``.
+(hyphens and ``&`` stay inside a word: ``burn-out``, ``n-va``, ``cd&v``). A term matches whole words,
+and also:
+
+- a word's lemma in Dutch, French or English (simplemma, offline): ``ziekenhuizen`` → ``ziekenhuis``,
+  ``malades`` → ``malade``, ``surgeries`` → ``surgery``;
+- a Dutch compound whose last part is a term (``rugoperatie`` → ``operatie``) or whose first part is one
+  (``diabetespatiënt`` → ``diabetes``), unless the rest names a place or thing (``Kerkstraat``,
+  ``kerkgebouw``: ``COMPOUND_THINGS`` and the ``not_person`` words).
+
+Every message is read with every language's terms (a sentence that switches language keeps the other
+language's terms); a single foreign word counts only when it is not also a word of the message's own
+language (French ``vol`` is Dutch "full").
+
+A term counts only when its sentence is **about a person** (``about_person/<language>.yaml``): a word of
+the ``person`` list (pronouns, first-person forms, roles and relatives), a capitalised word inside the
+sentence or a listed first name must stand in the sentence, and no ``not_person`` word (an event, venue,
+client, equipment: ``congres``, ``kerk``, ``console``) within ``window`` words of the term.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import simplemma
 import yaml
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
-from o3_governance.scanning.fingerprint import TERMS_DIR, term_files
-from o3_governance.scanning.recognizers import fold
-from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
+from o3_governance.scanning.fingerprint import ABOUT_DIR, TERMS_DIR, term_files
+from o3_governance.scanning.recognizers import first_names, fold
+from o3_governance.vocabulary import LANGUAGES, SPECIAL_CATEGORY_TYPES
+
+# Last parts of Dutch compounds that make the compound a place or a thing, whatever the first part is.
+COMPOUND_THINGS = frozenset("""straat laan plein weg dreef steenweg lei kaai hof park dorp wijk gebouw gebouwen zaal
+    zalen toren dak deur deuren poort muur muren raam ramen vloer gevel project projecten werf werven stand stands
+    congres beurs feest feesten avond dag dagen markt concert decor verlichting installatie kabel kabels kast kasten
+    kaart kaarten bord borden bus wagen auto fiets school scholen koor orgel klok klokken vlag""".split())
 
 
 
@@ -64,10 +89,29 @@ class Rule:
     requires: tuple[tuple[str, ...], ...]
     unless: tuple[tuple[str, ...], ...]
     window: int
+    needs_person: bool = True   # False: the term is about people by itself (a fingerprint clock for staff)
 
 
 def _word_matches(pattern: str, token: str) -> bool:
     return token.startswith(pattern[:-1]) if pattern.endswith("*") else token == pattern
+
+
+def _form_matches(pattern: str, forms: tuple[str, ...]) -> bool:
+    return any(_word_matches(pattern, f) for f in forms)
+
+
+@lru_cache(maxsize=200_000)
+def lemmas(word: str) -> tuple[str, ...]:
+    """The word, folded, and its folded lemmas in Dutch, French and English (simplemma's dictionaries,
+    shipped in its wheel: nothing is downloaded)."""
+    low = word.lower()
+    forms = [fold(low)]
+    if len(low) > 3 and low.isalpha():
+        for lang in LANGUAGES:
+            lemma = fold(simplemma.lemmatize(low, lang=lang))
+            if lemma not in forms:
+                forms.append(lemma)
+    return tuple(forms)
 
 
 class _Matcher:
@@ -84,22 +128,67 @@ class _Matcher:
             else:
                 self.exact.setdefault(head, []).append(t)
         self.prefix_lengths = sorted({len(p) for p in self.prefix})
+        self._memo: dict[str, tuple[_Term, ...]] = {}
+        self._parts: dict = {}
 
-    def candidates(self, token: str) -> list[_Term]:
-        found = list(self.exact.get(token, ()))
-        for n in self.prefix_lengths:
-            if n > len(token):
-                break
-            found.extend(self.prefix.get(token[:n], ()))
+    def candidates(self, token: str) -> tuple[_Term, ...]:
+        found = self._memo.get(token)
+        if found is None:
+            hits = list(self.exact.get(token, ()))
+            for n in self.prefix_lengths:
+                if n > len(token):
+                    break
+                hits.extend(self.prefix.get(token[:n], ()))
+            if len(self._memo) > 200_000:  # words seen are few; a bound all the same
+                self._memo.clear()
+            found = self._memo[token] = tuple(hits)
         return found
 
-    def find(self, tokens: list[tuple[str, int, int]]) -> list[tuple[int, int, _Term]]:
-        """(first token index, last token index + 1, term) for every match."""
+    def compound_parts(self, token: str, things: frozenset[str]) -> tuple[str, ...]:
+        """Terms inside a Dutch compound: its last part (``rugoperatie``), or its first part when the
+        rest is not a place or a thing (``diabetespatiënt``, not ``kerkstraat``). Remembered per word."""
+        key = (token, things)
+        found = self._parts.get(key)
+        if found is None:
+            if len(self._parts) > 200_000:
+                self._parts.clear()
+            found = self._parts[key] = self._compound_parts(token, things)
+        return found
+
+    def _compound_parts(self, token: str, things: frozenset[str]) -> tuple[str, ...]:
+        parts = []
+        for i in range(3, len(token) - 3):
+            tail = token[i:]
+            if self.candidates(tail):
+                parts.append(tail)
+                break
+        for i in range(len(token) - 3, 3, -1):
+            head, rest = token[:i], token[i:]
+            if head in self.exact:
+                rest = rest[1:] if rest[0] in "s-" else rest
+                if rest not in things and not any(rest.startswith(t) or rest.endswith(t) for t in COMPOUND_THINGS):
+                    parts.append(head)
+                break
+        return tuple(parts)
+
+    def find(self, forms: list[tuple[str, ...]]) -> list[tuple[int, int, _Term]]:
+        """(first token index, last token index + 1, term) for every match; ``forms``: each token's
+        forms (the word, its lemmas, compound parts)."""
         out = []
-        for i, (tok, _, _) in enumerate(tokens):
-            for term in self.candidates(tok):
+        memo = self._memo
+        for i, fs in enumerate(forms):
+            terms: tuple = ()
+            for f in fs:
+                found = memo.get(f)
+                if found is None:
+                    found = self.candidates(f)
+                if found:
+                    terms = terms + found if terms else found
+            if not terms:
+                continue
+            for term in dict.fromkeys(terms):  # one term once, in order
                 n = len(term.words)
-                if i + n <= len(tokens) and all(_word_matches(w, tokens[i + k][0]) for k, w in enumerate(term.words[1:], 1)):
+                if i + n <= len(forms) and all(_form_matches(w, forms[i + k]) for k, w in enumerate(term.words[1:], 1)):
                     out.append((i, i + n, term))
         return out
 
@@ -146,7 +235,8 @@ class CategoryTerms:
                 rwhere = f"{where} rule {k}"
                 if not isinstance(rule, dict) or not isinstance(rule.get("terms"), list) or not rule["terms"]:
                     raise TermFileError(f"{rwhere}: needs a non-empty 'terms' list")
-                unknown = set(rule) - {"terms", "score", "requires_nearby", "unless_nearby", "window", "note"}
+                unknown = set(rule) - {"terms", "score", "requires_nearby", "unless_nearby", "window", "note",
+                                       "needs_person"}
                 if unknown:
                     raise TermFileError(f"{rwhere}: unknown key(s) {sorted(unknown)}")
                 score = rule.get("score", 0.85 if "requires_nearby" not in rule else 0.7)
@@ -156,8 +246,11 @@ class CategoryTerms:
                 if not isinstance(window, int) or window < 1:
                     raise TermFileError(f"{rwhere}: window must be a positive whole number")
                 idx = len(self.rules)
+                needs_person = rule.get("needs_person", True)
+                if not isinstance(needs_person, bool):
+                    raise TermFileError(f"{rwhere}: needs_person must be true or false")
                 self.rules.append(Rule(
-                    category=category, score=float(score), window=window,
+                    category=category, score=float(score), window=window, needs_person=needs_person,
                     requires=tuple(_phrase(t, rwhere) for t in rule.get("requires_nearby") or ()),
                     unless=tuple(_phrase(t, rwhere) for t in rule.get("unless_nearby") or ())))
                 terms.extend(_Term(_phrase(t, rwhere), idx) for t in rule["terms"])
@@ -165,6 +258,8 @@ class CategoryTerms:
                 excludes.append(_Term(_phrase(t, f"{where} exclude"), -1))
         self._terms = _Matcher(terms)
         self._excludes = _Matcher(excludes)
+        # every word of this language's terms and exclusions: what another language's terms leave to it
+        self.words = {w.rstrip("*") for t in terms + excludes for w in t.words}
 
     @staticmethod
     def _near(tokens, lo: int, hi: int, window: int, phrases) -> bool:
@@ -179,15 +274,45 @@ class CategoryTerms:
                     return True
         return False
 
-    def find(self, text: str) -> list[tuple[str, int, int, float]]:
-        """(category, start, end, score) for each term occurrence that counts."""
-        tokens = tokenize(text)
+    def forms(self, text: str, tokens, base=None) -> list[tuple[str, ...]]:
+        """Each token's forms: the word and its lemmas (``base`` when the caller has them), and for
+        Dutch the terms inside a compound."""
+        base = base if base is not None else [lemmas(text[a:b]) for _, a, b in tokens]
+        if self.language != "nl":
+            return base
+        out = []
+        for (tok, _, _), fs in zip(tokens, base):
+            if len(tok) >= 8 and not any(self._terms.candidates(f) for f in fs):
+                fs = fs + self._terms.compound_parts(tok, self.things)
+            out.append(fs)
+        return out
+
+    things: frozenset[str] = frozenset()
+
+    def may_match(self, forms: list[tuple[str, ...]]) -> bool:
+        """Whether any token form starts a term of this language (cheap: memoised look-ups)."""
+        memo, candidates = self._terms._memo, self._terms.candidates
+        for fs in forms:
+            for f in fs:
+                found = memo.get(f)
+                if found is None:
+                    found = candidates(f)
+                if found:
+                    return True
+        return False
+
+    def find(self, text: str, tokens=None, base=None) -> list[tuple]:
+        """(category, start, end, score, first token, last token + 1, needs_person) for each term
+        occurrence that counts (before the about-a-person rule, which ``SpecialCategoryRecognizer``
+        applies). ``base``: each token's lemmas, when the caller has them."""
+        tokens = tokenize(text) if tokens is None else tokens
         if not tokens:
             return []
-        hits = self._terms.find(tokens)
+        forms = self.forms(text, tokens, base)
+        hits = self._terms.find(forms)
         if not hits:
             return []
-        excluded = [(a, b) for a, b, _ in self._excludes.find(tokens)]
+        excluded = [(a, b) for a, b, _ in self._excludes.find([(t,) for t, _, _ in tokens])]
         out = []
         for a, b, term in hits:
             rule = self.rules[term.rule]
@@ -197,29 +322,161 @@ class CategoryTerms:
                 continue
             if rule.unless and self._near(tokens, a, b, rule.window, rule.unless):
                 continue
-            out.append((rule.category, tokens[a][1], tokens[b - 1][2], rule.score))
+            out.append((rule.category, tokens[a][1], tokens[b - 1][2], rule.score, a, b, rule.needs_person))
         return out
 
 
 def load_terms(language: str, root: Path = TERMS_DIR) -> CategoryTerms:
-    return CategoryTerms(language, term_files(language, root))
+    files = term_files(language, root)
+    return _load_terms(language, tuple((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+@lru_cache(maxsize=32)
+def _load_terms(language: str, files: tuple[tuple[Path, int, int], ...]) -> CategoryTerms:
+    # Each language's recognizer reads every language's files: compiled once per process and version.
+    return CategoryTerms(language, [f for f, _, _ in files])
+
+
+@dataclass(frozen=True)
+class AboutPerson:
+    """The data of the about-a-person rule, every language's together (people switch language)."""
+
+    person: frozenset[str]
+    not_person: frozenset[str]
+    window: int
+    figurative: tuple[tuple[str, ...], ...] = ()
+
+
+def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
+    person, not_person, window, figurative = set(), set(), 2, []
+    for lang in LANGUAGES:
+        path = root / f"{lang}.yaml"
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        if not isinstance(doc, dict) or not isinstance(doc.get("person"), list) \
+                or not isinstance(doc.get("not_person"), list):
+            raise TermFileError(f"about_person/{lang}.yaml: needs 'person' and 'not_person' lists")
+        person |= {fold(str(w)) for w in doc["person"]}
+        not_person |= {fold(str(w)) for w in doc["not_person"]}
+        window = max(window, int(doc.get("window", 2)))
+        figurative += [_phrase(t, f"about_person/{lang}.yaml figurative") for t in doc.get("figurative") or ()]
+    return AboutPerson(frozenset(person), frozenset(not_person), window, tuple(figurative))
+
+
+_BREAK = re.compile(r"[.!?\n]")  # between two tokens: a sentence ends
 
 
 class SpecialCategoryRecognizer(LocalRecognizer):
-    """All nine Art. 9 / Art. 10 categories of one language, from its term files."""
+    """All nine Art. 9 / Art. 10 categories: the message language's term files first, then the other
+    languages' (a foreign single word only when it is no word of the message's language), each hit kept
+    only when its sentence is about a person (``AboutPerson``)."""
 
-    def __init__(self, language: str, root: Path = TERMS_DIR):
+    def __init__(self, language: str, root: Path = TERMS_DIR, about_root: Path | None = None):
         self.terms = load_terms(language, root)
+        self.others = [load_terms(lang, root) for lang in LANGUAGES if lang != language and (root / lang).is_dir()]
+        if about_root is None:
+            about_root = root / "about_person" if (root / "about_person").is_dir() else ABOUT_DIR
+        about = load_about_person(about_root)
+        from o3_governance.scanning.engine import stop_words  # spaCy's lists, without a pipeline
+
+        every_stop_word = {fold(w) for lang in LANGUAGES for w in stop_words(lang)}
+        # A thing in one language that is a small word in another ("van", "set") is no cue at all.
+        self.about = AboutPerson(about.person, about.not_person - every_stop_word, about.window, about.figurative)
+        self._figurative = _Matcher([_Term(words, -1) for words in about.figurative])
+        self.every_stop_word = every_stop_word
+        for t in [self.terms, *self.others]:
+            t.things = self.about.not_person
+        self.first_names = first_names()
+        self.own_words = {fold(w) for w in stop_words(language)}
+        self._stems = frozenset(w[:3] for t in [self.terms, *self.others] for w in t.words)
+        self._seen: dict[str, tuple] = {}
         super().__init__(supported_entities=sorted(SPECIAL_CATEGORY_TYPES), supported_language=language,
                          name=f"special_categories_{language}")
 
     def load(self) -> None:
         pass
 
+    def _foreign_word(self, word: str) -> bool:
+        """A word that the message's own language does not have (so its own term files could not
+        have judged it): not a stop word, not a word of its own terms, not in its simplemma dictionary."""
+        f = fold(word)
+        return f not in self.own_words and f not in self.terms.words \
+            and not simplemma.is_known(word.lower(), lang=self.supported_language)
+
+    def _thing(self, token: str) -> bool:
+        return token in self.about.not_person or ("-" in token and any(
+            part in self.about.not_person for part in token.split("-")))
+
+    def _about_person(self, text: str, tokens, a: int, b: int, needs_person: bool = True) -> bool:
+        """The about-a-person rule (module docstring): False when a thing, event or venue stands next to
+        the term or opens its sentence as its subject, or when no person is named in the sentence."""
+        lo = a
+        while lo > 0 and not _BREAK.search(text, tokens[lo - 1][2], tokens[lo][1]):
+            lo -= 1
+        hi = b
+        while hi < len(tokens) and not _BREAK.search(text, tokens[hi - 1][2], tokens[hi][1]):
+            hi += 1
+        idx = range(lo, hi)
+        w = self.about.window
+        for k in range(max(a - w, idx[0]), min(b + w, idx[-1] + 1)):
+            if not a <= k < b and self._thing(tokens[k][0]):
+                return False
+        # The sentence's subject is a thing: "Le générateur a fait une crise cardiaque"
+        opening = [k for k in idx[:3] if tokens[k][0] not in self.every_stop_word]
+        if opening and opening[0] < a and self._thing(tokens[opening[0]][0]):
+            return False
+        if not needs_person or any(tokens[k][0] in self.about.person for k in range(a, b)):
+            return True  # the term names its person itself: "zijn man", "his drinking"
+        first = idx[0]
+        for k in idx:
+            tok, s, e = tokens[k]
+            if a <= k < b:
+                continue
+            word = text[s:e]
+            if tok in self.about.person or (word[:1].isupper() and tok in self.first_names
+                                            and tok not in self.every_stop_word):
+                return True
+            if word[:1].isupper() and not word.isupper() and (k != first or tok not in self.every_stop_word):
+                return True  # a capitalised word inside the sentence (or opening it, not a small word): a name
+        return False
+
     def analyze(self, text, entities, nlp_artifacts=None):
         wanted = set(entities) if entities else set(SPECIAL_CATEGORY_TYPES)
+        found = self._seen.get(text)
+        if found is None:
+            if len(self._seen) > 4096:  # the fast path asks twice about the texts that have findings
+                self._seen.clear()
+            found = self._seen[text] = self._find(text)
         return [RecognizerResult(entity_type=cat, start=s, end=e, score=score,
                                  analysis_explanation=AnalysisExplanation(recognizer=self.name, original_score=score),
                                  recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
-                for cat, s, e, score in self.terms.find(text) if cat in wanted]
+                for cat, s, e, score in found if cat in wanted]
+
+    def _find(self, text: str) -> tuple[tuple[str, int, int, float], ...]:
+        tokens = tokenize(text)
+        if not tokens:
+            return ()
+        # A lemma starts like its word (ziekenhuizen → ziekenhuis): only words that start like a term word
+        # are lemmatised.
+        stems = self._stems
+        base = [lemmas(text[a:b]) if tok[:3] in stems else (tok,) for tok, a, b in tokens]
+        # Most messages hold no term of any language: one look-up per form and language says so.
+        every = [self.terms, *self.others]
+        if not any(t.may_match(t.forms(text, tokens, base)) for t in every):
+            return ()
+        hits = list(self.terms.find(text, tokens, base))
+        for other in self.others:
+            for h in other.find(text, tokens, base):
+                if any(self._foreign_word(text[s:e]) for _, s, e in tokens[h[4]:h[5]]):
+                    hits.append(h)
+        if not hits:
+            return ()
+        figurative = [(x, y) for x, y, _ in self._figurative.find([(t,) for t, _, _ in tokens])]
+        out, seen = [], set()
+        for cat, s, e, score, a, b, needs_person in hits:
+            if (cat, s, e) in seen or any(x < b and a < y for x, y in figurative) \
+                    or not self._about_person(text, tokens, a, b, needs_person):
+                continue
+            seen.add((cat, s, e))
+            out.append((cat, s, e, score))
+        return tuple(out)

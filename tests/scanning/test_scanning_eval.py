@@ -121,3 +121,104 @@ def test_third_heldout_set_is_large_and_half_decoys():
 def test_special_category_floor_on_the_heldout_sets(heldout_report, lang):
     s = heldout_report.special[lang]
     assert s.recall >= 0.90 and s.precision >= 0.85, (lang, s)
+
+
+# --- the sets reported separately; holdout4's format; per-message scores and decoys -------------------------
+
+HOLDOUT4_STYLE = (
+    '- {id: t1, chat: nl, text: "Bel Jan op 0475 12 34 56", pii: [[PERSON, "Jan"], [PHONE_NUMBER, "0475 12 34 56"]], '
+    'special: [], class: phone_mobile}\n'
+    '- {id: t2, chat: nl, lang: en, text: "He is in hospital since Monday", pii: [], special: [HEALTH_DATA], '
+    'class: health_codeswitch}\n'
+    '- {id: t3, chat: nl, text: "Ik word ziek van die planning", pii: [], special: [], decoy: true, '
+    'class: decoy_figurative}\n'
+)
+
+
+def test_holdout4_format_is_read_with_its_decoy_and_class_fields(tmp_path):
+    (tmp_path / "holdout4").mkdir()
+    (tmp_path / "holdout4" / "holdout4_nl.yaml").write_text(HOLDOUT4_STYLE, encoding="utf-8")
+    ex = {e.id: e for e in evaluation.load_examples(tmp_path, evaluation.SETS["holdout4"][0])}
+    assert ex["t1"].kind == "phone_mobile" and not ex["t1"].decoy and ex["t1"].chat_language == "nl"
+    assert ex["t2"].language == "en" and ex["t2"].special == {"HEALTH_DATA"}
+    assert ex["t3"].decoy and not ex["t3"].special
+
+
+def test_a_decoy_that_carries_a_category_is_refused(tmp_path):
+    (tmp_path / "holdout_nl.yaml").write_text(
+        '- {id: x, text: "ziek", pii: [], special: [HEALTH_DATA], decoy: true}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="decoy"):
+        evaluation.load_examples(tmp_path, "holdout_*.yaml")
+
+
+def test_per_message_scores_right_category_and_decoys_flagged(tmp_path):
+    (tmp_path / "known_people.txt").write_text("")
+    (tmp_path / "holdout4").mkdir()
+    (tmp_path / "holdout4" / "holdout4_nl.yaml").write_text(HOLDOUT4_STYLE + (
+        '- {id: t4, chat: nl, text: "Zijn vrouw is zwanger, hij stemt op de PVDA", pii: [], '
+        'special: [HEALTH_DATA, POLITICAL_OPINION], class: mixed}\n'
+        '- {id: t5, chat: nl, text: "Ik heb een hernia, geen zware kisten voor mij", pii: [], special: [], decoy: true, '
+        'class: mislabelled_on_purpose}\n'), encoding="utf-8")
+    scanner, _ = local_scanner([])
+    report = evaluation.evaluate(scanner, tmp_path, evaluation.SETS["holdout4"][0])
+    m = report.message_total()
+    assert (m.labelled, m.found, m.right_category) == (2, 2, 2)
+    assert (m.decoys, m.decoys_flagged) == (2, 1)       # t5 is flagged: a decoy flagged counts
+    assert m.flagged == 3 and m.flagged_right == 2 and m.precision == pytest.approx(2 / 3)
+    assert "decoys flagged" in report.table() and "1/2 = 50.0%" in report.table()
+
+
+def test_scan_eval_reports_one_set_when_asked_and_refuses_an_unknown_one(capsys):
+    from o3_governance.cli import main
+
+    assert main(["scan-eval", "--set", "development"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("development:") and "holdout4:" not in out
+    assert main(["scan-eval", "--set", "nonsense"]) != 0
+    assert "unknown evaluation set" in capsys.readouterr().err
+
+
+def test_scan_eval_lists_the_blind_set_first():
+    assert list(evaluation.SETS)[0] == "holdout4"
+
+
+def test_the_about_person_lists_are_part_of_the_scanner_configuration(tmp_path):
+    import shutil
+
+    from o3_governance.scanning.fingerprint import TERMS_DIR, config_hash
+
+    terms = tmp_path / "special_categories"
+    shutil.copytree(TERMS_DIR, terms)
+    before = config_hash((), terms)
+    about = terms / "about_person" / "nl.yaml"
+    about.write_text(about.read_text(encoding="utf-8") + "\n# one more comment\n", encoding="utf-8")
+    assert config_hash((), terms) != before
+
+
+# --- holdout4: the blind set, held at its first score (2026-12-01, holdout4/README.md) ---------------------
+# Floors are the first-look figures rounded down; the set is never tuned on, so these only catch regressions.
+
+@pytest.fixture(scope="module")
+def holdout4_report():
+    scanner, _ = local_scanner(evaluation.known_people())
+    return evaluation.evaluate(scanner, pattern=evaluation.SETS["holdout4"][0])
+
+
+def test_holdout4_is_the_blind_set_of_735_messages():
+    examples = evaluation.load_examples(pattern=evaluation.SETS["holdout4"][0])
+    assert len(examples) == 735 and sum(e.decoy for e in examples) == 114
+
+
+@pytest.mark.parametrize("etype,recall,precision", [
+    ("PHONE_NUMBER", 1.00, 0.96), ("EMAIL_ADDRESS", 1.00, 1.00), ("IBAN_CODE", 1.00, 1.00),
+    ("BE_NATIONAL_NUMBER", 1.00, 1.00), ("CREDIT_CARD", 1.00, 1.00), ("PERSON", 0.90, 0.96),
+])
+def test_holdout4_spans_stay_at_their_first_score(holdout4_report, etype, recall, precision):
+    s = holdout4_report.span_total(etype)
+    assert s.recall >= recall and s.precision >= precision, (etype, s)
+
+
+def test_holdout4_special_categories_and_decoys_stay_at_their_first_score(holdout4_report):
+    m = holdout4_report.message_total()
+    assert m.recall >= 0.85 and m.precision >= 0.95 and m.category_accuracy >= 0.97, m
+    assert m.decoys_flagged <= 9, m
