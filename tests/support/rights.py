@@ -58,9 +58,10 @@ FINDINGS_DDL = ('CREATE TABLE IF NOT EXISTS findings (message_id VARCHAR, entity
 
 
 def write_inbox(layout: DataLayout, *, with_bxl: bool = True) -> None:
+    # Fixed member times: the same call writes the same bytes on any clock (a second write is a duplicate).
     with zipfile.ZipFile(layout.inbox / "WhatsApp Chat with Werf Leuven.zip", "w") as z:
-        z.writestr("WhatsApp Chat with Werf Leuven.txt", WERF)
-        z.writestr("IMG-20220323-WA0002.jpg", PHOTO)
+        z.writestr(zipfile.ZipInfo("WhatsApp Chat with Werf Leuven.txt", (2022, 3, 23, 13, 31, 0)), WERF)
+        z.writestr(zipfile.ZipInfo("IMG-20220323-WA0002.jpg", (2022, 3, 23, 13, 31, 0)), PHOTO)
     if with_bxl:
         (layout.inbox / "WhatsApp Chat with Client Bruxelles.txt").write_text(BXL, encoding="utf-8")
 
