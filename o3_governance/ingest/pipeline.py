@@ -146,21 +146,10 @@ def _batches(rows: Iterable[tuple], size: int = BATCH_ROWS) -> Iterator[pa.Recor
         yield batch(buffer)
 
 
-def _ours(fn, *args, **kwargs):
-    """Run a write to our own stores: an OS or disk failure there is the system's, not the file's."""
-    try:
-        return fn(*args, **kwargs)
-    except SystemFault:
-        raise
-    except Exception as exc:  # noqa: BLE001 - only system errors are re-labelled
-        if reg.is_system_error(exc):
-            raise reg.system_fault(exc) from None
-        raise
-
-
 @contextmanager
 def _system_errors():
-    """:func:`_ours` as a block (DuckDB's replacement scans must see the caller's local variables)."""
+    """A block writing to our own stores: an OS or disk failure there is the system's, not the file's
+    (a block, not a call, where DuckDB's replacement scans must see the caller's local variables)."""
     try:
         yield
     except SystemFault:
@@ -169,6 +158,12 @@ def _system_errors():
         if reg.is_system_error(exc):
             raise reg.system_fault(exc) from None
         raise
+
+
+def _ours(fn, *args, **kwargs):
+    """Run a write to our own stores: an OS or disk failure there is the system's, not the file's."""
+    with _system_errors():
+        return fn(*args, **kwargs)
 
 
 @dataclass

@@ -37,7 +37,7 @@ from o3_governance.storage.layout import DataLayout
 from o3_governance.identity import vcard
 from o3_governance.rights import access, finder, holds as holds_mod, redaction, register
 from o3_governance.rights.finder import SubjectData
-from o3_governance.storage.stores import MAX_MEMBER_BYTES
+from o3_governance.storage import stores
 from o3_governance.identity.matching import Subject
 
 
@@ -213,19 +213,10 @@ def _texts_in(name: str, data: bytes, depth: int):
     if name.lower().endswith((".vcf", ".vcard")):
         yield [t for card in vcard.read_vcards(data) for t in card.all_texts()]
     if depth < 3 and zipfile.is_zipfile(io.BytesIO(data)):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                for info in zf.infolist():
-                    yield [info.filename]
-                    if info.file_size > MAX_MEMBER_BYTES:
-                        continue
-                    try:
-                        member = zf.read(info)
-                    except Exception:  # noqa: BLE001 - a broken member: the raw bytes were searched
-                        continue
-                    yield from _texts_in(info.filename, member, depth + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-            return
+        for member_name, member in stores.zip_members(data):
+            yield [member_name]
+            if member is not None:
+                yield from _texts_in(member_name, member, depth + 1)
 
 
 def _decoded(data: bytes) -> str:

@@ -32,9 +32,7 @@ import calendar
 import hashlib
 import hmac
 import json
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -42,6 +40,7 @@ from typing import Any
 
 import duckdb
 
+from o3_governance.storage import keyfiles
 from o3_governance.storage.layout import DataLayout
 from o3_governance.errors import ContentFree
 from o3_governance.identity import matching as identity
@@ -120,18 +119,7 @@ def secret_key(layout: DataLayout, configured: str | None) -> bytes:
     shell) or else a random key kept in ``<data>/.secret/subject_key`` (0600), created on first use."""
     if configured:
         return configured.encode("utf-8")
-    path = secret_path(layout)
-    folder = path.parent
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(folder, 0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: use theirs
-            return path.read_text().strip().encode("ascii")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("ascii")
+    return keyfiles.read_or_create_key(secret_path(layout))
 
 
 def subject_key(secret: bytes, phone_e164: str) -> str:

@@ -33,6 +33,7 @@ from typing import Any, Iterator, Sequence
 
 import duckdb
 
+from o3_governance.storage import keyfiles
 from o3_governance.storage.catalog import table_exists
 from o3_governance.vocabulary import AUDIT_LOG
 
@@ -155,18 +156,9 @@ def chain_key(con: duckdb.DuckDBPyConnection, create: bool = True) -> bytes | No
     if folder is None:
         return _EPHEMERAL_KEY
     path = folder / KEY_FILE
-    if not path.exists():
-        if not create:
-            return None
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(folder, 0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: use theirs
-            return path.read_text().strip().encode("ascii")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("ascii")
+    if not path.exists() and not create:
+        return None
+    return keyfiles.read_or_create_key(path)
 
 
 def _read_marker(con: duckdb.DuckDBPyConnection) -> dict | None:

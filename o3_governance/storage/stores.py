@@ -202,22 +202,31 @@ def _decoded_texts(path: Path, data: bytes) -> Iterator[tuple[str, bytes]]:
         yield from _duckdb_texts(path)
 
 
-def _zip_texts(where: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, bytes]]:
+def zip_members(data: bytes) -> Iterator[tuple[str, bytes | None]]:
+    """(member name, member bytes) of a zip held in memory; bytes None for a member too large to read
+    (over MAX_MEMBER_BYTES) or broken (its raw bytes were searched with the zip's). Nothing for a non-zip."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
-                yield f"{where}!{info.filename} (name)", info.filename.encode("utf-8")
-                if info.file_size > MAX_MEMBER_BYTES:
-                    continue
-                try:
-                    member = zf.read(info)
-                except Exception:  # noqa: BLE001 - a broken member: its raw bytes were searched
-                    continue
-                yield f"{where}!{info.filename}", member
-                if depth < 3 and zipfile.is_zipfile(io.BytesIO(member)):
-                    yield from _zip_texts(f"{where}!{info.filename}", member, depth + 1)
+                member = None
+                if info.file_size <= MAX_MEMBER_BYTES:
+                    try:
+                        member = zf.read(info)
+                    except Exception:  # noqa: BLE001 - a broken member
+                        member = None
+                yield info.filename, member
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return
+
+
+def _zip_texts(where: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, bytes]]:
+    for name, member in zip_members(data):
+        yield f"{where}!{name} (name)", name.encode("utf-8")
+        if member is None:
+            continue
+        yield f"{where}!{name}", member
+        if depth < 3 and zipfile.is_zipfile(io.BytesIO(member)):
+            yield from _zip_texts(f"{where}!{name}", member, depth + 1)
 
 
 def _blob_forms(value: object) -> list[bytes]:
@@ -281,6 +290,12 @@ def find_bytes(roots: Iterable[Path], needles: list[str]) -> list[tuple[str, int
         lowered = data.lower() if data.isascii() else data.decode("utf-8", "replace").casefold().encode("utf-8")
         found.extend((where, i) for i, n in forms if n in lowered or n in data.lower())
 
+    _walk(roots, search)
+    return sorted(set(found))
+
+
+def _walk(roots: Iterable[Path], search) -> None:
+    """Hand ``search(where, bytes)`` every file name, every file's bytes and every decoded value inside it."""
     for root in roots:
         if not root.exists():
             continue
@@ -293,7 +308,6 @@ def find_bytes(roots: Iterable[Path], needles: list[str]) -> list[tuple[str, int
             search(str(path), data)
             for where, decoded in _decoded_texts(path, data):
                 search(where, decoded)
-    return sorted(set(found))
 
 
 def find_words(roots: Iterable[Path], words: list[str]) -> list[tuple[str, int]]:
@@ -312,18 +326,7 @@ def find_words(roots: Iterable[Path], words: list[str]) -> list[tuple[str, int]]
             return
         found.extend((where, i) for i, rx in patterns if rx.search(data))
 
-    for root in roots:
-        if not root.exists():
-            continue
-        paths = [root] if root.is_file() else sorted(root.rglob("*"))
-        for path in paths:
-            search(f"{path} (name)", path.name.encode("utf-8"))
-            if not path.is_file() or path.is_symlink():
-                continue
-            data = path.read_bytes()
-            search(str(path), data)
-            for where, decoded in _decoded_texts(path, data):
-                search(where, decoded)
+    _walk(roots, search)
     return sorted(set(found))
 
 
