@@ -17,7 +17,7 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 
 # --- what the scanner finds (the contract's entity types) ---------------------------------------------
 PERSONAL_DATA_TYPES = ("PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER",
-                       "PERSON", "LOCATION")
+                       "PERSON", "LOCATION", "FACE")
 # GDPR Art. 9 special categories, and Art. 10 (criminal convictions and offences).
 SPECIAL_CATEGORY_TYPES = ("HEALTH_DATA", "POLITICAL_OPINION", "RELIGIOUS_BELIEF", "TRADE_UNION_MEMBERSHIP",
                           "SEXUAL_ORIENTATION", "ETHNIC_ORIGIN", "BIOMETRIC_DATA", "GENETIC_DATA",
@@ -32,6 +32,7 @@ ENTITY_LABELS = {
     "BE_NATIONAL_NUMBER": "Belgian national register numbers",
     "PERSON": "Names of people mentioned in messages",
     "LOCATION": "Locations and addresses",
+    "FACE": "Faces in photos (detected, never recognised)",
     "HEALTH_DATA": "Health data (Art. 9)",
     "POLITICAL_OPINION": "Political opinions (Art. 9)",
     "RELIGIOUS_BELIEF": "Religious or philosophical beliefs (Art. 9)",
@@ -52,6 +53,10 @@ OTHERS_ONLY_TYPES = ("IBAN_CODE", "CREDIT_CARD", "BE_NATIONAL_NUMBER", "LOCATION
 LANGUAGES = ("nl", "fr", "en")
 MESSAGE_TYPES = ("text", "media", "system", "deleted")
 SOURCE_FORMATS = ("android", "ios", "cloud_api")
+# Where a finding's offsets point: the message body, or the text extracted from the file it carries.
+FINDING_SOURCES = ("body", "attachment")
+ATTACHMENT_KINDS = ("image", "document", "audio", "video", "contact", "other")
+ATTACHMENT_STATUSES = ("scanned", "unsupported", "failed", "too_large")
 
 # --- statuses --------------------------------------------------------------------------------------------
 ARCHIVE_STATUSES = ("ingested", "partial", "duplicate", "quarantined")
@@ -91,6 +96,8 @@ ARCHIVE_CHATS = "archive_chats"              # one row per chat found in an arch
 ARCHIVE_REJECTS = "archive_rejects"          # records an archive could not read: line number and reason
 ARCHIVE_HISTORY = "archive_history"          # status changes of a registry row (quarantined → ingested, ...)
 MESSAGE_REACTIONS = "message_reactions"      # Cloud API reactions, linked to their message
+ATTACHMENTS = "attachments"                  # one row per media file content (media_sha256): kind, status
+RETENTION_EVENTS = "retention_events"        # events a retention period counts from (project closed, ...)
 AUDIT_LOG = "audit_log"
 
 # --- files the system writes ------------------------------------------------------------------------------
