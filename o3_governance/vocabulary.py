@@ -97,6 +97,9 @@ ARCHIVE_REJECTS = "archive_rejects"          # records an archive could not read
 ARCHIVE_HISTORY = "archive_history"          # status changes of a registry row (quarantined → ingested, ...)
 MESSAGE_REACTIONS = "message_reactions"      # Cloud API reactions, linked to their message
 ATTACHMENTS = "attachments"                  # one row per media file content (media_sha256): kind, status
+# Which of the policy's document_terms (lower case) a file's extracted text contains: written by the
+# attachment scan, read by retention's document_terms match. Terms only, never the text.
+ATTACHMENT_TERMS = "attachment_terms"        # media_sha256, term
 RETENTION_EVENTS = "retention_events"        # events a retention period counts from (project closed, ...)
 AUDIT_LOG = "audit_log"
 

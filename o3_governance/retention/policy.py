@@ -89,6 +89,12 @@ class Policy:
     def active_holds(self, as_of: date) -> list[Hold]:
         return [h for h in self.holds if h.active(as_of)]
 
+    @property
+    def document_terms(self) -> frozenset[str]:
+        """Every term the rules' `document_terms` matches name, lower case: what the attachment scan
+        looks for in a file's text (it records the terms found, never the text)."""
+        return frozenset(str(t).lower() for r in self.rules for t in r.match.get("document_terms", ()))
+
     def rule(self, name: str) -> Rule:
         return next(r for r in self.rules if r.name == name)
 
