@@ -13,8 +13,6 @@ from pathlib import Path
 from o3_governance import settings
 from o3_governance.cli import context as config
 from o3_governance.storage.layout import DataLayout
-from o3_governance.scanning.store import scan_warehouse
-from o3_governance.storage import warehouse
 
 
 def register(subparsers) -> None:
@@ -31,6 +29,8 @@ def register(subparsers) -> None:
 
 
 def _scan(args) -> int:
+    from o3_governance.scanning.store import scan_warehouse
+    from o3_governance.storage import warehouse
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
     conf = settings.load()
