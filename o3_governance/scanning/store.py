@@ -360,19 +360,24 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
         summary.seconds = time.perf_counter() - t0
         return summary
 
-    # Start the workers now: they load their engines while the rest is read and deduplicated.
-    pool = scan_pool.start_pool(people, workers, len(due), terms_dir=terms_dir)
+    # A big night starts the workers now: they load their engines while the rest is read and deduplicated.
+    # A smaller one decides once it knows how many distinct texts are left to analyse (``_scan_due``).
+    pools = [scan_pool.start_pool(people, workers, len(due), terms_dir=terms_dir) if len(due) >= EARLY_POOL else None]
     try:
-        return _scan_due(con, due, people, chash, summary, pool, t0, terms_dir=terms_dir,
+        return _scan_due(con, due, people, chash, summary, pools, t0, terms_dir=terms_dir, workers=workers,
                          window_chars=window_chars, deadline=deadline, monotonic=monotonic,
                          batch_texts=max(1, SCAN_BATCH if batch_texts is None else batch_texts))
     finally:
-        if pool is not None:
-            pool.close()
+        if pools[0] is not None:
+            pools[0].close()
 
 
-def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: float, *, terms_dir: Path, window_chars: int,
-              deadline: float | None, monotonic: Callable[[], float], batch_texts: int) -> ScanSummary:
+EARLY_POOL = 50_000   # due messages from which a night surely has enough new texts for the workers
+
+
+def _scan_due(con, due, people, chash: str, summary: ScanSummary, pools: list, t0: float, *, terms_dir: Path,
+              workers: int, window_chars: int, deadline: float | None, monotonic: Callable[[], float],
+              batch_texts: int) -> ScanSummary:
     priors = _chat_priors(con)
     unique: dict[tuple[str, str | None], int] = {}
     # (message_id, body_hash, [(index into unique, offset in the body)] or None when skipped, truncated)
@@ -392,7 +397,11 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pool, t0: floa
         results[idx] = (language, findings)
         summary.reused_texts += 1
     todo = [i for i, r in enumerate(results) if r is None]
-    # No pool means the caller judged one process enough: scan_unique must not start one itself.
+    if pools[0] is None and len(due) < EARLY_POOL:
+        # The engine loads only when something is left to analyse, the workers only for a big batch.
+        pools[0] = scan_pool.start_pool(people, workers, len(todo), terms_dir=terms_dir)
+    pool = pools[0]
+    # No pool means one process is enough: scan_unique must not start one itself.
     for k in range(0, len(todo), batch_texts):
         if k and deadline is not None and monotonic() >= deadline:
             summary.budget_exhausted = True

@@ -202,3 +202,32 @@ def test_gate_words_are_the_longest_word_of_the_first_name_and_of_the_surname():
     assert gate_words("Jean-Pierre Dupont") == {"pierre", "dupont"}
     assert gate_words("Zoë") == {"zoe"}
     assert gate_words("🙂 ") == set()
+
+
+def test_workers_start_only_for_enough_new_distinct_texts(con, monkeypatch):
+    from o3_governance.scanning import pool
+    from test_scanning_warehouse import WERF, add
+
+    scan_warehouse(con, workers=1)
+    monkeypatch.setattr(pool, "PARALLEL_MIN", 10)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool for texts already scanned")
+
+    monkeypatch.setattr(pool, "WorkerPool", no_pool)
+    add(con, [(WERF, "Kevin De Smet", "text", "ok")] * 40 + [(WERF, "Kevin De Smet", "text", "Tot morgen")], start=500)
+    s = scan_warehouse(con, workers=2)   # 41 due, one new distinct text: scanned here
+    assert s.due == 41 and s.unique_texts == 1 and s.workers == 1
+
+
+def test_a_night_with_nothing_new_never_loads_the_engine(con, monkeypatch):
+    from o3_governance.scanning import pool
+
+    scan_warehouse(con, workers=1)
+
+    def no_engine(*args, **kwargs):
+        raise AssertionError("the engine loaded on a night with nothing to scan")
+
+    monkeypatch.setattr(pool, "start_pool", no_engine)
+    monkeypatch.setattr(pool, "_here", no_engine)
+    assert scan_warehouse(con, workers=2).due == 0
