@@ -42,7 +42,8 @@ def _scan(args) -> int:
     print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,
                       "distinct_texts_analysed": s.unique_texts, "distinct_texts_reused": s.reused_texts,
                       "findings_written": s.findings_written, "by_type": s.by_type, "seconds": round(s.seconds, 2),
-                      "truncated_for_scan": s.truncated_for_scan, "left_for_next_night": s.left_for_next_night},
+                      "truncated_for_scan": s.truncated_for_scan, "left_for_next_night": s.left_for_next_night,
+                      "carried_forward": s.carried_forward},
                      sort_keys=True))
     return 0
 

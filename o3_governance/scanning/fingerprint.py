@@ -105,10 +105,13 @@ _NAME_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")   # the known-people
 
 
 def words(text: str) -> list[str]:
-    """The letter runs of ``text`` case-folded and without accents: how a name is looked for in a text."""
+    """The letter runs of ``text`` case-folded and without accents: how a name is looked for in a text.
+    Every pair of letters that a case-insensitive ``re`` pattern takes as equal folds to the same letters
+    (``casefold`` does that for all but the dotless i, which ``re`` equates with i)."""
     folded = text.casefold()
     if not folded.isascii():
-        folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+        folded = "".join(c for c in unicodedata.normalize("NFKD", folded.replace("ı", "i"))
+                         if not unicodedata.combining(c))
     return _LETTERS.findall(folded)
 
 

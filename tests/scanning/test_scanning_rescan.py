@@ -197,6 +197,14 @@ def test_people_index_finds_the_words_of_a_name_in_any_case(text, named):
     assert (person_key("Wout Van den Broeck") in index.keys_in(text)) is named
 
 
+@pytest.mark.parametrize("person, text", [("Emre Yılmaz", "yilmaz komt"), ("Emre Yilmaz", "YILMAZ"),
+                                          ("Emre Yilmaz", "Yılmaz"), ("Jérôme Lefèvre", "JEROME"),
+                                          ("Jérôme Lefèvre", "Lefe\u0300vre"), ("Ærøe Strauß", "STRAUSS")])
+def test_every_spelling_a_case_insensitive_pattern_matches_holds_the_gate_word(person, text):
+    """Case, accents (composed or not), dotless i and ß: a spelling the recognizer could match is never missed."""
+    assert person_key(person) in PeopleIndex([person]).keys_in(text)
+
+
 def test_gate_words_are_the_longest_word_of_the_first_name_and_of_the_surname():
     assert gate_words("Wout Van den Broeck") == {"wout", "broeck"}
     assert gate_words("Jean-Pierre Dupont") == {"pierre", "dupont"}
@@ -231,3 +239,20 @@ def test_a_night_with_nothing_new_never_loads_the_engine(con, monkeypatch):
     monkeypatch.setattr(pool, "start_pool", no_engine)
     monkeypatch.setattr(pool, "_here", no_engine)
     assert scan_warehouse(con, workers=2).due == 0
+
+
+def test_cli_scan_counts_the_messages_carried_over(data_layout, capsys, tmp_path):
+    import json
+
+    from o3_governance.cli import main
+    from test_scanning_warehouse import BASE, WERF, add
+
+    with warehouse.open_warehouse(data_layout.warehouse) as c:
+        add(c, BASE)
+    assert main(["scan", "--workers", "1"]) == 0
+    with warehouse.open_warehouse(data_layout.warehouse) as c:
+        add(c, [(WERF, "Zeynep Aksoy", "text", "Hallo allemaal")], start=300)   # a new author: a new person
+    capsys.readouterr()
+    assert main(["scan", "--workers", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["due"] == 1 and out["carried_forward"] == 11
