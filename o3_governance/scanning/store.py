@@ -348,37 +348,51 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
 
     # Restricted messages (Art. 18) may only be stored: they are not scanned until the restriction is lifted.
     # Oldest first, so that what a cut-short night leaves is picked up first the next night.
-    due = con.execute(f"""
+    # Read as Arrow (compact) and turned into Python objects one slice of ``CHUNK_MESSAGES`` at a time:
+    # a night of a million messages holds one slice's texts, plans and findings in memory, not all.
+    due = con.sql(f"""
         SELECT m.message_id, m.chat_id, m.message_type, m.body, hash(coalesce(m.body, '')) AS body_hash
         FROM messages m LEFT JOIN scan_state s USING (message_id)
         WHERE m.message_type IN {SCANNED_TYPES} AND {_not_restricted(con)}
           AND (s.message_id IS NULL OR s.config_hash <> ? OR s.body_hash <> hash(coalesce(m.body, '')))
         ORDER BY m.sent_at, m.message_id
-    """, [chash]).fetchall()
-    summary.due = len(due)
-    if not due:
+    """, params=[chash]).to_arrow_table()
+    summary.due = due.num_rows
+    if not summary.due:
         summary.seconds = time.perf_counter() - t0
         return summary
 
     # A big night starts the workers now: they load their engines while the rest is read and deduplicated.
     # A smaller one decides once it knows how many distinct texts are left to analyse (``_scan_due``).
-    pools = [scan_pool.start_pool(people, workers, len(due), terms_dir=terms_dir) if len(due) >= EARLY_POOL else None]
+    pools = [scan_pool.start_pool(people, workers, summary.due, terms_dir=terms_dir)
+             if summary.due >= EARLY_POOL else None]
+    priors = _chat_priors(con)   # once: the languages a slice writes must not change the next slice's priors
     try:
-        return _scan_due(con, due, people, chash, summary, pools, t0, terms_dir=terms_dir, workers=workers,
-                         window_chars=window_chars, deadline=deadline, monotonic=monotonic,
-                         batch_texts=max(1, SCAN_BATCH if batch_texts is None else batch_texts))
+        for start in range(0, summary.due, CHUNK_MESSAGES):
+            if start and deadline is not None and monotonic() >= deadline:
+                summary.budget_exhausted = True
+                summary.left_for_next_night += summary.due - start
+                break
+            part = due.slice(start, CHUNK_MESSAGES)
+            rows = list(zip(*(part.column(c).to_pylist() for c in range(part.num_columns))))
+            # Texts a slice scanned are reused by the next ones (``_reuse``), as within a slice.
+            _scan_due(con, rows, people, chash, summary, pools, priors, terms_dir=terms_dir, workers=workers,
+                      window_chars=window_chars, deadline=deadline, monotonic=monotonic,
+                      batch_texts=max(1, SCAN_BATCH if batch_texts is None else batch_texts))
     finally:
         if pools[0] is not None:
             pools[0].close()
+    summary.seconds = time.perf_counter() - t0
+    return summary
 
 
+CHUNK_MESSAGES = 100_000   # due messages planned, scanned and written together
 EARLY_POOL = 50_000   # due messages from which a night surely has enough new texts for the workers
 
 
-def _scan_due(con, due, people, chash: str, summary: ScanSummary, pools: list, t0: float, *, terms_dir: Path,
-              workers: int, window_chars: int, deadline: float | None, monotonic: Callable[[], float],
-              batch_texts: int) -> ScanSummary:
-    priors = _chat_priors(con)
+def _scan_due(con, due, people, chash: str, summary: ScanSummary, pools: list, priors: dict[str, str], *,
+              terms_dir: Path, workers: int, window_chars: int, deadline: float | None,
+              monotonic: Callable[[], float], batch_texts: int) -> None:
     unique: dict[tuple[str, str | None], int] = {}
     # (message_id, body_hash, [(index into unique, offset in the body)] or None when skipped, truncated)
     plan: list[tuple[str, int, list[tuple[int, int]] | None, bool]] = []
@@ -397,7 +411,7 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pools: list, t
         results[idx] = (language, findings)
         summary.reused_texts += 1
     todo = [i for i, r in enumerate(results) if r is None]
-    if pools[0] is None and len(due) < EARLY_POOL:
+    if pools[0] is None and summary.due < EARLY_POOL:
         # The engine loads only when something is left to analyse, the workers only for a big batch.
         pools[0] = scan_pool.start_pool(people, workers, len(todo), terms_dir=terms_dir)
     pool = pools[0]
@@ -452,7 +466,7 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pools: list, t
             f_cols["score"].append(f.score)
             f_cols["recognizer"].append(f.recognizer)
             summary.by_type[f.entity_type] = summary.by_type.get(f.entity_type, 0) + 1
-    summary.findings_written = len(f_cols["message_id"])
+    summary.findings_written += len(f_cols["message_id"])
 
     new_findings = pa.table({
         "message_id": pa.array(f_cols["message_id"], pa.string()),
@@ -493,8 +507,6 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pools: list, t
     finally:
         con.unregister("_scan_new_findings")
         con.unregister("_scan_new_state")
-    summary.seconds = time.perf_counter() - t0
-    return summary
 
 
 def _not_restricted(con: duckdb.DuckDBPyConnection) -> str:

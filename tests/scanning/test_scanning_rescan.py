@@ -256,3 +256,36 @@ def test_cli_scan_counts_the_messages_carried_over(data_layout, capsys, tmp_path
     assert main(["scan", "--workers", "1"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["due"] == 1 and out["carried_forward"] == 11
+
+
+def _state_and_findings(con):
+    return (con.execute("SELECT * EXCLUDE (scanned_at) FROM scan_state ORDER BY ALL").fetchall(),
+            con.execute("SELECT * FROM findings ORDER BY ALL").fetchall(),
+            con.execute("SELECT message_id, language FROM messages ORDER BY ALL").fetchall())
+
+
+def test_a_night_in_slices_writes_what_one_pass_writes(con, monkeypatch):
+    from o3_governance.scanning import store
+
+    languages = con.execute("SELECT message_id, language FROM messages").fetchall()
+    one = scan_warehouse(con, workers=1)
+    whole = _state_and_findings(con)
+    con.execute("DELETE FROM scan_state")
+    con.execute("DELETE FROM findings")
+    con.executemany("UPDATE messages SET language = ? WHERE message_id = ?", [(lang, m) for m, lang in languages])
+    monkeypatch.setattr(store, "CHUNK_MESSAGES", 3)
+    sliced = scan_warehouse(con, workers=1)
+    assert _state_and_findings(con) == whole
+    assert (sliced.due, sliced.scanned, sliced.skipped, sliced.findings_written) == \
+        (one.due, one.scanned, one.skipped, one.findings_written)
+
+
+def test_a_spent_budget_leaves_the_later_slices_for_the_next_night(con, monkeypatch):
+    from o3_governance.scanning import store
+
+    monkeypatch.setattr(store, "CHUNK_MESSAGES", 4)
+    clock = iter(range(0, 1000, 10))
+    s = scan_warehouse(con, workers=1, seconds_budget=5, monotonic=lambda: next(clock))
+    assert s.budget_exhausted and s.scanned + s.skipped == 4 and s.left_for_next_night == 7
+    nxt = scan_warehouse(con, workers=1)
+    assert nxt.due == 7 and nxt.left_for_next_night == 0
