@@ -17,6 +17,7 @@ Timings share the machine with whatever else runs: compare the ratios of one run
     python -m bench.bench_nightly                       # 60,000 messages
     python -m bench.bench_nightly --messages 20000 --naive-sample 500
     python -m bench.bench_nightly --million             # and the 1M full night (minutes)
+    python -m bench.bench_nightly --million-only        # only the 1M full night
     python -m bench.bench_nightly --profile /tmp/prof   # cProfile files of the job's process per night
 """
 from __future__ import annotations
@@ -286,9 +287,17 @@ def main() -> None:
     ap.add_argument("--million", action="store_true", default=os.environ.get("O3_BENCH_MILLION") == "1",
                     help="also the full night at 1,000,000 messages (minutes)")
     ap.add_argument("--profile", type=Path, help="write cProfile files of each night's job process here")
+    ap.add_argument("--million-only", action="store_true", help="only the 1M full night")
     args = ap.parse_args()
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
+    if args.million_only:
+        m = run_nights(1_000_000, 0, None, with_increment=False)
+        print(f"1M messages ({m['after_full']['distinct_bodies']:,} distinct bodies): full night "
+              f"{m['full_night']['seconds']} s, peak memory {m['full_night']['peak_mb']:,} MB (job and workers "
+              f"summed); no-op night {m['noop_night']['seconds']} s")
+        print(json.dumps(m))
+        sys.exit(1 if m["full_night"]["rc"] or m["noop_night"]["rc"] else 0)
     r = run_nights(args.messages, args.naive_sample, args.profile)
     full, noop = r["full_night"], r["noop_night"]
     n = r["after_full"]["messages"]
