@@ -14,7 +14,7 @@ from o3_governance.cli import reporting as reporting_cli
 from o3_governance.cli import retention as retention_cli
 from o3_governance.cli import rights as rights_cli
 from o3_governance.cli import scanning as scanning_cli
-from o3_governance.storage import locking, private, warehouse
+from o3_governance.storage import locking, private
 
 DOMAINS = (parsing_cli, ingest_cli, scanning_cli, retention_cli, rights_cli, reporting_cli, audit_cli)
 
@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     private.private_umask()  # before anything is created: files 0600, folders 0700
     parser = build_parser()
     args = parser.parse_args(argv)
+    from o3_governance.storage import warehouse  # DuckDB: not for --help
+
     try:
         conf = settings.load()  # every bad environment value is refused before anything runs
         _make_data_private(conf.data_dir)

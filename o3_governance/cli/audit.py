@@ -11,8 +11,6 @@ import sys
 
 from o3_governance import settings
 from o3_governance.cli import context as config
-from o3_governance.reporting import history
-from o3_governance.storage import audit, warehouse
 
 EXIT_OK, EXIT_BROKEN = 0, 1
 
@@ -24,6 +22,8 @@ def register(subparsers) -> None:
 
 
 def verify_audit(args) -> int:
+    from o3_governance.reporting import history
+    from o3_governance.storage import audit, warehouse
     conf = settings.load()
     layout = config.require_warehouse()
     anchors = history.audit_anchors(layout.reports)

@@ -9,10 +9,6 @@ from pathlib import Path
 from o3_governance import settings
 from o3_governance.cli import context as config
 from o3_governance.storage.layout import DataLayout
-from o3_governance.demo import write_demo_inbox
-from o3_governance.ingest import inbox_files
-from o3_governance.ingest import quarantine as quarantined
-from o3_governance.storage import warehouse
 
 
 def register(subparsers) -> None:
@@ -34,6 +30,7 @@ def register(subparsers) -> None:
 
 
 def demo_command(args: argparse.Namespace) -> int:
+    from o3_governance.demo import write_demo_inbox
     target = Path(args.to) if args.to else DataLayout(settings.load().data_dir).ensure().inbox
     written = write_demo_inbox(target, seed=args.seed)
     print(f"wrote {len(written)} demo archives to {target}")
@@ -42,6 +39,8 @@ def demo_command(args: argparse.Namespace) -> int:
 
 def run_nightly(seed_demo: bool = False):
     """Execute ``nightly_governance`` on the instance in DAGSTER_HOME, so the run shows in the UI."""
+    from o3_governance.demo import write_demo_inbox
+    from o3_governance.ingest import inbox_files
     from o3_governance.cli import launcher  # imports Dagster (over a second): only when a job is launched
 
     config.dagster_home()
@@ -139,6 +138,8 @@ def _one_line_reason(event) -> str:
 def quarantine_list_command(args: argparse.Namespace) -> int:
     """One line per quarantined archive: id, received, size, kind (extension), reason. File names can
     name people: only their extension is shown."""
+    from o3_governance.ingest import quarantine as quarantined
+    from o3_governance.storage import warehouse
     layout = config.require_warehouse()
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         rows = quarantined.listing(con, layout)
@@ -157,6 +158,8 @@ def quarantine_list_command(args: argparse.Namespace) -> int:
 def quarantine_retry_command(args: argparse.Namespace) -> int:
     """Re-queue one quarantined archive (under the writer lock, like every writer): the next night
     ingests it and its registry row moves from quarantined to ingested, with history."""
+    from o3_governance.ingest import quarantine as quarantined
+    from o3_governance.storage import warehouse
     from datetime import datetime, timezone
 
     layout = config.require_warehouse()

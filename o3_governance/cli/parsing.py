@@ -5,9 +5,6 @@ import json
 import os
 import sys
 
-from o3_governance.parsing.archive import open_container
-from o3_governance.parsing.model import NotAnExport
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -34,6 +31,8 @@ def _row(m, chat_name: str) -> dict:
 
 
 def run_parse(args) -> int:
+    from o3_governance.parsing.archive import open_container
+    from o3_governance.parsing.model import NotAnExport
     out = sys.stdout
     dumps = json.dumps
     read = rejected = 0

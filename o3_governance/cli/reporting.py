@@ -12,9 +12,6 @@ from pathlib import Path
 from o3_governance import settings
 from o3_governance.cli import context as config
 from o3_governance.storage.layout import DataLayout
-from o3_governance.reporting import art30, history, policyview, screenshot, server
-from o3_governance.reporting.build import build_report
-from o3_governance.storage import warehouse
 from o3_governance.vocabulary import BRUSSELS
 
 
@@ -57,6 +54,7 @@ def as_of_date(s: settings.Settings, now: datetime) -> date:
 
 
 def cmd_report(args) -> int:
+    from o3_governance.reporting.build import build_report
     s = settings.load()
     now = datetime.now(timezone.utc)
     result = build_report(config.require_warehouse(DataLayout(s.data_dir)), args.as_of or as_of_date(s, now),
@@ -72,6 +70,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from o3_governance.reporting import server
     s = settings.load()
     try:
         token = server.check_token(s.reports_token)
@@ -101,6 +100,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    from o3_governance.reporting import history
     reports = args.reports_dir or DataLayout(settings.load().data_dir).reports
     if not reports.is_dir():
         raise config.MissingData(f"no reports folder at {reports} ({config.where()}): set O3_DATA_DIR to the data folder")
@@ -116,6 +116,8 @@ def cmd_verify(args) -> int:
 
 
 def cmd_record(args) -> int:
+    from o3_governance.reporting import art30, policyview
+    from o3_governance.storage import warehouse
     s = settings.load()
     now = datetime.now(timezone.utc)
     layout = config.require_warehouse(DataLayout(s.data_dir))
@@ -136,6 +138,7 @@ def cmd_record(args) -> int:
 
 
 def cmd_screenshot(args) -> int:
+    from o3_governance.reporting import screenshot
     s = settings.load()
     reports = DataLayout(s.data_dir).reports
     html = args.html or screenshot.latest_report(reports)

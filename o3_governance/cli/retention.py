@@ -13,13 +13,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from o3_governance import purge, settings
+from o3_governance import settings
 from o3_governance.cli import context as config
-from o3_governance.identity.chats import printable
-from o3_governance.retention import dispose
-from o3_governance.retention.policy import PolicyError, load_policy
-from o3_governance.rights.register import affected_from_json
-from o3_governance.storage import warehouse
 from o3_governance.vocabulary import DELETION_LISTS, LIST_SUPERSEDED
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -45,6 +40,7 @@ def register(subparsers) -> None:
 
 
 def check_policy(args) -> int:
+    from o3_governance.retention.policy import PolicyError, load_policy
     try:
         policy = load_policy(args.file if args.file is not None else settings.load().policy_file)
     except PolicyError as exc:
@@ -63,6 +59,8 @@ def check_policy(args) -> int:
 
 
 def show_list(args) -> int:
+    from o3_governance.identity.chats import printable
+    from o3_governance.storage import warehouse
     layout = config.require_warehouse()
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         if not warehouse.table_exists(con, DELETION_LISTS):
@@ -108,6 +106,10 @@ def launch(list_id: str, approved_by: str):
 
 
 def approve(args) -> int:
+    from o3_governance.retention import dispose
+    from o3_governance.retention.policy import PolicyError, load_policy
+    from o3_governance.rights.register import affected_from_json
+    from o3_governance.storage import warehouse
     try:
         dispose._approver(args.approved_by)
         load_policy(settings.load().policy_file)
@@ -139,6 +141,8 @@ def approve(args) -> int:
 
 def _known_list(list_id: str) -> None:
     """A typo in the id is answered here, without a failed run in the UI."""
+    from o3_governance.retention import dispose
+    from o3_governance.storage import warehouse
     layout = config.layout()
     found = []
     if layout.warehouse.exists():
@@ -167,6 +171,7 @@ def _failure_reason(result) -> str:
 
 
 def resume(args) -> int:
+    from o3_governance import purge
     from o3_governance.cli import launcher  # imports Dagster and the definitions: only when needed
 
     launcher.fail_abandoned_runs_on_home()  # a run killed mid-purge is marked failed, not left running

@@ -11,9 +11,6 @@ from datetime import date, datetime, timezone
 from o3_governance import settings
 from o3_governance.cli import context as config
 from o3_governance.storage.layout import DataLayout
-from o3_governance.identity import matching as identity
-from o3_governance.rights import register as reg
-from o3_governance.storage import warehouse
 from o3_governance.storage.locking import WarehouseBusy
 from o3_governance.vocabulary import BRUSSELS, REQUEST_KINDS, REQUEST_LIFTABLE_KINDS, REQUEST_OPEN_STATUSES
 
@@ -52,6 +49,7 @@ def _today(s: settings.Settings, now: datetime) -> date:
 
 
 def _validated(args) -> dict:
+    from o3_governance.identity import matching as identity
     phone = identity.require_phone(args.subject_phone)
     email = identity.normalize_email(args.subject_email)
     new_phone = None
@@ -65,6 +63,9 @@ def _validated(args) -> dict:
 
 
 def run_request(args) -> int:
+    from o3_governance.identity import matching as identity
+    from o3_governance.rights import register as reg
+    from o3_governance.storage import warehouse
     if args.kind == "delivered":
         return mark_delivered(args)
     if args.regenerate:
@@ -130,6 +131,8 @@ def _only(args, allowed: set[str]) -> str | None:
 
 def mark_delivered(args) -> int:
     """``request delivered --request-id ID [--delivered-by NAME]``: the access export was handed over."""
+    from o3_governance.rights import register as reg
+    from o3_governance.storage import warehouse
     extra = _only(args, {"delivered_by"})
     if extra:
         print(f"o3-governance request: {extra} does not apply to 'delivered'", file=sys.stderr)
@@ -159,6 +162,8 @@ def _busy(exc: WarehouseBusy) -> int:
 
 def regenerate(args) -> int:
     """``request access --request-id ID --regenerate``: a Dagster run rebuilds the export."""
+    from o3_governance.rights import register as reg
+    from o3_governance.storage import warehouse
     extra = _only(args, {"regenerate"})
     if args.kind != "access" or extra:
         what = f"{extra} does not apply to --regenerate" if extra else "--regenerate applies to access requests only"
@@ -200,6 +205,7 @@ def regenerate(args) -> int:
 
 
 def format_result(req: reg.Request, run_id: str | None, layout: DataLayout) -> str:
+    from o3_governance.rights import register as reg
     outcome = req.outcome or {}
     lines = [f"request {req.request_id} ({req.kind}{', lift' if req.lift else ''}): {req.status}",
              f"  received {req.received_on.isoformat()}, due {req.due_date.isoformat()}, Dagster run {run_id}"]
@@ -226,6 +232,8 @@ def format_result(req: reg.Request, run_id: str | None, layout: DataLayout) -> s
 
 
 def list_requests(args) -> int:
+    from o3_governance.rights import register as reg
+    from o3_governance.storage import warehouse
     s = settings.load()
     layout = config.require_warehouse(DataLayout(s.data_dir))
     today = _today(s, datetime.now(timezone.utc))

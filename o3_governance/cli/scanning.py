@@ -13,8 +13,6 @@ from pathlib import Path
 from o3_governance import settings
 from o3_governance.cli import context as config
 from o3_governance.storage.layout import DataLayout
-from o3_governance.scanning.store import scan_warehouse
-from o3_governance.storage import warehouse
 
 
 def register(subparsers) -> None:
@@ -31,6 +29,8 @@ def register(subparsers) -> None:
 
 
 def _scan(args) -> int:
+    from o3_governance.scanning.store import scan_warehouse
+    from o3_governance.storage import warehouse
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
     conf = settings.load()
@@ -42,7 +42,8 @@ def _scan(args) -> int:
     print(json.dumps({"config_hash": s.config_hash, "due": s.due, "scanned": s.scanned, "skipped": s.skipped,
                       "distinct_texts_analysed": s.unique_texts, "distinct_texts_reused": s.reused_texts,
                       "findings_written": s.findings_written, "by_type": s.by_type, "seconds": round(s.seconds, 2),
-                      "truncated_for_scan": s.truncated_for_scan, "left_for_next_night": s.left_for_next_night},
+                      "truncated_for_scan": s.truncated_for_scan, "left_for_next_night": s.left_for_next_night,
+                      "carried_forward": s.carried_forward},
                      sort_keys=True))
     return 0
 

@@ -114,11 +114,14 @@ def test_a_second_night_scans_only_new_messages(con):
                        ).fetchone()[0] == 1
 
 
-def test_new_known_person_rescans_everything(con):
+def test_new_known_person_rescans_only_the_messages_naming_them(con):
     first = scan_warehouse(con, workers=1)
-    add(con, [(WERF, "Zeynep Aksoy", "text", "Ik neem het over van Lotte")], start=200)
+    add(con, [(WERF, "Zeynep Aksoy", "text", "Ik neem het over van Lotte"),
+              (WERF, "Kevin De Smet", "text", "Welkom Zeynep")], start=200)
     second = scan_warehouse(con, workers=1)
-    assert second.config_hash != first.config_hash and second.due == first.due + 1
+    # the two new messages; no earlier message names Zeynep Aksoy: all carried over to the new configuration
+    assert second.config_hash != first.config_hash and second.due == 2
+    assert second.carried_forward == first.scanned + first.skipped
     assert set(state(con).values()) == {second.config_hash}
 
 

@@ -47,13 +47,15 @@ def findings(context: dg.AssetExecutionContext, governance: GovernanceResource):
                                    "findings_written": summary.findings_written,
                                    "truncated_for_scan": summary.truncated_for_scan,
                                    "left_for_next_night": summary.left_for_next_night,
+                                   "carried_forward": summary.carried_forward,
                                    "messages_with_special_category": check.messages_with_special_category},
                      run_id=context.run.run_id, ts=datetime.now(timezone.utc))
     context.log.info(f"scan: {summary.due} due, {summary.scanned} scanned, {summary.skipped} skipped, "
                      f"{summary.unique_texts} distinct texts analysed, {summary.reused_texts} reused, "
                      f"{summary.findings_written} findings written in {summary.seconds:.1f} s; "
                      f"{summary.truncated_for_scan} long bodies scanned in windows; "
-                     f"{summary.left_for_next_night} left for the next night (time budget)")
+                     f"{summary.left_for_next_night} left for the next night (time budget); "
+                     f"{summary.carried_forward} kept unscanned under the new configuration (not touched by its change)")
 
     yield dg.MaterializeResult(metadata={
         "dagster/row_count": check.findings_total,
@@ -67,6 +69,7 @@ def findings(context: dg.AssetExecutionContext, governance: GovernanceResource):
         "findings_written_this_run": summary.findings_written,
         "truncated_for_scan_this_run": summary.truncated_for_scan,
         "left_for_next_night": summary.left_for_next_night,
+        "carried_forward_this_run": summary.carried_forward,
         "scan_budget_exhausted": summary.budget_exhausted,
         "scan_seconds": round(summary.seconds, 2),
         "scanner_config": summary.config_hash,
