@@ -164,7 +164,8 @@ def register_author_keys(con: duckdb.DuckDBPyConnection, secret: bytes | None) -
     """``rt_author_keys`` (author, author_phone, subject_key): each author of ``messages`` under the keyed
     hash of their phone and of their name, so that a subject event finds what that person wrote."""
     authors, phones, keys = [], [], []
-    if secret is not None and has_subject_events(con):
+    # Asked first either way: its fetch also settles a result a caller left open, which register refuses.
+    if has_subject_events(con) and secret is not None:
         for author, phone in con.execute(
                 f"SELECT DISTINCT author, author_phone FROM {MESSAGES} "
                 "WHERE author IS NOT NULL OR author_phone IS NOT NULL").fetchall():
