@@ -71,3 +71,19 @@ def test_bad_periods_events_and_disposal_are_refused_with_the_line(old, new, lin
     message = refused(BASE.replace(old, new, 1))
     assert message.startswith(f"p.yaml: line {line}: "), message
     assert words in message, message
+
+
+def test_the_default_policy_ships_belgian_examples_that_validate_when_enabled():
+    from o3_governance.vocabulary import DEFAULT_POLICY_FILE
+
+    text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+    assert "confirmed with the company's counsel".lower() in text.lower()
+    enabled = "\n".join(line.replace("  # ", "  ", 1) if line.startswith("  # ") and not line.startswith("  # ---")
+                        else line for line in text.splitlines())
+    shipped, examples = parse_policy(text), parse_policy(enabled)
+    assert [r.name for r in examples.rules[:3]] == ["invoices", "project-chats", "system-lines"]
+    invoices, project = examples.rules[0], examples.rules[1]
+    assert (invoices.retain_years, invoices.count_from) == (10, "end_of_year")
+    assert "factuur" in invoices.match["document_terms"] and project.event_type == "project_closed"
+    assert "invoices" not in [r.name for r in shipped.rules]
+    assert shipped.event_types == ("project_closed", "contract_ended", "employee_left")
