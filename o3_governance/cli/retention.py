@@ -25,7 +25,7 @@ from o3_governance.retention.policy import Policy, PolicyError, load_policy
 from o3_governance.rights import register as rights_register
 from o3_governance.rights.register import affected_from_json
 from o3_governance.storage import warehouse
-from o3_governance.vocabulary import DELETION_LISTS, LIST_SUPERSEDED
+from o3_governance.vocabulary import DELETION_LISTS, LIST_AWAITING_APPROVAL, LIST_SUPERSEDED
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -284,8 +284,8 @@ def approve(args) -> int:
     try:
         dispose._approver(args.approved_by)
         policy = load_policy(settings.load().policy_file)
-        _known_list(args.list_id)
-        if not _enough_approvals(args.list_id, args.approved_by, policy):
+        status = _known_list(args.list_id)
+        if status == LIST_AWAITING_APPROVAL and not _enough_approvals(args.list_id, args.approved_by, policy):
             return EXIT_OK
     except (dispose.DisposalError, PolicyError, approvals.ApprovalError) as exc:
         print(f"o3-governance approve-deletions: {exc}", file=sys.stderr)
@@ -325,8 +325,8 @@ def _enough_approvals(list_id: str, name: str, policy: Policy) -> bool:
     return True
 
 
-def _known_list(list_id: str) -> None:
-    """A typo in the id is answered here, without a failed run in the UI."""
+def _known_list(list_id: str) -> str:
+    """A typo in the id is answered here, without a failed run in the UI; returns the list's status."""
     layout = config.layout()
     found = []
     if layout.warehouse.exists():
@@ -337,6 +337,7 @@ def _known_list(list_id: str) -> None:
         raise dispose.DisposalError("no deletion list with this id (see: o3-governance deletion-list)")
     if found[0][0] == LIST_SUPERSEDED:
         raise dispose.DisposalError("this deletion list was superseded by a newer one: approve the current list")
+    return found[0][0]
 
 
 def _failure_reason(result) -> str:

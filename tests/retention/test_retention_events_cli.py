@@ -287,6 +287,11 @@ def test_two_approvers_required(env, capsys):
     cert = json.loads((layout.root / out.split("certificate: ")[1].split("  (run")[0].replace(str(layout.root) + "/", "")
                        ).read_text())
     assert cert["approvers"] == ["Els Janssens", "Bert Maes"] and "Els Janssens" in cert["approved_by"]
+    # An applied list takes no further approvals: it only shows its certificate.
+    assert main(["approve-deletions", "--list-id", list_id, "--approved-by", "Carl Dewit"]) == 0
+    assert "already applied" in out_err(capsys)[0]
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM deletion_list_approvals").fetchall()[0][0] == 2
 
 
 def test_one_approver_by_default_and_a_placeholder_is_refused(env, capsys):
