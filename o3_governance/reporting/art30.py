@@ -85,9 +85,11 @@ def build_record(con, policy: policyview.PolicyView, as_of: date, activity: dict
 
     retention = [{"store": "messages, media and lake", "rule": r.name, "applies_to": r.match,
                   "why": r.description,
-                  "retain_days": r.retain_days, "action": r.action,
-                  "envisaged_time_limit": (f"{r.retain_days} days after the message date, then {r.action}"
-                                           if r.retain_days is not None else f"then {r.action}"),
+                  "retain_days": r.retain_days, "retain_years": r.retain_years, "count_from": r.count_from,
+                  "action": r.action,
+                  "envisaged_time_limit": (f"{r.period}, then {r.action}"
+                                           if r.retain_days is not None or r.retain_years is not None
+                                           else f"then {r.action}"),
                   "source": "policy"} for r in policy.rules]
     raw_days = raw_retention_days
     retention.append({"store": "raw archives", "rule": "O3_RAW_RETENTION_DAYS", "applies_to": "exported chat files",
@@ -159,7 +161,8 @@ def record_rows(record: dict[str, Any]) -> list[dict[str, str]]:
         for i, item in enumerate(record[key], 1):
             add(section, i, item)
     for r in record["retention_periods"]:
-        add("retention_period", f"{r['store']}: {r['rule']}", r["retain_days"],
+        length = r["retain_days"] if r.get("retain_years") is None else f"{r['retain_years']} years"
+        add("retention_period", f"{r['store']}: {r['rule']}", length,
             f"{r['applies_to']}; {r['envisaged_time_limit']}" + (f"; {r['why']}" if r.get("why") else ""), r["source"])
     for h in record["legal_holds"]:
         add("legal_hold", h["name"], h["until"], f"{h['reason']} ({h['chats_named']} chats, {h['people_named']} people named)",

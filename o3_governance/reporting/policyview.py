@@ -21,6 +21,18 @@ class RuleView:
     retain_days: int | None
     action: str
     description: str = ""  # the company's own words on why (optional in the policy)
+    retain_years: int | None = None
+    count_from: str = "message_date"   # message_date / end_of_year / event:<type>
+
+    @property
+    def period(self) -> str:
+        """The envisaged time limit as people read it: the length and what it counts from."""
+        length = f"{self.retain_years} years" if self.retain_years is not None else f"{self.retain_days} days"
+        if self.count_from == "end_of_year":
+            return f"{length} after 1 January following the message date"
+        if self.count_from.startswith("event:"):
+            return f"{length} after the {self.count_from[6:]} event (kept until the event is recorded)"
+        return f"{length} after the message date"
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ class PolicyView:
     timezone: str = ""
     rules: list[RuleView] = field(default_factory=list)
     holds: list[HoldView] = field(default_factory=list)
+    approvers_required: int = 1
     error: str = ""       # why the policy could not be read: then rules and holds are empty
 
     @property
@@ -51,6 +64,10 @@ class PolicyView:
     def rule_days(self, name: str | None) -> int | None:
         rule = next((r for r in self.rules if r.name == name), None)
         return rule.retain_days if rule else None
+
+    def rule_period(self, name: str | None) -> str:
+        rule = next((r for r in self.rules if r.name == name), None)
+        return rule.period if rule else ""
 
 
 def _describe_match(match: Any) -> str:
@@ -89,7 +106,9 @@ def load(path: Path) -> PolicyView:
     view.sha256, view.timezone = policy.sha256, policy.timezone
     descriptions = _descriptions(Path(path))
     view.rules = [RuleView(name=r.name, match=_describe_match(r.match), retain_days=r.retain_days, action=r.action,
-                           description=descriptions.get(r.name, "")) for r in policy.rules]
+                           description=descriptions.get(r.name, ""), retain_years=r.retain_years,
+                           count_from=r.count_from) for r in policy.rules]
+    view.approvers_required = policy.approvers_required
     view.holds = [HoldView(name=h.name, reason=h.reason or "", until=h.until.isoformat() if h.until else "",
                            chats=len(h.chats), subjects=len(h.subjects)) for h in policy.holds]
     return view

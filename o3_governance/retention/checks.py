@@ -31,6 +31,13 @@ def current_list(con: duckdb.DuckDBPyConnection) -> CurrentList:
     return CurrentList(*rows[0]) if rows else CurrentList()
 
 
+def current_list_breakdown(con: duckdb.DuckDBPyConnection) -> list[tuple[str | None, str, str, str, int]]:
+    """The current list as (chat id, rule, action, YYYY-MM of the message, messages): no text."""
+    return con.execute(
+        "SELECT chat_id, rule, action, strftime(local_date, '%Y-%m'), count(*) FROM deletion_list "
+        "GROUP BY ALL ORDER BY 1, 2, 3, 4").fetchall()
+
+
 def held_on_current_list(con: duckdb.DuckDBPyConnection) -> int:
     """Listed messages that the retention table now says are held or restricted (must be 0)."""
     return con.execute(

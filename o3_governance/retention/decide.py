@@ -28,10 +28,12 @@ from o3_governance.identity.chats import normalise_chat_id, normalise_chat_name
 from o3_governance.identity.directory import DirectoryEntry
 from o3_governance.identity import names as identity_names
 from o3_governance.identity.matching import normalize_name, phone_pattern
-from o3_governance.retention.policy import Hold, Policy, Rule
+from o3_governance.retention import approvals, events
+from o3_governance.retention.policy import (COUNT_FROM_END_OF_YEAR, COUNT_FROM_MESSAGE_DATE, Hold, Policy, Rule,
+                                            parse_policy)
 from o3_governance.storage import audit, warehouse
-from o3_governance.vocabulary import (FINDINGS, LIST_AWAITING_APPROVAL, LIST_EXECUTING, LIST_SUPERSEDED,
-                                      RESTRICTED_MESSAGE_IDS, SPECIAL_CATEGORY_TYPES)
+from o3_governance.vocabulary import (ATTACHMENT_TERMS, FINDINGS, LIST_AWAITING_APPROVAL, LIST_EXECUTING,
+                                      LIST_SUPERSEDED, RESTRICTED_MESSAGE_IDS, SPECIAL_CATEGORY_TYPES)
 
 CHAT_NAMES_VIEW = "rt_chat_names"  # registered per connection by register_chat_names
 
@@ -95,12 +97,27 @@ RETENTION_DDL_COLUMNS = (
     "message_id VARCHAR, chat_id VARCHAR, rule VARCHAR, action VARCHAR, retain_days INTEGER, local_date DATE, "
     "retain_until DATE, legal_hold VARCHAR, restricted BOOLEAN, anonymised BOOLEAN, eligible BOOLEAN, "
     "as_of DATE, decided_at TIMESTAMPTZ, policy_sha256 VARCHAR")
+# Added with count_from / events; ALTERed onto older warehouses.
+RETENTION_NEW_COLUMNS = (("retain_years", "INTEGER"), ("count_from", "VARCHAR"), ("count_from_date", "DATE"),
+                         ("waiting_for", "VARCHAR"), ("reason", "VARCHAR"))
+POLICIES = "retention_policies"   # the text of every policy a night decided with (the guard compares to it)
+GUARD = "retention_guard"         # the last night's verdict on a policy change (refusal or null)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in SCHEMA:
         con.execute(ddl)
     con.execute(f"CREATE TABLE IF NOT EXISTS retention ({RETENTION_DDL_COLUMNS})")
+    for column, kind in RETENTION_NEW_COLUMNS:
+        con.execute(f"ALTER TABLE retention ADD COLUMN IF NOT EXISTS {column} {kind}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {POLICIES} (sha256 VARCHAR, source VARCHAR, policy_text VARCHAR, "
+                "first_used_at TIMESTAMPTZ)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {GUARD} (decided_at TIMESTAMPTZ, as_of DATE, policy_sha256 VARCHAR, "
+                "refusal VARCHAR)")
+    # The attachment scan fills it; created here so that document_terms rules work without it.
+    con.execute(f"CREATE TABLE IF NOT EXISTS {ATTACHMENT_TERMS} (media_sha256 VARCHAR, term VARCHAR)")
+    events.ensure_schema(con)
+    approvals.ensure_schema(con)
 
 
 @dataclass
@@ -118,13 +135,16 @@ class RetentionSummary:
     list_status: str | None = None   # new / unchanged / none
     list_items: int = 0
     superseded: int = 0
+    waiting: int = 0
+    refused: str | None = None       # a policy change the mass-change guard refused (nothing was changed)
 
     def counts(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "messages": self.messages, "eligible": self.eligible,
                 "held": self.held, "restricted": self.restricted, "by_rule": self.by_rule,
                 "eligible_by_action": self.eligible_by_action, "holds_active": self.holds_active,
                 "holds_ended": self.holds_ended, "list_id": self.list_id, "list_status": self.list_status,
-                "list_items": self.list_items, "superseded": self.superseded}
+                "list_items": self.list_items, "superseded": self.superseded, "waiting": self.waiting,
+                "refused": self.refused is not None}
 
 
 # ------------------------------------------------------------------------------------ SQL building
@@ -153,6 +173,10 @@ def rule_condition(rule: Rule) -> str:
             parts.append(f"list_contains({_list(value)}, language)")
         elif kind == "entity_types":
             parts.append(f"len(list_intersect(entity_types, {_list(value)})) > 0")
+        elif kind == "document_terms":
+            # Terms the attachment scan found in the file's text, or a term in the file's name.
+            in_name = " OR ".join(f"contains(attachment_lower, {_lit(t)})" for t in value)
+            parts.append(f"(len(list_intersect(doc_terms, {_list(value)})) > 0 OR {in_name})")
         else:  # the validator refuses unknown kinds; this guards a programming error
             raise ValueError(f"unknown match kind {kind}")
     return " AND ".join(parts) if parts else "TRUE"
@@ -229,6 +253,12 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
                         list(DISTINCT entity_type) AS entity_types
                     FROM findings GROUP BY message_id""" if has_findings else
                 "SELECT NULL::VARCHAR AS message_id, false AS special, []::VARCHAR[] AS entity_types LIMIT 0")
+    terms = (f"SELECT media_sha256, list(DISTINCT lower(term)) AS doc_terms FROM {ATTACHMENT_TERMS} GROUP BY 1"
+             if warehouse.table_exists(con, ATTACHMENT_TERMS)
+             else "SELECT NULL::VARCHAR AS media_sha256, []::VARCHAR[] AS doc_terms LIMIT 0")
+    anonymised = ("SELECT DISTINCT message_id FROM retention_anonymised"
+                  if warehouse.table_exists(con, "retention_anonymised") else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
+    skip_executing = skip_executing and warehouse.table_exists(con, "deletion_list_items")
     restricted = (f"SELECT DISTINCT message_id FROM {RESTRICTED_MESSAGE_IDS}"
                   if warehouse.table_exists(con, RESTRICTED_MESSAGE_IDS)
                   else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
@@ -242,7 +272,9 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
                  else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
     return f"""
         SELECT m.message_id, m.chat_id, m.chat_name, cn.chat_norm, m.source_format, m.message_type, m.language,
-               m.author_phone, m.body, an.author_norm, {body_norm} AS body_norm,
+               m.author, m.author_phone, m.body, an.author_norm, {body_norm} AS body_norm,
+               lower(coalesce(m.attachment, '')) AS attachment_lower,
+               coalesce(t.doc_terms, []::VARCHAR[]) AS doc_terms,
                coalesce(m.local_date, CAST(m.sent_local AS DATE),
                         CAST(timezone({_lit(policy.timezone)}, m.sent_at) AS DATE)) AS local_date,
                coalesce(f.special, false) AS special,
@@ -253,61 +285,128 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
         FROM messages m
         LEFT JOIN ({findings}) f ON f.message_id = m.message_id
         LEFT JOIN ({restricted}) r ON r.message_id = m.message_id
-        LEFT JOIN (SELECT DISTINCT message_id FROM retention_anonymised) a ON a.message_id = m.message_id
+        LEFT JOIN ({anonymised}) a ON a.message_id = m.message_id
+        LEFT JOIN ({terms}) t ON t.media_sha256 = m.media_sha256
         LEFT JOIN ({executing}) x ON x.message_id = m.message_id
         LEFT JOIN {CHAT_NAMES_VIEW} cn ON cn.chat_name = m.chat_name
         {authors}"""
 
 
+def _add_years(day: str, years: str) -> str:
+    """SQL: ``day`` plus ``years`` calendar years. 29 February in a year without one becomes 1 March:
+    never less than the full period (retention wins over deletion when in doubt)."""
+    y = f"(year({day}) + {years})"
+    leap = f"(({y} % 4 = 0 AND {y} % 100 <> 0) OR {y} % 400 = 0)"
+    return (f"CASE WHEN month({day}) = 2 AND day({day}) = 29 AND NOT {leap} THEN make_date({y}, 3, 1) "
+            f"ELSE make_date({y}, month({day}), day({day})) END")
+
+
+def rule_reason(rule: Rule) -> str:
+    """Why the rule took a message, without content: the match kinds that all held."""
+    return f"matched {', '.join(rule.match)}" if rule.match else "no earlier rule matched (default)"
+
+
 def decisions_sql(con, policy: Policy, as_of: date, decided_at: datetime, *,
-                  directory: Sequence[DirectoryEntry] = (), skip_executing: bool = True) -> str:
+                  directory: Sequence[DirectoryEntry] = (), skip_executing: bool = True,
+                  secret: bytes | None = None) -> str:
     """One row per message: the SELECT that fills ``retention``. With ``skip_executing``, messages
     on a list that is being applied are not eligible again (they would be listed twice). ``directory``:
-    the staff/contact directory's entries (none when no directory is configured)."""
+    the staff/contact directory's entries (none when no directory is configured); ``secret``: the
+    subject key, needed to find what the subject of a subject event wrote."""
     special = frozenset(SPECIAL_CATEGORY_TYPES)
     active = expand_holds(policy.active_holds(as_of), directory)
     with_names = _register_authors(con, active)
+    events.register_author_keys(con, secret)
     rule_case = "CASE " + " ".join(f"WHEN {rule_condition(r)} THEN {i}" for i, r in enumerate(policy.rules)) + " END"
     hold_case = ("CASE " + " ".join(f"WHEN {hold_condition(h)} THEN {_lit(h.name)}" for h in active) + " END"
                  if active else "NULL::VARCHAR")
-    rules_values = ", ".join(f"({i}, {_lit(r.name)}, {_lit(r.action)}, {r.retain_days})"
-                             for i, r in enumerate(policy.rules))
+
+    def num(v):
+        return "NULL::INTEGER" if v is None else str(int(v))
+
+    rules_values = ", ".join(
+        f"({i}, {_lit(r.name)}, {_lit(r.action)}, {num(r.retain_days)}, {num(r.retain_years)}, {_lit(r.count_from)}, "
+        f"{_lit(r.event_type) if r.event_type else 'NULL::VARCHAR'}, {_lit(rule_reason(r))})"
+        for i, r in enumerate(policy.rules))
+    as_of_sql = f"DATE {_lit(as_of.isoformat())}"
     return f"""
         WITH input AS ({_input_sql(con, policy, special, with_names, skip_executing)}),
         ruled AS (SELECT *, {rule_case} AS rule_idx, {hold_case} AS legal_hold FROM input),
-        rules(rule_idx, rule, action, retain_days) AS (VALUES {rules_values})
-        SELECT d.message_id, d.chat_id, rules.rule, rules.action, rules.retain_days, d.local_date,
-               CAST(d.local_date + rules.retain_days AS DATE) AS retain_until,
+        rules(rule_idx, rule, action, retain_days, retain_years, count_from, event_type, reason)
+            AS (VALUES {rules_values}),
+        ev AS ({events.active_events_sql(con)}),
+        chat_ev AS (SELECT chat_id, event_type, max(event_date) AS event_date FROM ev
+                    WHERE chat_id IS NOT NULL GROUP BY ALL),
+        subject_ev AS (SELECT k.author, k.author_phone, ev.event_type, max(ev.event_date) AS event_date
+                       FROM {events.AUTHOR_KEYS_VIEW} k JOIN ev ON ev.subject_key = k.subject_key GROUP BY ALL),
+        counted AS (
+            SELECT d.*, rules.rule, rules.action, rules.retain_days, rules.retain_years, rules.count_from,
+                   rules.event_type, rules.reason,
+                   CASE rules.count_from
+                       WHEN {_lit(COUNT_FROM_MESSAGE_DATE)} THEN d.local_date
+                       WHEN {_lit(COUNT_FROM_END_OF_YEAR)} THEN make_date(year(d.local_date) + 1, 1, 1)
+                       -- the later of a chat event and an event on the author: the longer period wins
+                       ELSE CAST(greatest(coalesce(ce.event_date, se.event_date), coalesce(se.event_date, ce.event_date))
+                                 AS DATE)
+                   END AS count_from_date
+            FROM ruled d JOIN rules USING (rule_idx)
+            LEFT JOIN chat_ev ce ON ce.chat_id = d.chat_id AND ce.event_type = rules.event_type
+            LEFT JOIN subject_ev se ON se.event_type = rules.event_type
+                 AND se.author IS NOT DISTINCT FROM d.author AND se.author_phone IS NOT DISTINCT FROM d.author_phone),
+        dated AS (
+            SELECT *, CAST(CASE WHEN retain_years IS NOT NULL THEN {_add_years("count_from_date", "retain_years")}
+                                ELSE count_from_date + retain_days END AS DATE) AS retain_until
+            FROM counted)
+        SELECT d.message_id, d.chat_id, d.rule, d.action, d.retain_days, d.local_date, d.retain_until,
                d.legal_hold, d.restricted, d.anonymised,
-               (CAST(d.local_date + rules.retain_days AS DATE) <= DATE {_lit(as_of.isoformat())}
+               (coalesce(d.retain_until <= {as_of_sql}, false)
                 AND d.legal_hold IS NULL AND NOT d.restricted
-                AND NOT (rules.action = 'anonymise' AND d.anonymised) AND NOT d.in_disposal) AS eligible,
-               DATE {_lit(as_of.isoformat())} AS as_of,
+                AND NOT (d.action = 'anonymise' AND d.anonymised) AND NOT d.in_disposal) AS eligible,
+               {as_of_sql} AS as_of,
                TIMESTAMPTZ {_lit(decided_at.isoformat())} AS decided_at,
-               {_lit(policy.sha256)} AS policy_sha256
-        FROM ruled d JOIN rules USING (rule_idx)"""
+               {_lit(policy.sha256)} AS policy_sha256,
+               d.retain_years, d.count_from, d.count_from_date,
+               CASE WHEN d.count_from_date IS NULL THEN d.event_type END AS waiting_for,
+               d.reason
+        FROM dated d"""
 
 
 # ------------------------------------------------------------------------------------------ nightly
 
 def compute(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: date, *, now: datetime,
-            directory: Sequence[DirectoryEntry] = (), run_id: str | None = None) -> RetentionSummary:
+            directory: Sequence[DirectoryEntry] = (), run_id: str | None = None,
+            secret: bytes | None = None) -> RetentionSummary:
     """Recompute ``retention`` and the deletion list in one transaction, and audit the counts.
-    ``now`` (timezone-aware) is the time of the decision; ``directory``: see ``decisions_sql``."""
+    ``now`` (timezone-aware) is the time of the decision; ``directory`` and ``secret``: see ``decisions_sql``.
+
+    When the policy changed since the previous night and the change alone would list more than
+    ``disposal.max_new_share`` of all messages, nothing is changed: ``summary.refused`` says why (the
+    deletion_list asset fails with it) until a person accepts exactly that file."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     ensure_schema(con)
     summary = RetentionSummary(as_of=as_of)
     summary.holds_active = len(policy.active_holds(as_of))
     summary.holds_ended = len(policy.holds) - summary.holds_active
-    sql = decisions_sql(con, policy, as_of, now, directory=directory)
+    refusal = change_guard(con, policy, as_of, now, directory=directory, secret=secret)
+    sql = decisions_sql(con, policy, as_of, now, directory=directory, secret=secret)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM retention")
-        con.execute(f"INSERT INTO retention {sql}")
-        _fill_summary(con, summary)
-        _update_list(con, policy, as_of, now, run_id, summary)
-        audit.append(con, "retention_decided", summary.counts(), run_id=run_id, ts=now)
+        con.execute(f"DELETE FROM {GUARD}")
+        con.execute(f"INSERT INTO {GUARD} VALUES (?, ?, ?, ?)", [now, as_of, policy.sha256, refusal])
+        if refusal is not None:
+            summary.refused = refusal
+            audit.append(con, "policy_change_refused", {"policy_sha256": policy.sha256, "as_of": as_of.isoformat()},
+                         run_id=run_id, ts=now)
+        else:
+            con.execute("DELETE FROM retention")
+            con.execute(f"INSERT INTO retention BY NAME {sql}")
+            if not con.execute(f"SELECT count(*) FROM {POLICIES} WHERE sha256 = ?", [policy.sha256]).fetchall()[0][0]:
+                con.execute(f"INSERT INTO {POLICIES} VALUES (?, ?, ?, ?)",
+                            [policy.sha256, policy.source, policy.text, now])
+            _fill_summary(con, summary)
+            _update_list(con, policy, as_of, now, run_id, summary)
+            audit.append(con, "retention_decided", summary.counts(), run_id=run_id, ts=now)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -315,10 +414,86 @@ def compute(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: date, *, now:
     return summary
 
 
+# ---------------------------------------------------------------------------- the mass-change guard
+
+ACCEPTED_EVENT = "policy_change_accepted"
+
+
+def accepted(con: duckdb.DuckDBPyConnection, policy_sha256: str) -> bool:
+    """Whether a person accepted the policy file with this sha256 (an audit-log event)."""
+    if not warehouse.table_exists(con, "audit_log"):
+        return False
+    return con.execute("SELECT count(*) FROM audit_log WHERE event = ? "
+                       "AND json_extract_string(details, '$.policy_sha256') = ?",
+                       [ACCEPTED_EVENT, policy_sha256]).fetchall()[0][0] > 0
+
+
+def accept(con: duckdb.DuckDBPyConnection, policy: Policy, approved_by: str, *, newly_due: int, now: datetime,
+           run_id: str | None = None) -> None:
+    """Record that ``approved_by`` accepted exactly this policy file (its sha256) and what it lists."""
+    approved_by = approvals.person_name(approved_by)
+    audit.append(con, ACCEPTED_EVENT, {"policy_sha256": policy.sha256, "approved_by": approved_by,
+                                       "newly_due": newly_due}, run_id=run_id, ts=now)
+
+
+def previous_policy(con: duckdb.DuckDBPyConnection) -> Policy | None:
+    """The policy the last night decided with (its text as stored then), or None."""
+    if not warehouse.table_exists(con, "retention") or not warehouse.table_exists(con, POLICIES):
+        return None
+    row = con.execute("SELECT policy_sha256 FROM retention WHERE policy_sha256 IS NOT NULL LIMIT 1").fetchall()
+    if not row:
+        return None
+    text = con.execute(f"SELECT policy_text FROM {POLICIES} WHERE sha256 = ? AND policy_text IS NOT NULL",
+                       [row[0][0]]).fetchall()
+    if not text:
+        return None
+    try:
+        return parse_policy(text[0][0], source="previous policy")
+    except ValueError:  # a file this version no longer reads: nothing to compare against
+        return None
+
+
+def newly_due_per_rule(con: duckdb.DuckDBPyConnection, old: Policy, new: Policy, as_of: date, now: datetime, *,
+                       directory: Sequence[DirectoryEntry] = (), secret: bytes | None = None) -> dict[str, int]:
+    """Messages the new policy lists and the old one does not, on the same day and data, per new rule."""
+    old_sql = decisions_sql(con, old, as_of, now, directory=directory, secret=secret)
+    new_sql = decisions_sql(con, new, as_of, now, directory=directory, secret=secret)
+    return dict(con.execute(f"SELECT n.rule, count(*) FROM ({new_sql}) n JOIN ({old_sql}) o USING (message_id) "
+                            "WHERE n.eligible AND NOT o.eligible GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
+
+
+def change_guard(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: date, now: datetime, *,
+                 directory: Sequence[DirectoryEntry] = (), secret: bytes | None = None) -> str | None:
+    """One line when the policy change alone lists too much (see :func:`compute`), else None. Growth
+    from time passing, events or new data is not a change of the policy: both policies are judged
+    on the same day and the same data."""
+    old = previous_policy(con)
+    if old is None or old.sha256 == policy.sha256 or accepted(con, policy.sha256):
+        return None
+    total = con.execute("SELECT count(*) FROM messages").fetchall()[0][0]
+    per_rule = newly_due_per_rule(con, old, policy, as_of, now, directory=directory, secret=secret)
+    added = sum(per_rule.values())
+    if not total or added / total <= policy.max_new_share:
+        return None
+    rules = ", ".join(f"{r} ({n})" for r, n in per_rule.items())
+    return (f"policy change refused: it would add {added} of {total} messages ({added / total:.0%}) to the deletion "
+            f"list, above max_new_share {policy.max_new_share:.0%}; rules responsible: {rules}; to accept it: "
+            f"o3-governance check-policy --simulate FILE --accept --approved-by NAME")
+
+
+def last_refusal(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The refusal of the last night's decision, or None."""
+    if not warehouse.table_exists(con, GUARD):
+        return None
+    row = con.execute(f"SELECT refusal FROM {GUARD} ORDER BY decided_at DESC LIMIT 1").fetchall()
+    return row[0][0] if row else None
+
+
 def _fill_summary(con, summary: RetentionSummary) -> None:
     summary.messages, summary.eligible, summary.held, summary.restricted = con.execute(
         "SELECT count(*), count(*) FILTER (eligible), count(*) FILTER (legal_hold IS NOT NULL), "
         "count(*) FILTER (restricted) FROM retention").fetchall()[0]
+    summary.waiting = con.execute("SELECT count(*) FROM retention WHERE waiting_for IS NOT NULL").fetchall()[0][0]
     summary.by_rule = dict(con.execute("SELECT rule, count(*) FROM retention GROUP BY rule ORDER BY rule").fetchall())
     summary.eligible_by_action = dict(con.execute(
         "SELECT action, count(*) FROM retention WHERE eligible GROUP BY action ORDER BY action").fetchall())
@@ -365,10 +540,11 @@ def _update_list(con, policy: Policy, as_of: date, now: datetime, run_id: str | 
 
 
 def run(layout: DataLayout, *, policy: Policy, as_of: date, now: datetime,
-        directory: Sequence[DirectoryEntry] = (), run_id: str | None = None) -> RetentionSummary:
+        directory: Sequence[DirectoryEntry] = (), run_id: str | None = None,
+        secret: bytes | None = None) -> RetentionSummary:
     """The nightly step on the data folder's warehouse (the shell loads the policy first: a refused
     policy raises before anything is written)."""
     with warehouse.open_warehouse(layout.warehouse) as con:
-        summary = compute(con, policy, as_of, now=now, directory=directory, run_id=run_id)
+        summary = compute(con, policy, as_of, now=now, directory=directory, run_id=run_id, secret=secret)
         con.execute("CHECKPOINT")
     return summary

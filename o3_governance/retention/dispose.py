@@ -42,12 +42,15 @@ import duckdb
 from o3_governance import purge
 from o3_governance.storage.layout import DataLayout
 from o3_governance.identity.directory import DirectoryEntry
-from o3_governance.retention import decide, queries
+from o3_governance.retention import approvals, decide, queries
 from o3_governance.retention.anonymise import Roles, anonymise_text
 from o3_governance.retention.policy import Policy
 from o3_governance.storage import audit, warehouse
 from o3_governance.vocabulary import (FINDINGS, LIST_APPLIED, LIST_AWAITING_APPROVAL, LIST_EXECUTING,
                                       LIST_SUPERSEDED, SPECIAL_CATEGORY_TYPES, certificate_file)
+
+
+APPROVERS_SEPARATOR = "; "   # both names of a four-eyes approval, in the order they approved
 
 
 class DisposalError(RuntimeError):
@@ -194,6 +197,17 @@ def apply_deletion_list(list_id: str, approved_by: str, *, layout: DataLayout, p
                 raise DisposalError("another deletion list is being applied: approve that one again to finish it")
         elif status != LIST_EXECUTING:
             raise DisposalError(f"deletion list has an unknown status {status!r}")
+        if status == LIST_AWAITING_APPROVAL:
+            # Four eyes: with approvers_required 2, two different people must have approved the list.
+            try:
+                names = approvals.approve(con, list_id, approved_by, required=policy.approvers_required, now=now,
+                                          run_id=run_id)
+            except approvals.ApprovalError as exc:
+                raise DisposalError(str(exc)) from None
+            if len(names) < policy.approvers_required:
+                raise DisposalError(f"approval {len(names)} of {policy.approvers_required} recorded: one more "
+                                    f"approver (a different person) is needed before the list is applied")
+            approved_by = APPROVERS_SEPARATOR.join(names)
 
         plan = None
         if purge_done is None and not purge_pending:
@@ -264,6 +278,7 @@ def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id:
             "policy_sha256": policy_sha,
             "as_of": as_of.isoformat(),
             "approved_by": approved_by,
+            "approvers": approved_by.split(APPROVERS_SEPARATOR),
             "approved_at": approved_at.astimezone(timezone.utc).isoformat(),
             "started_at": started_at.astimezone(timezone.utc).isoformat(),
             "completed_at": now.isoformat(),
@@ -312,12 +327,11 @@ def _certificate_path(layout: DataLayout, list_id: str) -> Path:
 
 
 def _approver(text: str) -> str:
-    text = " ".join((text or "").split())
-    if not text:
-        raise DisposalError("--approved-by must name who approved the list")
-    if len(text) > 100:
-        raise DisposalError("--approved-by is longer than 100 characters")
-    return text
+    """The approver's name; empty and placeholder names (``<your name>``) are refused."""
+    try:
+        return approvals.person_name(text)
+    except approvals.ApprovalError as exc:
+        raise DisposalError(str(exc)) from None
 
 
 def _aware(now: datetime) -> datetime:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,18 @@ MATCH_KINDS = {
     "source_format": f"a list of {', '.join(SOURCE_FORMATS)}",
     "language": f"a list of {', '.join(LANGUAGES)}",
     "entity_types": "a list of entity types",
+    "document_terms": "a list of words in an attachment's file name or extracted text",
 }
-TOP_KEYS = ("timezone", "rules", "legal_holds")
-RULE_KEYS = ("name", "match", "retain_days", "action", "description")
+TOP_KEYS = ("timezone", "rules", "legal_holds", "event_types", "disposal")
+RULE_KEYS = ("name", "match", "retain_days", "retain_years", "count_from", "action", "description")
+DISPOSAL_KEYS = ("approvers_required", "max_new_share")
+# Where a period counts from: the message's local date, 1 January after it, or a recorded event.
+COUNT_FROM_MESSAGE_DATE = "message_date"
+COUNT_FROM_END_OF_YEAR = "end_of_year"
+EVENT_PREFIX = "event:"
+MAX_YEARS = 100
+_EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_SHARE = re.compile(r"^(0|1)?\.[0-9]+$|^[01]$")
 HOLD_KEYS = ("name", "chats", "subjects", "reason", "until")
 MAX_DAYS = 36500  # a hundred years: anything longer is a typo
 _PLAIN_WHOLE = re.compile(r"^(0|[1-9][0-9]*)$")   # no sign, no leading zero, no _ : 2, 30, 730
@@ -49,14 +58,30 @@ class PolicyError(ValueError):
 @dataclass(frozen=True)
 class Rule:
     name: str
-    retain_days: int
+    retain_days: int | None   # one of retain_days / retain_years is set
     action: str  # delete / anonymise
     match: dict[str, Any] = field(default_factory=dict)  # empty: matches every message
     line: int = 0
+    retain_years: int | None = None
+    count_from: str = COUNT_FROM_MESSAGE_DATE   # message_date / end_of_year / event:<type>
 
     @property
     def catch_all(self) -> bool:
         return not self.match
+
+    @property
+    def event_type(self) -> str | None:
+        """The event the period counts from, or None when it counts from a date of the message."""
+        return self.count_from[len(EVENT_PREFIX):] if self.count_from.startswith(EVENT_PREFIX) else None
+
+    @property
+    def period(self) -> str:
+        """The period as people read it: "730 days from the message date", "10 years from end of year"."""
+        length = f"{self.retain_years} years" if self.retain_years is not None else f"{self.retain_days} days"
+        start = {COUNT_FROM_MESSAGE_DATE: "the message date",
+                 COUNT_FROM_END_OF_YEAR: "1 January after the message date"}.get(
+            self.count_from, f"the {self.event_type} event")
+        return f"{length} from {start}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,10 @@ class Policy:
     holds: tuple[Hold, ...]
     source: str = ""
     sha256: str = ""
+    event_types: tuple[str, ...] = ()
+    approvers_required: int = 1       # 2: a list is applied only after two different people approved it
+    max_new_share: float = 0.25       # a policy change adding more than this share to the list is refused
+    text: str = ""                    # the file as read (kept to compare a later change against)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -131,8 +160,7 @@ def parse_policy(raw: bytes | str, source: str = "policy") -> Policy:
         raise PolicyError(f"{source}: line 1: not valid YAML") from None
     except RecursionError:
         raise PolicyError(f"{source}: line 1: not valid YAML (nested too deeply)") from None
-    return Policy(policy.timezone, policy.rules, policy.holds, source=source,
-                  sha256=hashlib.sha256(data).hexdigest())
+    return replace(policy, source=source, sha256=hashlib.sha256(data).hexdigest(), text=text)
 
 
 class _PolicyLoader(yaml.SafeLoader):
@@ -168,6 +196,7 @@ def _problem(text: str | None) -> str:
 class _Validator:
     def __init__(self, source: str) -> None:
         self.source = source
+        self.event_types: tuple[str, ...] = ()
 
     def fail(self, node: Node | None, problem: str) -> PolicyError:
         line = node.start_mark.line + 1 if node is not None else 1
@@ -206,19 +235,19 @@ class _Validator:
             return node.value.lower() == "true"
         raise self.fail(node, f"{what} must be true or false")
 
-    def integer(self, node: Node, what: str) -> int:
+    def integer(self, node: Node, what: str, unit: str = "days") -> int:
         """A plain decimal whole number, read the YAML 1.2 way. YAML 1.1 (PyYAML) reads ``030`` as
         octal 24, ``1:30`` as 90 (base 60), ``0x1e`` as hex and ``1_000`` as 1000: each is refused
         rather than guessed, as are quoted numbers and fractions."""
         if not isinstance(node, ScalarNode):
-            raise self.fail(node, f"{what} must be a whole number of days")
+            raise self.fail(node, f"{what} must be a whole number of {unit}")
         text = node.value.strip()
         plain = node.style is None and node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
         if plain and _NEGATIVE.match(text):
             raise self.fail(node, f"{what} must not be negative")
         if not plain or not _PLAIN_WHOLE.match(text):
             shown = _short(text) if text else "an empty value"
-            raise self.fail(node, f"{what}: {shown} is not a plain whole number of days")
+            raise self.fail(node, f"{what}: {shown} is not a plain whole number of {unit}")
         value = int(text)
         if value > MAX_DAYS:
             raise self.fail(node, f"{what} is longer than {MAX_DAYS} days")
@@ -253,9 +282,39 @@ class _Validator:
                 raise self.fail(node, f"timezone '{_short(timezone)}' is not a known time zone") from None
         if "rules" not in top:
             raise self.fail(root, "the policy has no 'rules'")
+        self.event_types = self.event_type_list(top["event_types"][1]) if "event_types" in top else ()
         rules = self.rules(top["rules"][1])
         holds = self.holds(top["legal_holds"][1]) if "legal_holds" in top else ()
-        return Policy(timezone, rules, holds)
+        approvers, share = self.disposal(top["disposal"][1]) if "disposal" in top else (1, 0.25)
+        return Policy(timezone, rules, holds, event_types=self.event_types, approvers_required=approvers,
+                      max_new_share=share)
+
+    def event_type_list(self, node: Node) -> tuple[str, ...]:
+        types = self.string_list(node, "event_types")
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        for item, name in zip(items, types):
+            if not _EVENT_TYPE.match(name):
+                raise self.fail(item, f"event_types: '{_short(name)}' must be a word of lower-case letters, digits "
+                                      f"and _ (e.g. project_closed)")
+        if len(set(types)) != len(types):
+            raise self.fail(node, "event_types: a type is listed twice")
+        return types
+
+    def disposal(self, node: Node) -> tuple[int, float]:
+        keys = self.mapping(node, "disposal", DISPOSAL_KEYS)
+        approvers, share = 1, 0.25
+        if "approvers_required" in keys:
+            n = keys["approvers_required"][1]
+            if not (isinstance(n, ScalarNode) and n.style is None and n.value in ("1", "2")):
+                raise self.fail(n, "disposal: approvers_required must be 1 or 2")
+            approvers = int(n.value)
+        if "max_new_share" in keys:
+            n = keys["max_new_share"][1]
+            text = n.value.strip() if isinstance(n, ScalarNode) else ""
+            if not (isinstance(n, ScalarNode) and n.style is None and _SHARE.match(text)) or not 0 < float(text) <= 1:
+                raise self.fail(n, "disposal: max_new_share must be a share above 0 and at most 1 (e.g. 0.25)")
+            share = float(text)
+        return approvers, share
 
     def rules(self, node: Node) -> tuple[Rule, ...]:
         if not isinstance(node, SequenceNode):
@@ -280,12 +339,36 @@ class _Validator:
 
     def rule(self, node: Node) -> Rule:
         keys = self.mapping(node, "a rule", RULE_KEYS)
-        for required in ("name", "retain_days", "action"):
+        for required in ("name", "action"):
             if required not in keys:
                 raise self.fail(node, f"a rule needs '{required}'")
         name = self.string(keys["name"][1], "rule name")
         where = f"rule '{_short(name)}'"
-        days = self.integer(keys["retain_days"][1], f"{where}: retain_days")
+        if "retain_days" not in keys and "retain_years" not in keys:
+            raise self.fail(node, f"a rule needs 'retain_days' (or 'retain_years')")
+        if "retain_days" in keys and "retain_years" in keys:
+            raise self.fail(keys["retain_years"][0], f"{where}: give retain_days or retain_years, not both")
+        days = self.integer(keys["retain_days"][1], f"{where}: retain_days") if "retain_days" in keys else None
+        years = None
+        if "retain_years" in keys:
+            years_node = keys["retain_years"][1]
+            years = self.integer(years_node, f"{where}: retain_years", "years")
+            if years > MAX_YEARS:
+                raise self.fail(years_node, f"{where}: retain_years is longer than {MAX_YEARS} years")
+        count_from = COUNT_FROM_MESSAGE_DATE
+        if "count_from" in keys:
+            cf_node = keys["count_from"][1]
+            count_from = self.string(cf_node, f"{where}: count_from")
+            if count_from.startswith(EVENT_PREFIX):
+                event = count_from[len(EVENT_PREFIX):].strip()
+                if event not in self.event_types:
+                    known = ", ".join(self.event_types) or "none declared"
+                    raise self.fail(cf_node, f"{where}: count_from: event type '{_short(event)}' is not in "
+                                             f"event_types ({known})")
+                count_from = EVENT_PREFIX + event
+            elif count_from not in (COUNT_FROM_MESSAGE_DATE, COUNT_FROM_END_OF_YEAR):
+                raise self.fail(cf_node, f"{where}: count_from '{_short(count_from)}' is not one of message_date, "
+                                         f"end_of_year, event:<type>")
         action_node = keys["action"][1]
         action_text = self.string(action_node, f"{where}: action")
         if action_text not in ACTIONS:
@@ -302,12 +385,14 @@ class _Validator:
         if "description" in keys:
             self.string(keys["description"][1], f"{where}: description")
         return Rule(name=name, retain_days=days, action=ACTIONS[action_text], match=match,
-                    line=node.start_mark.line + 1)
+                    line=node.start_mark.line + 1, retain_years=years, count_from=count_from)
 
     def match_value(self, kind: str, node: Node, where: str) -> Any:
         what = f"{where}: match {kind}"
         if kind == "special_category":
             return self.boolean(node, what)
+        if kind == "document_terms":
+            return tuple(dict.fromkeys(t.lower() for t in self.string_list(node, what)))
         choices = {"message_type": MESSAGE_TYPES, "source_format": SOURCE_FORMATS, "language": LANGUAGES,
                    "entity_types": ENTITY_TYPES}.get(kind)
         return self.string_list(node, what, choices)

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from o3_governance import vocabulary as v
+from o3_governance.retention.approvals import APPROVALS
 from o3_governance.storage import warehouse
 from o3_governance.storage.layout import DataLayout
 
@@ -69,6 +70,40 @@ def due_by(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     """Messages not held whose retention has ended on ``as_of``."""
     return con.execute(f"SELECT count(*) FROM {v.RETENTION} WHERE NOT {_HELD} AND retain_until::DATE <= ?::DATE",
                        [as_of]).fetchone()[0]
+
+
+# --- retention events and what waits for them --------------------------------------------------------
+
+def has_events(con: duckdb.DuckDBPyConnection) -> bool:
+    return warehouse.table_exists(con, v.RETENTION_EVENTS)
+
+
+def events_register(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every retention event, newest first: id, type, date, what it is for (a chat id, or "a subject":
+    never who), in force or withdrawn. Not the reason and not who recorded it."""
+    if not has_events(con):
+        return []
+    cols = ("event_id", "event_type", "event_date", "chat_id", "subject", "recorded_at", "withdrawn_at")
+    return [dict(zip(cols, r)) for r in con.execute(
+        f"SELECT event_id, event_type, event_date, chat_id, subject_key IS NOT NULL, recorded_at, withdrawn_at "
+        f"FROM {v.RETENTION_EVENTS} ORDER BY recorded_at DESC, event_id").fetchall()]
+
+
+def waiting_per_event(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(event type, messages waiting for it, chats they are in): kept until the event is recorded."""
+    if not has_decisions(con) or not con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = 'waiting_for'",
+            [v.RETENTION]).fetchall()[0][0]:
+        return []   # a warehouse decided before events existed
+    return con.execute(f"SELECT waiting_for, count(*), count(DISTINCT chat_id) FROM {v.RETENTION} "
+                       "WHERE waiting_for IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+
+
+def approvals_per_list(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many people approved each list so far (four eyes); never who."""
+    if not warehouse.table_exists(con, APPROVALS):
+        return {}
+    return dict(con.execute(f"SELECT list_id, count(*) FROM {APPROVALS} GROUP BY 1").fetchall())
 
 
 # --- the current deletion list and the register ----------------------------------------------------

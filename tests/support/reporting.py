@@ -197,7 +197,7 @@ def _insert(con, table: str, names: list[str], rows: list[list]) -> None:
     """Bulk insert through a DataFrame: executemany is slow in DuckDB."""
     frame = pd.DataFrame(rows, columns=names)
     con.register("seed_rows", frame)
-    con.execute(f"INSERT INTO {table} SELECT * FROM seed_rows")
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM seed_rows")  # tables may have more columns
     con.unregister("seed_rows")
 
 

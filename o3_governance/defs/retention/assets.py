@@ -9,12 +9,13 @@ blocking: when one fails, nothing downstream of the list (the nightly report) is
 from datetime import datetime, timezone
 
 import dagster as dg
+from pydantic import Field
 
 from o3_governance import purge
 from o3_governance.defs.nightly.jobs import WAREHOUSE_WRITE_TAGS
 from o3_governance.defs.resources import GovernanceResource, writes_warehouse
 from o3_governance.identity.directory import DirectoryEntry, load_directory
-from o3_governance.retention import checks, decide, dispose
+from o3_governance.retention import checks, decide, dispose, queries, simulate
 from o3_governance.retention.policy import Policy, PolicyError, as_of_date, load_policy
 from o3_governance.rights import register as rights_register
 from o3_governance.settings import Settings
@@ -47,6 +48,11 @@ def directory_of(conf: Settings) -> list[DirectoryEntry]:
     return load_directory(conf.directory_file) if conf.directory_file else []
 
 
+def secret_of(governance: GovernanceResource) -> bytes:
+    """The subject key (rights' keyed hash): subject events name a person only by it."""
+    return rights_register.secret_key(governance.layout(), governance.settings().subject_key)
+
+
 @dg.asset(
     key=RETENTION, group_name="retention", deps=["messages", "findings"],
     kinds={"duckdb"},
@@ -60,14 +66,20 @@ def retention_asset(context: dg.AssetExecutionContext, governance: GovernanceRes
     policy = policy_of(conf)
     as_of = as_of_of(conf, policy, now)
     summary = decide.run(governance.layout(), policy=policy, as_of=as_of, now=now, directory=directory_of(conf),
-                         run_id=context.run.run_id)
+                         run_id=context.run.run_id, secret=secret_of(governance))
+    if summary.refused:
+        # Nothing was changed; the deletion_list asset fails with this line.
+        context.log.warning(summary.refused)
+        return dg.MaterializeResult(metadata={"as_of": as_of.isoformat(), "refused": summary.refused,
+                                              "policy_sha256": policy.sha256})
     context.log.info(f"retention as of {as_of}: {summary.messages} messages, {summary.eligible} due, "
-                     f"{summary.held} held")
+                     f"{summary.held} held, {summary.waiting} waiting for an event")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": summary.messages,
         "as_of": as_of.isoformat(),
         "eligible": summary.eligible,
         "held": summary.held,
+        "waiting_for_event": summary.waiting,
         "restricted": summary.restricted,
         "holds_active": summary.holds_active,
         "holds_ended": summary.holds_ended,
@@ -94,6 +106,10 @@ def retention_asset(context: dg.AssetExecutionContext, governance: GovernanceRes
                           description="No message deleted earlier is in the warehouse again (a later export of "
                                       "the chat repeats its history; ingest must skip purged messages). "
                                       "Blocking: nothing downstream runs when it fails."),
+        dg.AssetCheckSpec("holds_match_something", asset=DELETION_LIST,
+                          description="Warns when a chat or subject named by a legal hold matches no message (a "
+                                      "typo holds nothing): `o3-governance check-policy` names it and suggests "
+                                      "the closest chat or author."),
         dg.AssetCheckSpec("no_interrupted_purge", asset=DELETION_LIST,
                           description="Warns when a deletion or redaction was interrupted and still has to be "
                                       "finished (approve the list again, or `o3-governance resume-purges`)."),
@@ -102,12 +118,20 @@ def retention_asset(context: dg.AssetExecutionContext, governance: GovernanceRes
 @writes_warehouse
 def deletion_list_asset(context: dg.AssetExecutionContext, governance: GovernanceResource):
     layout = governance.layout()
+    conf = governance.settings()
+    policy = policy_of(conf)
     with warehouse.open_warehouse(layout.warehouse) as con:
         decide.ensure_schema(con)
+        refusal = decide.last_refusal(con)
+        if refusal:  # the mass-change guard: ingest and scanning ran, nothing is listed on this file's account
+            raise dg.Failure(description=refusal)
         current = checks.current_list(con)
         held = checks.held_on_current_list(con)
         verification = audit.verify(con)
         came_back = checks.resurrected(con)
+        breakdown = checks.current_list_breakdown(con)
+        coverage = simulate.hold_coverage(con, policy, as_of_of(conf, policy, utc_now()),
+                                          directory=directory_of(conf))
     yield dg.MaterializeResult(metadata={
         "dagster/row_count": current.items,
         "list_id": current.list_id or "none",
@@ -115,14 +139,35 @@ def deletion_list_asset(context: dg.AssetExecutionContext, governance: Governanc
         "delete": current.delete,
         "anonymise": current.anonymise,
         "chats": current.chats,
+        "per_chat_rule_action_month": breakdown_table(breakdown),
     })
     yield held_check(held)
     yield audit_check(verification)
     yield wait_check(current, utc_now(), governance.settings().approval_warn_days)
     yield came_back_check(came_back)
+    yield hold_coverage_check(coverage)
     pending = purge.pending_purges(layout)
     yield dg.AssetCheckResult(check_name="no_interrupted_purge", asset_key=DELETION_LIST, passed=not pending,
                               severity=dg.AssetCheckSeverity.WARN, metadata={"interrupted_purges": len(pending)})
+
+
+def breakdown_table(rows) -> dg.TableMetadataValue:
+    """The current list as counts per chat id, rule, action and month: what a reviewer needs, no text."""
+    schema = dg.TableSchema(columns=[dg.TableColumn("chat_id", "string"), dg.TableColumn("rule", "string"),
+                                     dg.TableColumn("action", "string"), dg.TableColumn("month", "string"),
+                                     dg.TableColumn("messages", "int")])
+    return dg.MetadataValue.table(records=[dg.TableRecord(dict(chat_id=c or "", rule=r, action=a, month=m, messages=n))
+                                           for c, r, a, m, n in rows], schema=schema)
+
+
+def hold_coverage_check(coverage) -> dg.AssetCheckResult:
+    """Hold names and counts only: the unmatched entries themselves are shown by check-policy."""
+    unmatched = {c.name: len(c.unmatched) for c in coverage if c.unmatched}
+    return dg.AssetCheckResult(check_name="holds_match_something", asset_key=DELETION_LIST, passed=not unmatched,
+                               severity=dg.AssetCheckSeverity.WARN,
+                               metadata={"holds": len(coverage),
+                                         "entries_matching_nothing": dg.MetadataValue.json(unmatched),
+                                         "kept_per_hold": dg.MetadataValue.json({c.name: c.kept for c in coverage})})
 
 
 def held_check(held: int) -> dg.AssetCheckResult:
@@ -150,9 +195,19 @@ def wait_check(current: checks.CurrentList, now: datetime, limit: int) -> dg.Ass
                                          "items": current.items})
 
 
+CURRENT_LIST = "current"
+
+
 class ApplyDeletionListConfig(dg.Config):
-    list_id: str
-    approved_by: str
+    list_id: str = Field(
+        default=CURRENT_LIST,
+        description="The deletion list to apply: its id (`o3-governance deletion-list` shows it), or 'current' for "
+                    "the list awaiting approval now. Review it first: the deletion_list asset's metadata table "
+                    "shows what it holds per chat id, rule, action and month.")
+    approved_by: str = Field(
+        description="Your own name, as it goes on the deletion certificate. A placeholder such as <your name> is "
+                    "refused. When the policy asks for two approvers, the list is applied only once two "
+                    "different people approved it (the first approval is recorded and the run says so).")
 
 
 @dg.op(description="Carries out an approved deletion list and writes its certificate.")
@@ -161,9 +216,15 @@ def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletion
                            governance: GovernanceResource) -> dg.Output:
     conf = governance.settings()
     policy = policy_of(conf)
+    list_id = config.list_id
+    if list_id == CURRENT_LIST:
+        with warehouse.open_warehouse(governance.layout().warehouse, read_only=True) as con:
+            list_id = checks.current_list(con).list_id if queries.has_list_register(con) else None
+        if list_id is None:
+            raise dg.Failure(description="refused: no deletion list awaits approval")
     try:
         result = dispose.apply_deletion_list(
-            config.list_id, config.approved_by, layout=governance.layout(), policy=policy,
+            list_id, config.approved_by, layout=governance.layout(), policy=policy,
             as_of=as_of_of(conf, policy, utc_now()), clock=utc_now,
             flag_exports=rights_register.record_affected_exports, directory=directory_of(conf),
             run_id=context.run_id)

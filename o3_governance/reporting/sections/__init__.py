@@ -67,5 +67,6 @@ def collect(con: duckdb.DuckDBPyConnection, as_of: date, policy: policyview.Poli
         as_of=as_of, generated_at=generated_at, policy=policy,
         archives=archives.section(con), messages=messages.section(con), findings=findings.section(con),
         special=special.section(con), retention=retention.section(con, as_of, policy),
-        deletion_lists=deletion_lists.section(con, generated_at.date(), approval_warn_days),
+        deletion_lists=deletion_lists.section(con, generated_at.date(), approval_warn_days,
+                                              approvers_required=policy.approvers_required),
         deletions=deletions.section(con), dsr=dsr.section(con, as_of), audit=audit.section(con))
