@@ -15,10 +15,16 @@ import json
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from o3_governance import settings
 from o3_governance.cli import context as config
+from o3_governance.identity.chats import printable
 from o3_governance.vocabulary import DELETION_LISTS, LIST_AWAITING_APPROVAL, LIST_SUPERSEDED
+
+if TYPE_CHECKING:
+    from o3_governance.retention import simulate
+    from o3_governance.retention.policy import Policy
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 # Each handler imports what it uses: --help starts without DuckDB or Dagster.
@@ -231,7 +237,6 @@ def event_withdraw(args) -> int:
 
 
 def explain(args) -> int:
-    from o3_governance.identity.chats import printable
     from o3_governance.retention import simulate
     from o3_governance.retention.policy import PolicyError
     from o3_governance.retention.policy import load_policy

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING
 
 
 from o3_governance import settings
@@ -13,6 +14,9 @@ from o3_governance.cli import context as config
 from o3_governance.storage.layout import DataLayout
 from o3_governance.storage.locking import WarehouseBusy
 from o3_governance.vocabulary import BRUSSELS, REQUEST_KINDS, REQUEST_LIFTABLE_KINDS, REQUEST_OPEN_STATUSES
+
+if TYPE_CHECKING:
+    from o3_governance.rights import register as reg
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REJECTED = 0, 1, 2, 3
 
