@@ -48,7 +48,8 @@ import yaml
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
 from o3_governance.scanning.fingerprint import ABOUT_DIR, TERMS_DIR, term_files
-from o3_governance.scanning.recognizers import first_names, fold
+from o3_governance.scanning.recognizers import (FEMALE_NAME, MALE_NAME, first_names, fold, gendered_first_names,
+                                                load_word_list)
 from o3_governance.vocabulary import LANGUAGES, SPECIAL_CATEGORY_TYPES
 
 # Last parts of Dutch compounds that make the compound a place or a thing, whatever the first part is.
@@ -262,15 +263,18 @@ class CategoryTerms:
         self.words = {w.rstrip("*") for t in terms + excludes for w in t.words}
 
     @staticmethod
-    def _near(tokens, lo: int, hi: int, window: int, phrases) -> bool:
+    def _near(tokens, lo: int, hi: int, window: int, phrases, names=None) -> bool:
+        """Whether one of ``phrases`` stands within ``window`` words of tokens lo..hi; ``names``: token
+        index → MALENAME / FEMALENAME, for the phrases that ask for a man's or a woman's first name."""
         a, b = max(0, lo - window), min(len(tokens), hi + window)
+        names = names or {}
         for i in range(a, b):
             if lo <= i < hi:
                 continue
             for words in phrases:
                 n = len(words)
-                if i + n <= b and all(_word_matches(w, tokens[i + k][0]) for k, w in enumerate(words)) \
-                        and not (i < hi and i + n > lo):
+                if i + n <= b and all(_word_matches(w, tokens[i + k][0]) or names.get(i + k) == w
+                                      for k, w in enumerate(words)) and not (i < hi and i + n > lo):
                     return True
         return False
 
@@ -313,14 +317,15 @@ class CategoryTerms:
         if not hits:
             return []
         excluded = [(a, b) for a, b, _ in self._excludes.find([(t,) for t, _, _ in tokens])]
+        names = {k: sex for k, fs in enumerate(forms) for sex in (MALE_NAME, FEMALE_NAME) if sex in fs}
         out = []
         for a, b, term in hits:
             rule = self.rules[term.rule]
             if any(x < b and a < y for x, y in excluded):
                 continue
-            if rule.requires and not self._near(tokens, a, b, rule.window, rule.requires):
+            if rule.requires and not self._near(tokens, a, b, rule.window, rule.requires, names):
                 continue
-            if rule.unless and self._near(tokens, a, b, rule.window, rule.unless):
+            if rule.unless and self._near(tokens, a, b, rule.window, rule.unless, names):
                 continue
             out.append((rule.category, tokens[a][1], tokens[b - 1][2], rule.score, a, b, rule.needs_person))
         return out
@@ -386,6 +391,8 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         for t in [self.terms, *self.others]:
             t.things = self.about.not_person
         self.first_names = first_names()
+        self.gendered = gendered_first_names()
+        self.name_words = frozenset(fold(w) for w in load_word_list("name_words.txt"))
         self.own_words = {fold(w) for w in stop_words(language)}
         self._stems = frozenset(w[:3] for t in [self.terms, *self.others] for w in t.words)
         self._seen: dict[str, tuple] = {}
@@ -460,6 +467,13 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         # are lemmatised.
         stems = self._stems
         base = [lemmas(text[a:b]) if tok[:3] in stems else (tok,) for tok, a, b in tokens]
+        # A first name given only to men or only to women also reads as MALENAME / FEMALENAME (a word that
+        # is also a name, "mark", "roos", only with a capital).
+        gendered = self.gendered
+        for k, (tok, a, _) in enumerate(tokens):
+            sex = gendered.get(tok)
+            if sex is not None and (text[a].isupper() or tok not in self.name_words):
+                base[k] = base[k] + (sex,)
         # Most messages hold no term of any language: one look-up per form and language says so.
         every = [self.terms, *self.others]
         if not any(t.may_match(t.forms(text, tokens, base)) for t in every):
