@@ -56,7 +56,8 @@ from o3_governance.vocabulary import LANGUAGES, SPECIAL_CATEGORY_TYPES
 COMPOUND_THINGS = frozenset("""straat laan plein weg dreef steenweg lei kaai hof park dorp wijk gebouw gebouwen zaal
     zalen toren dak deur deuren poort muur muren raam ramen vloer gevel project projecten werf werven stand stands
     congres beurs feest feesten avond dag dagen markt concert decor verlichting installatie kabel kabels kast kasten
-    kaart kaarten bord borden bus wagen auto fiets school scholen koor orgel klok klokken vlag""".split())
+    kaart kaarten bord borden bus wagen auto fiets school scholen koor orgel klok klokken vlag pad paden helling
+    hellingen toilet toiletten toegang ingang lift plaatsen tribune route""".split())
 
 
 
@@ -386,6 +387,8 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         every_stop_word = {fold(w) for lang in LANGUAGES for w in stop_words(lang)}
         # A thing in one language that is a small word in another ("van", "set") is no cue at all.
         self.about = AboutPerson(about.person, about.not_person - every_stop_word, about.window, about.figurative)
+        # Lengths of the thing words a compound may end with (5 letters or more: "stand", "debat", "congres").
+        self._thing_tails = sorted({len(w) for w in self.about.not_person if len(w) >= 5})
         self._figurative = _Matcher([_Term(words, -1) for words in about.figurative])
         self.every_stop_word = every_stop_word
         for t in [self.terms, *self.others]:
@@ -410,8 +413,12 @@ class SpecialCategoryRecognizer(LocalRecognizer):
             and not simplemma.is_known(word.lower(), lang=self.supported_language)
 
     def _thing(self, token: str) -> bool:
-        return token in self.about.not_person or ("-" in token and any(
-            part in self.about.not_person for part in token.split("-")))
+        """A thing, event or venue word, also as a hyphen part or, for words of 8 letters or more, as the last
+        part of a compound (``verkiezingsdebat``, ``partijcongres``: the last part names what it is)."""
+        not_person = self.about.not_person
+        if token in not_person or ("-" in token and any(part in not_person for part in token.split("-"))):
+            return True
+        return len(token) >= 8 and any(token[-n:] in not_person for n in self._thing_tails if n <= len(token) - 3)
 
     def _about_person(self, text: str, tokens, a: int, b: int, needs_person: bool = True) -> bool:
         """The about-a-person rule (module docstring): False when a thing, event or venue stands next to
@@ -423,6 +430,8 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         while hi < len(tokens) and not _BREAK.search(text, tokens[hi - 1][2], tokens[hi][1]):
             hi += 1
         idx = range(lo, hi)
+        if not needs_person and any(tokens[k][0] in self.about.person for k in idx):
+            return True  # a biometric system applied to people named here ("everybody registers"): the system is no veto
         w = self.about.window
         for k in range(max(a - w, idx[0]), min(b + w, idx[-1] + 1)):
             if not a <= k < b and self._thing(tokens[k][0]):
