@@ -215,3 +215,94 @@ def test_decoys_that_are_not_about_a_person_are_not_flagged(scanner, lang, text)
 def test_the_same_term_about_a_person_is_flagged(scanner):
     assert "HEALTH_DATA" in special(scanner, "Hij is ziek thuis sinds maandag", "nl")
     assert "HEALTH_DATA" in special(scanner, "Son mari est malade, elle reste à la maison", "fr")
+
+
+# --- second round: a person's union activity, same-sex partners by first name, figures of speech ------------
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "Ik staak morgen mee, dus ik ben er niet"),
+    ("nl", "Luc staat morgen aan het stakerspiket aan de poort"),
+    ("nl", "Marleen staat op de lijst van het ACV voor de sociale verkiezingen"),
+    ("fr", "Marc était au piquet de grève toute la nuit"),
+    ("fr", "Il est à la FGTB depuis vingt ans"),
+    ("fr", "Sophie est candidate CSC aux élections sociales"),
+    ("en", "He's on the picket line since Monday"),
+    ("en", "I'm joining the strike tomorrow so count me out"),
+    ("en", "She's standing for the ABVV in the social elections"),
+])
+def test_a_persons_union_activity_is_trade_union_membership(scanner, lang, text):
+    assert "TRADE_UNION_MEMBERSHIP" in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "De stakingsdag van de NMBS legt alles plat, kom met de auto"),
+    ("fr", "Grève des TEC demain, prévoyez du covoiturage"),
+    ("en", "The train strike on Tuesday means the crew comes by van"),
+    ("en", "We're rigging the lights for the union congress in Antwerp"),
+])
+def test_a_strike_of_others_or_a_union_as_client_is_not_membership(scanner, lang, text):
+    assert not special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "Hij trouwt in juni met Pieter"),
+    ("nl", "Hij heeft een relatie met een man"),
+    ("fr", "Il se marie avec Thomas en septembre"),
+    ("fr", "Karim sort avec un mec du service compta"),
+    ("fr", "Elle vit avec une femme depuis dix ans"),
+    ("en", "He is marrying David next spring"),
+    ("en", "She has a girlfriend, so stop asking about boyfriends"),
+    ("en", "Her ex-wife picks up the kids on Fridays"),
+])
+def test_a_same_sex_partner_said_with_a_relationship_and_a_first_name(scanner, lang, text):
+    assert "SEXUAL_ORIENTATION" in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "Zijn dochter trouwt in juni met Pieter"),
+    ("fr", "Son mari vote Ecolo et il en parle tout le temps"),
+    ("fr", "Il sort avec Thomas ce soir pour le match"),
+    ("en", "He lives with Tom near the depot, they share the van"),
+    ("en", "She is marrying David next spring"),
+])
+def test_a_partner_of_the_other_sex_or_a_friend_is_not_orientation(scanner, lang, text):
+    assert "SEXUAL_ORIENTATION" not in special(scanner, text, lang)
+
+
+def test_a_name_given_to_men_and_women_has_no_sex():
+    from o3_governance.scanning.recognizers import FEMALE_NAME, MALE_NAME, gendered_first_names
+    names = gendered_first_names()
+    assert names["pieter"] == MALE_NAME and names["sofie"] == FEMALE_NAME
+    assert "kim" not in names and "robin" not in names
+
+
+@pytest.mark.parametrize("lang,text,is_health", [
+    ("nl", "Ik ben allergisch aan die nieuwe planningstool", False),
+    ("fr", "Je suis allergique aux tableurs, quelqu'un peut faire le devis ?", False),
+    ("en", "I'm allergic to Mondays", False),
+    ("nl", "Hij is allergisch voor noten, geen sandwiches met pesto", True),
+    ("fr", "Elle est allergique aux arachides, attention au traiteur", True),
+    ("en", "He is allergic to penicillin, tell the first-aider", True),
+    ("en", "She had an allergic reaction at lunch", True),
+])
+def test_allergic_to_an_allergen_is_health_allergic_to_a_thing_is_a_figure(scanner, lang, text, is_health):
+    assert ("HEALTH_DATA" in special(scanner, text, lang)) is is_health
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "Die klant is echt ziek in zijn hoofd met zijn eisen haha"),
+    ("fr", "Ce client me donne la migraine avec ses changements"),
+    ("fr", "J'ai failli faire un infarctus en voyant la facture"),
+    ("en", "That invoice almost gave me a stroke"),
+    ("nl", "Verkiezingsdebat van Groen in de Handelsbeurs, wij doen het geluid"),   # a compound event word
+    ("nl", "Het rolstoelpad naar de tribune moet vrij blijven voor de bezoekers"),  # a compound place
+    ("fr", "Le char de la Gay Pride doit être prêt samedi"),
+    ("en", "The rig at the mosque needs to be down by Friday noon"),
+])
+def test_more_figures_of_speech_events_and_places_are_not_flagged(scanner, lang, text):
+    assert not special(scanner, text, lang)
+
+
+def test_a_biometric_system_applied_to_the_people_named_is_flagged(scanner):
+    assert "BIOMETRIC_DATA" in special(scanner, "The door system uses face recognition, everyone must enrol", "en")
+    assert not special(scanner, "The biometric turnstiles are the client's product, we only light them", "en")
