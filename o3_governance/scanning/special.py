@@ -369,6 +369,13 @@ def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
 
 
 _BREAK = re.compile(r"[.!?\n]")  # between two tokens: a sentence ends
+_CLAUSE = re.compile(r"[,;:()]")  # between two tokens: a clause ends
+_CONJUNCTIONS = frozenset("dus maar want omdat so but because donc mais car parce".split())
+# First words of a message that leave the writer as its subject: "at the dentist", "bij de dokter", "chez le kiné".
+_ELIDED_OPENERS = frozenset("at in off on bij naar op thuis chez au a en".split())
+# Words that say a biometric system is applied to the people here, not shown or sold as a product.
+_EVERYONE = frozenset("""everybody everyone staff employees iedereen allemaal personeel werknemers medewerkers
+    chacun personnel employes travailleurs""".split())
 
 
 class SpecialCategoryRecognizer(LocalRecognizer):
@@ -430,11 +437,25 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         while hi < len(tokens) and not _BREAK.search(text, tokens[hi - 1][2], tokens[hi][1]):
             hi += 1
         idx = range(lo, hi)
-        if not needs_person and any(tokens[k][0] in self.about.person for k in idx):
-            return True  # a biometric system applied to people named here ("everybody registers"): the system is no veto
+        if not needs_person and any(tokens[k][0] in _EVERYONE for k in idx):
+            return True  # a biometric system applied to everyone here ("everybody registers"): the system is no veto
+        # The term's clause: a comma, semicolon or colon, or a conjunction ("dus", "so", "donc") ends it; a thing
+        # in another clause ("naar de politierechtbank, dronken achter het stuur") is no veto.
+        c_lo = a
+        while c_lo > lo and not _CLAUSE.search(text, tokens[c_lo - 1][2], tokens[c_lo][1]) \
+                and tokens[c_lo - 1][0] not in _CONJUNCTIONS:
+            c_lo -= 1
+        c_hi = b
+        while c_hi < hi and not _CLAUSE.search(text, tokens[c_hi - 1][2], tokens[c_hi][1]) \
+                and tokens[c_hi][0] not in _CONJUNCTIONS:
+            c_hi += 1
+        # A clause whose subject is a person word ("le nouveau du démontage est sourd"): its things describe him.
+        opener = next((k for k in range(c_lo, a) if tokens[k][0] not in self.every_stop_word
+                       or tokens[k][0] in self.about.person), None)
+        person_subject = opener is not None and tokens[opener][0] in self.about.person
         w = self.about.window
-        for k in range(max(a - w, idx[0]), min(b + w, idx[-1] + 1)):
-            if not a <= k < b and self._thing(tokens[k][0]):
+        for k in range(max(a - w, c_lo), min(b + w, c_hi)):
+            if not a <= k < b and self._thing(tokens[k][0]) and not (person_subject and k > opener):
                 return False
         # The sentence's subject is a thing: "Le générateur a fait une crise cardiaque"
         opening = [k for k in idx[:3] if tokens[k][0] not in self.every_stop_word]
@@ -442,17 +463,24 @@ class SpecialCategoryRecognizer(LocalRecognizer):
             return False
         if not needs_person or any(tokens[k][0] in self.about.person for k in range(a, b)):
             return True  # the term names its person itself: "zijn man", "his drinking"
+        # A term that is itself a venue ("hospital", "moskee") needs a person word or a first name: a capitalised
+        # word is most often the venue's own name ("UZ Leuven hospital is the client").
+        venue = any(self._thing(tokens[k][0]) for k in range(a, b))
         first = idx[0]
         for k in idx:
             tok, s, e = tokens[k]
             if a <= k < b:
                 continue
             word = text[s:e]
-            if tok in self.about.person or (word[:1].isupper() and tok in self.first_names
-                                            and tok not in self.every_stop_word):
-                return True
-            if word[:1].isupper() and not word.isupper() and (k != first or tok not in self.every_stop_word):
+            if tok in self.about.person or (tok in self.first_names and tok not in self.every_stop_word
+                                            and (word[:1].isupper() or k == first) and tok not in self.name_words):
+                return True  # a person word, or a listed first name (in lower case when it opens the sentence)
+            if not venue and word[:1].isupper() and not word.isupper() and (k != first or tok not in self.every_stop_word):
                 return True  # a capitalised word inside the sentence (or opening it, not a small word): a name
+        # The writer with the subject left out, as chats do: a message that opens with the term or with a
+        # preposition before it ("off sick today", "at the cardiologist this morning", "chez le dermato").
+        if lo == 0 and not venue and (a == 0 or (a <= 3 and tokens[0][0] in _ELIDED_OPENERS)):
+            return True
         return False
 
     def analyze(self, text, entities, nlp_artifacts=None):
