@@ -455,7 +455,7 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         person_subject = opener is not None and tokens[opener][0] in self.about.person
         w = self.about.window
         for k in range(max(a - w, c_lo), min(b + w, c_hi)):
-            if not a <= k < b and self._thing(tokens[k][0]) and not (person_subject and k > opener):
+            if not a <= k < b and self._thing(tokens[k][0]) and not (person_subject and opener < k < a):
                 return False
         # The sentence's subject is a thing: "Le générateur a fait une crise cardiaque"
         opening = [k for k in idx[:3] if tokens[k][0] not in self.every_stop_word]
@@ -473,7 +473,8 @@ class SpecialCategoryRecognizer(LocalRecognizer):
                 continue
             word = text[s:e]
             if tok in self.about.person or (tok in self.first_names and tok not in self.every_stop_word
-                                            and (word[:1].isupper() or k == first) and tok not in self.name_words):
+                                            and (word[:1].isupper() or k == first) and tok not in self.name_words
+                                            and not (venue and word.isupper())):
                 return True  # a person word, or a listed first name (in lower case when it opens the sentence)
             if not venue and word[:1].isupper() and not word.isupper() and (k != first or tok not in self.every_stop_word):
                 return True  # a capitalised word inside the sentence (or opening it, not a small word): a name
