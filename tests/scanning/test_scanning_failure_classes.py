@@ -306,3 +306,59 @@ def test_more_figures_of_speech_events_and_places_are_not_flagged(scanner, lang,
 def test_a_biometric_system_applied_to_the_people_named_is_flagged(scanner):
     assert "BIOMETRIC_DATA" in special(scanner, "The door system uses face recognition, everyone must enrol", "en")
     assert not special(scanner, "The biometric turnstiles are the client's product, we only light them", "en")
+
+
+# --- third round: clauses, venues, the writer left out, what follows a figure of speech --------------------
+
+@pytest.mark.parametrize("lang,text,category", [
+    ("nl", "ik moet vrijdag naar de rechtbank, rijden onder invloed", "CRIMINAL_OFFENCE"),   # the venue in another clause
+    ("nl", "ik ga zondag naar de mis dus opbouw pas na de middag", "RELIGIOUS_BELIEF"),
+    ("fr", "le nouveau du montage est aveugle d'un œil, faites attention", "HEALTH_DATA"),    # a person subject
+])
+def test_a_thing_vetoes_a_term_only_in_its_own_clause_and_not_after_a_person_subject(scanner, lang, text, category):
+    assert category in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "ik stem voor de zwarte truss, de grijze is lelijk"),
+    ("en", "AZ Sint-Jan hospital is the client, build in the lobby"),
+    ("fr", "la clinique CHR de Namur est cliente, montage dans le hall"),
+])
+def test_a_thing_after_the_term_and_a_venue_term_without_a_person_are_not_flagged(scanner, lang, text):
+    assert not special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "off sick today, fever, will send the note"),
+    ("en", "at the dermatologist till noon, then on site"),
+    ("fr", "chez le cardiologue ce matin, j'arrive vers 11h"),
+    ("nl", "kben ziek, griep, tot maandag"),
+    ("nl", "bij de tandarts tot 10u"),
+    ("nl", "tom heeft een afspraak bij de uroloog, komt later"),   # a first name in lower case opening the sentence
+])
+def test_the_writer_with_the_subject_left_out_is_a_person(scanner, lang, text):
+    assert "HEALTH_DATA" in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text,is_health", [
+    ("en", "he's addicted to his new drill 😂", False),
+    ("nl", "die gast is verslaafd aan zijn laser 😂", False),
+    ("fr", "il est accro à sa visseuse", False),
+    ("en", "he's addicted to painkillers since the accident", True),
+    ("nl", "hij is verslaafd aan gokken, hij vraagt altijd voorschotten", True),
+    ("fr", "elle est accro aux somnifères depuis l'hiver", True),
+])
+def test_addicted_to_a_substance_is_health_addicted_to_a_tool_is_a_figure(scanner, lang, text, is_health):
+    assert ("HEALTH_DATA" in special(scanner, text, lang)) is is_health
+
+
+@pytest.mark.parametrize("lang,text,category", [
+    ("nl", "Youssef moet om 13u30 bidden, geef hem tien minuten", "RELIGIOUS_BELIEF"),
+    ("fr", "Idriss doit faire sa prière avant le montage", "RELIGIOUS_BELIEF"),
+    ("en", "Hamza needs to pray at one, cover for him", "RELIGIOUS_BELIEF"),
+    ("fr", "Léon doit prendre son Temesta avant de conduire", "HEALTH_DATA"),
+    ("nl", "Ward moet bloed laten prikken om 8u", "HEALTH_DATA"),
+    ("en", "Gary turned up drunk on site again", "HEALTH_DATA"),
+])
+def test_prayer_times_medication_tests_and_drinking_in_site_language(scanner, lang, text, category):
+    assert category in special(scanner, text, lang)
