@@ -85,7 +85,10 @@ def _rows(path: Path) -> list:
         rows = []
         for n, ln in enumerate(text.splitlines(), 1):
             if ln.strip() and not ln.lstrip().startswith("#"):
-                row = yaml.safe_load(ln)
+                try:
+                    row = yaml.safe_load(ln)
+                except yaml.YAMLError:
+                    row = None
                 if not isinstance(row, dict):
                     raise ValueError(f"{path.name} line {n}: expected one mapping")
                 rows.append(row)

@@ -362,3 +362,24 @@ def test_addicted_to_a_substance_is_health_addicted_to_a_tool_is_a_figure(scanne
 ])
 def test_prayer_times_medication_tests_and_drinking_in_site_language(scanner, lang, text, category):
     assert category in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text,is_origin", [
+    ("en", "Ilona is Romanian, like her brother", True),
+    ("fr", "Ionut est roumain, sa femme aussi", True),
+    ("nl", "Yusuf zijn moeder komt uit Turkije", True),
+    ("en", "The Romanian crew is on the early shift", False),
+    ("nl", "De Roemeense ploeg begint om 6u", False),
+    ("fr", "Le fournisseur est roumain, livraison jeudi", False),
+])
+def test_a_person_said_to_be_of_a_people_is_ethnic_origin_a_crew_or_supplier_is_not(scanner, lang, text, is_origin):
+    assert ("ETHNIC_ORIGIN" in special(scanner, text, lang)) is is_origin
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "I registered my fingerprint for the loading dock door"),
+    ("nl", "ik heb mijn vingerafdruk laten registreren voor de poort van het depot"),
+    ("fr", "à l'entrée ils vont scanner ton visage, prends ta carte"),
+])
+def test_a_persons_fingerprint_registered_or_face_scanned_is_biometric(scanner, lang, text):
+    assert "BIOMETRIC_DATA" in special(scanner, text, lang)
