@@ -27,6 +27,10 @@ and also:
   (``diabetespatiënt`` → ``diabetes``), unless the rest names a place or thing (``Kerkstraat``,
   ``kerkgebouw``: ``COMPOUND_THINGS`` and the ``not_person`` words).
 
+``MALENAME`` and ``FEMALENAME`` in a term stand for a first name given (almost) only to men or only to women
+(``data/male_first_names.txt``, ``female_first_names.txt``): "trouwt met MALENAME" said about a man. A word with
+hyphens is also read as its parts ("pvda-ptb": ``pvda``, ``ptb``) unless it is a term word itself.
+
 Every message is read with every language's terms (a sentence that switches language keeps the other
 language's terms); a single foreign word counts only when it is not also a word of the message's own
 language (French ``vol`` is Dutch "full").
@@ -405,6 +409,7 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         self.name_words = frozenset(fold(w) for w in load_word_list("name_words.txt"))
         self.own_words = {fold(w) for w in stop_words(language)}
         self._stems = frozenset(w[:3] for t in [self.terms, *self.others] for w in t.words)
+        self._stems_full = frozenset(w for t in [self.terms, *self.others] for w in t.words)
         self._seen: dict[str, tuple] = {}
         super().__init__(supported_entities=sorted(SPECIAL_CATEGORY_TYPES), supported_language=language,
                          name=f"special_categories_{language}")
@@ -512,6 +517,8 @@ class SpecialCategoryRecognizer(LocalRecognizer):
             sex = gendered.get(tok)
             if sex is not None and (text[a].isupper() or tok not in self.name_words):
                 base[k] = base[k] + (sex,)
+            elif "-" in tok and tok not in self._stems_full:  # "pvda-ptb": each part is a word too
+                base[k] = base[k] + tuple(p for p in tok.split("-") if len(p) >= 2)
         # Most messages hold no term of any language: one look-up per form and language says so.
         every = [self.terms, *self.others]
         if not any(t.may_match(t.forms(text, tokens, base)) for t in every):

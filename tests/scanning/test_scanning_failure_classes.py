@@ -383,3 +383,16 @@ def test_a_person_said_to_be_of_a_people_is_ethnic_origin_a_crew_or_supplier_is_
 ])
 def test_a_persons_fingerprint_registered_or_face_scanned_is_biometric(scanner, lang, text):
     assert "BIOMETRIC_DATA" in special(scanner, text, lang)
+
+
+def test_a_hyphenated_word_is_read_as_its_parts_too(scanner):
+    assert "POLITICAL_OPINION" in special(scanner, "Stijn votes PVDA-PTB, he told everyone at lunch", "en")
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "we're on strike Thursday, nobody from the crew comes in"),
+    ("fr", "Nordine va manifester avec le syndicat jeudi"),
+    ("nl", "Bart gaat betogen met de vakbond in Brussel"),
+])
+def test_striking_or_marching_with_the_union_is_membership(scanner, lang, text):
+    assert "TRADE_UNION_MEMBERSHIP" in special(scanner, text, lang)
