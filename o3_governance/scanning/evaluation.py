@@ -10,7 +10,8 @@ LOCATION is not labelled and not scored. The language of each message is detecte
 the chat's language as the prior, as in a real scan.
 
 Sets (``SETS``): ``labelled_*`` (development), ``holdout*_*`` (earlier held-out sets, tuned on after
-their first look) and ``holdout4/holdout4_*`` (blind; scored once, never tuned on: its README).
+their first look), ``holdout4/holdout4_*`` (blind; scored once, never tuned on: its README) and
+``dev5/dev5_*`` (development set 5: written blind by another author, first score in its README, then tuned on).
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ SETS = {
     "holdout4": ("holdout4/holdout4_*.yaml", "blind held-out set 4 (first score in its README; never tuned on)"),
     "development": ("labelled_*.yaml", "development set (the term files were written against it)"),
     "holdout1-3": ("holdout*_*.yaml", "earlier held-out sets (tuned on after their first look)"),
+    "dev5": ("dev5/dev5_*.yaml", "development set 5 (600 messages written blind, then tuned on: its README)"),
 }
 
 
@@ -55,7 +57,7 @@ def load_examples(eval_dir: Path = EVAL_DIR, pattern: str = "labelled_*.yaml") -
     out = []
     for path in sorted(eval_dir.glob(pattern)):
         lang = path.stem.rsplit("_", 1)[1]
-        for row in yaml.safe_load(path.read_text(encoding="utf-8")) or ():
+        for row in _rows(path):
             text, spans, pos = row["text"], [], {}
             for etype, value in row.get("pii") or []:
                 value = str(value)
@@ -73,6 +75,25 @@ def load_examples(eval_dir: Path = EVAL_DIR, pattern: str = "labelled_*.yaml") -
             out.append(Example(row["id"], row.get("lang", lang), row.get("chat", lang), text, tuple(spans), special,
                                decoy, str(row.get("class", ""))))
     return out
+
+
+def _rows(path: Path) -> list:
+    """A set file's rows: a YAML list (``- {...}``), or one flow mapping a line (dev5's files)."""
+    text = path.read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if lines and lines[0].lstrip().startswith("{"):
+        rows = []
+        for n, ln in enumerate(text.splitlines(), 1):
+            if ln.strip() and not ln.lstrip().startswith("#"):
+                try:
+                    row = yaml.safe_load(ln)
+                except yaml.YAMLError:
+                    row = None
+                if not isinstance(row, dict):
+                    raise ValueError(f"{path.name} line {n}: expected one mapping")
+                rows.append(row)
+        return rows
+    return yaml.safe_load(text) or []
 
 
 def known_people(eval_dir: Path = EVAL_DIR) -> list[str]:

@@ -372,6 +372,22 @@ def first_names() -> frozenset[str]:
     return frozenset({n for n in names if len(n) >= 2} - {fold(w) for w in load_word_list("deduce/first_name_exceptions.txt")})
 
 
+# The words the special-category files write for "a man's first name" and "a woman's first name":
+# "trouwt met MALENAME", said about a man, names a same-sex partner.
+MALE_NAME, FEMALE_NAME = "malename", "femalename"
+
+
+@lru_cache(maxsize=1)
+def gendered_first_names() -> dict[str, str]:
+    """Folded first name → ``MALE_NAME`` or ``FEMALE_NAME``, for names given (almost) only to men or only
+    to women (``male_first_names.txt``, ``female_first_names.txt``; several names a line). A name in both
+    lists is in neither."""
+    male = {fold(w) for line in load_word_list("male_first_names.txt") for w in line.split()}
+    female = {fold(w) for line in load_word_list("female_first_names.txt") for w in line.split()}
+    both = male & female
+    return {**{n: MALE_NAME for n in male - both}, **{n: FEMALE_NAME for n in female - both}}
+
+
 @lru_cache(maxsize=1)
 def surnames() -> frozenset[str]:
     """Folded surnames (deduce's Dutch list, less its exceptions), each word of a compound surname too."""

@@ -27,6 +27,10 @@ and also:
   (``diabetespatiënt`` → ``diabetes``), unless the rest names a place or thing (``Kerkstraat``,
   ``kerkgebouw``: ``COMPOUND_THINGS`` and the ``not_person`` words).
 
+``MALENAME`` and ``FEMALENAME`` in a term stand for a first name given (almost) only to men or only to women
+(``data/male_first_names.txt``, ``female_first_names.txt``): "trouwt met MALENAME" said about a man. A word with
+hyphens is also read as its parts ("pvda-ptb": ``pvda``, ``ptb``) unless it is a term word itself.
+
 Every message is read with every language's terms (a sentence that switches language keeps the other
 language's terms); a single foreign word counts only when it is not also a word of the message's own
 language (French ``vol`` is Dutch "full").
@@ -48,14 +52,16 @@ import yaml
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
 from o3_governance.scanning.fingerprint import ABOUT_DIR, TERMS_DIR, term_files
-from o3_governance.scanning.recognizers import first_names, fold
+from o3_governance.scanning.recognizers import (FEMALE_NAME, MALE_NAME, first_names, fold, gendered_first_names,
+                                                load_word_list)
 from o3_governance.vocabulary import LANGUAGES, SPECIAL_CATEGORY_TYPES
 
 # Last parts of Dutch compounds that make the compound a place or a thing, whatever the first part is.
 COMPOUND_THINGS = frozenset("""straat laan plein weg dreef steenweg lei kaai hof park dorp wijk gebouw gebouwen zaal
     zalen toren dak deur deuren poort muur muren raam ramen vloer gevel project projecten werf werven stand stands
     congres beurs feest feesten avond dag dagen markt concert decor verlichting installatie kabel kabels kast kasten
-    kaart kaarten bord borden bus wagen auto fiets school scholen koor orgel klok klokken vlag""".split())
+    kaart kaarten bord borden bus wagen auto fiets school scholen koor orgel klok klokken vlag pad paden helling
+    hellingen toilet toiletten toegang ingang lift plaatsen tribune route""".split())
 
 
 
@@ -262,15 +268,18 @@ class CategoryTerms:
         self.words = {w.rstrip("*") for t in terms + excludes for w in t.words}
 
     @staticmethod
-    def _near(tokens, lo: int, hi: int, window: int, phrases) -> bool:
+    def _near(tokens, lo: int, hi: int, window: int, phrases, names=None) -> bool:
+        """Whether one of ``phrases`` stands within ``window`` words of tokens lo..hi; ``names``: token
+        index → MALENAME / FEMALENAME, for the phrases that ask for a man's or a woman's first name."""
         a, b = max(0, lo - window), min(len(tokens), hi + window)
+        names = names or {}
         for i in range(a, b):
             if lo <= i < hi:
                 continue
             for words in phrases:
                 n = len(words)
-                if i + n <= b and all(_word_matches(w, tokens[i + k][0]) for k, w in enumerate(words)) \
-                        and not (i < hi and i + n > lo):
+                if i + n <= b and all(_word_matches(w, tokens[i + k][0]) or names.get(i + k) == w
+                                      for k, w in enumerate(words)) and not (i < hi and i + n > lo):
                     return True
         return False
 
@@ -313,14 +322,15 @@ class CategoryTerms:
         if not hits:
             return []
         excluded = [(a, b) for a, b, _ in self._excludes.find([(t,) for t, _, _ in tokens])]
+        names = {k: sex for k, fs in enumerate(forms) for sex in (MALE_NAME, FEMALE_NAME) if sex in fs}
         out = []
         for a, b, term in hits:
             rule = self.rules[term.rule]
             if any(x < b and a < y for x, y in excluded):
                 continue
-            if rule.requires and not self._near(tokens, a, b, rule.window, rule.requires):
+            if rule.requires and not self._near(tokens, a, b, rule.window, rule.requires, names):
                 continue
-            if rule.unless and self._near(tokens, a, b, rule.window, rule.unless):
+            if rule.unless and self._near(tokens, a, b, rule.window, rule.unless, names):
                 continue
             out.append((rule.category, tokens[a][1], tokens[b - 1][2], rule.score, a, b, rule.needs_person))
         return out
@@ -363,6 +373,13 @@ def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
 
 
 _BREAK = re.compile(r"[.!?\n]")  # between two tokens: a sentence ends
+_CLAUSE = re.compile(r"[,;:()]")  # between two tokens: a clause ends
+_CONJUNCTIONS = frozenset("dus maar want omdat so but because donc mais car parce".split())
+# First words of a message that leave the writer as its subject: "at the dentist", "bij de dokter", "chez le kiné".
+_ELIDED_OPENERS = frozenset("at in off on bij naar op thuis chez au a en".split())
+# Words that say a biometric system is applied to the people here, not shown or sold as a product.
+_EVERYONE = frozenset("""everybody everyone staff employees iedereen allemaal personeel werknemers medewerkers
+    chacun personnel employes travailleurs""".split())
 
 
 class SpecialCategoryRecognizer(LocalRecognizer):
@@ -381,13 +398,18 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         every_stop_word = {fold(w) for lang in LANGUAGES for w in stop_words(lang)}
         # A thing in one language that is a small word in another ("van", "set") is no cue at all.
         self.about = AboutPerson(about.person, about.not_person - every_stop_word, about.window, about.figurative)
+        # Lengths of the thing words a compound may end with (5 letters or more: "stand", "debat", "congres").
+        self._thing_tails = sorted({len(w) for w in self.about.not_person if len(w) >= 5})
         self._figurative = _Matcher([_Term(words, -1) for words in about.figurative])
         self.every_stop_word = every_stop_word
         for t in [self.terms, *self.others]:
             t.things = self.about.not_person
         self.first_names = first_names()
+        self.gendered = gendered_first_names()
+        self.name_words = frozenset(fold(w) for w in load_word_list("name_words.txt"))
         self.own_words = {fold(w) for w in stop_words(language)}
         self._stems = frozenset(w[:3] for t in [self.terms, *self.others] for w in t.words)
+        self._stems_full = frozenset(w for t in [self.terms, *self.others] for w in t.words)
         self._seen: dict[str, tuple] = {}
         super().__init__(supported_entities=sorted(SPECIAL_CATEGORY_TYPES), supported_language=language,
                          name=f"special_categories_{language}")
@@ -403,8 +425,12 @@ class SpecialCategoryRecognizer(LocalRecognizer):
             and not simplemma.is_known(word.lower(), lang=self.supported_language)
 
     def _thing(self, token: str) -> bool:
-        return token in self.about.not_person or ("-" in token and any(
-            part in self.about.not_person for part in token.split("-")))
+        """A thing, event or venue word, also as a hyphen part or, for words of 8 letters or more, as the last
+        part of a compound (``verkiezingsdebat``, ``partijcongres``: the last part names what it is)."""
+        not_person = self.about.not_person
+        if token in not_person or ("-" in token and any(part in not_person for part in token.split("-"))):
+            return True
+        return len(token) >= 8 and any(token[-n:] in not_person for n in self._thing_tails if n <= len(token) - 3)
 
     def _about_person(self, text: str, tokens, a: int, b: int, needs_person: bool = True) -> bool:
         """The about-a-person rule (module docstring): False when a thing, event or venue stands next to
@@ -416,9 +442,25 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         while hi < len(tokens) and not _BREAK.search(text, tokens[hi - 1][2], tokens[hi][1]):
             hi += 1
         idx = range(lo, hi)
+        if not needs_person and any(tokens[k][0] in _EVERYONE for k in idx):
+            return True  # a biometric system applied to everyone here ("everybody registers"): the system is no veto
+        # The term's clause: a comma, semicolon or colon, or a conjunction ("dus", "so", "donc") ends it; a thing
+        # in another clause ("naar de politierechtbank, dronken achter het stuur") is no veto.
+        c_lo = a
+        while c_lo > lo and not _CLAUSE.search(text, tokens[c_lo - 1][2], tokens[c_lo][1]) \
+                and tokens[c_lo - 1][0] not in _CONJUNCTIONS:
+            c_lo -= 1
+        c_hi = b
+        while c_hi < hi and not _CLAUSE.search(text, tokens[c_hi - 1][2], tokens[c_hi][1]) \
+                and tokens[c_hi][0] not in _CONJUNCTIONS:
+            c_hi += 1
+        # A clause whose subject is a person word ("le nouveau du démontage est sourd"): its things describe him.
+        opener = next((k for k in range(c_lo, a) if tokens[k][0] not in self.every_stop_word
+                       or tokens[k][0] in self.about.person), None)
+        person_subject = opener is not None and tokens[opener][0] in self.about.person
         w = self.about.window
-        for k in range(max(a - w, idx[0]), min(b + w, idx[-1] + 1)):
-            if not a <= k < b and self._thing(tokens[k][0]):
+        for k in range(max(a - w, c_lo), min(b + w, c_hi)):
+            if not a <= k < b and self._thing(tokens[k][0]) and not (person_subject and opener < k < a):
                 return False
         # The sentence's subject is a thing: "Le générateur a fait une crise cardiaque"
         opening = [k for k in idx[:3] if tokens[k][0] not in self.every_stop_word]
@@ -426,17 +468,25 @@ class SpecialCategoryRecognizer(LocalRecognizer):
             return False
         if not needs_person or any(tokens[k][0] in self.about.person for k in range(a, b)):
             return True  # the term names its person itself: "zijn man", "his drinking"
+        # A term that is itself a venue ("hospital", "moskee") needs a person word or a first name: a capitalised
+        # word is most often the venue's own name ("UZ Leuven hospital is the client").
+        venue = any(self._thing(tokens[k][0]) for k in range(a, b))
         first = idx[0]
         for k in idx:
             tok, s, e = tokens[k]
             if a <= k < b:
                 continue
             word = text[s:e]
-            if tok in self.about.person or (word[:1].isupper() and tok in self.first_names
-                                            and tok not in self.every_stop_word):
-                return True
-            if word[:1].isupper() and not word.isupper() and (k != first or tok not in self.every_stop_word):
+            if tok in self.about.person or (tok in self.first_names and tok not in self.every_stop_word
+                                            and (word[:1].isupper() or k == first) and tok not in self.name_words
+                                            and not (venue and word.isupper())):
+                return True  # a person word, or a listed first name (in lower case when it opens the sentence)
+            if not venue and word[:1].isupper() and not word.isupper() and (k != first or tok not in self.every_stop_word):
                 return True  # a capitalised word inside the sentence (or opening it, not a small word): a name
+        # The writer with the subject left out, as chats do: a message that opens with the term or with a
+        # preposition before it ("off sick today", "at the cardiologist this morning", "chez le dermato").
+        if lo == 0 and not venue and (a == 0 or (a <= 3 and tokens[0][0] in _ELIDED_OPENERS)):
+            return True
         return False
 
     def analyze(self, text, entities, nlp_artifacts=None):
@@ -460,6 +510,15 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         # are lemmatised.
         stems = self._stems
         base = [lemmas(text[a:b]) if tok[:3] in stems else (tok,) for tok, a, b in tokens]
+        # A first name given only to men or only to women also reads as MALENAME / FEMALENAME (a word that
+        # is also a name, "mark", "roos", only with a capital).
+        gendered = self.gendered
+        for k, (tok, a, _) in enumerate(tokens):
+            sex = gendered.get(tok)
+            if sex is not None and (text[a].isupper() or tok not in self.name_words):
+                base[k] = base[k] + (sex,)
+            elif "-" in tok and tok not in self._stems_full:  # "pvda-ptb": each part is a word too
+                base[k] = base[k] + tuple(p for p in tok.split("-") if len(p) >= 2)
         # Most messages hold no term of any language: one look-up per form and language says so.
         every = [self.terms, *self.others]
         if not any(t.may_match(t.forms(text, tokens, base)) for t in every):

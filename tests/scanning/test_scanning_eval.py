@@ -222,3 +222,39 @@ def test_holdout4_special_categories_and_decoys_stay_at_their_first_score(holdou
     m = holdout4_report.message_total()
     assert m.recall >= 0.85 and m.precision >= 0.95 and m.category_accuracy >= 0.97, m
     assert m.decoys_flagged <= 9, m
+
+
+@pytest.fixture(scope="module")
+def dev5_report():
+    scanner, _ = local_scanner(evaluation.known_people())
+    return evaluation.evaluate(scanner, pattern=evaluation.SETS["dev5"][0])
+
+
+def test_dev5_is_read_from_its_one_mapping_a_line_files():
+    examples = evaluation.load_examples(pattern=evaluation.SETS["dev5"][0])
+    assert len(examples) == 600 and sum(e.decoy for e in examples) == 89
+
+
+def test_dev5_special_categories_and_decoys_meet_the_issue_targets(dev5_report):
+    m = dev5_report.message_total()
+    assert m.recall >= 0.90 and m.precision >= 0.95 and m.category_accuracy >= 0.95, m
+    assert m.decoy_rate < 0.05, m
+
+
+@pytest.mark.parametrize("etype,recall,precision", [
+    ("PHONE_NUMBER", 1.00, 0.85), ("EMAIL_ADDRESS", 1.00, 1.00), ("IBAN_CODE", 1.00, 1.00),
+    ("BE_NATIONAL_NUMBER", 1.00, 1.00), ("CREDIT_CARD", 1.00, 1.00), ("PERSON", 0.76, 0.95),
+])
+def test_dev5_spans_stay_at_their_first_score(dev5_report, etype, recall, precision):
+    s = dev5_report.span_total(etype)
+    assert s.recall >= recall and s.precision >= precision, (etype, s)
+
+
+def test_a_set_file_with_one_mapping_a_line_is_read_and_a_bad_line_refused(tmp_path):
+    (tmp_path / "x_nl.yaml").write_text('{id: a1, chat: nl, text: "Wout is ziek", pii: [[PERSON, "Wout"]], special: [HEALTH_DATA]}\n'
+                                        '{id: a2, chat: nl, text: "ok", pii: [], decoy: true}\n', encoding="utf-8")
+    got = evaluation.load_examples(tmp_path, "x_*.yaml")
+    assert [e.id for e in got] == ["a1", "a2"] and got[0].special == {"HEALTH_DATA"} and got[1].decoy
+    (tmp_path / "y_nl.yaml").write_text('{id: b1, chat: nl, text: "ok", pii: []}\n{not a mapping\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="y_nl.yaml line 2: expected one mapping"):
+        evaluation.load_examples(tmp_path, "y_*.yaml")

@@ -215,3 +215,184 @@ def test_decoys_that_are_not_about_a_person_are_not_flagged(scanner, lang, text)
 def test_the_same_term_about_a_person_is_flagged(scanner):
     assert "HEALTH_DATA" in special(scanner, "Hij is ziek thuis sinds maandag", "nl")
     assert "HEALTH_DATA" in special(scanner, "Son mari est malade, elle reste à la maison", "fr")
+
+
+# --- second round: a person's union activity, same-sex partners by first name, figures of speech ------------
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "Ik staak morgen mee, dus ik ben er niet"),
+    ("nl", "Luc staat morgen aan het stakerspiket aan de poort"),
+    ("nl", "Marleen staat op de lijst van het ACV voor de sociale verkiezingen"),
+    ("fr", "Marc était au piquet de grève toute la nuit"),
+    ("fr", "Il est à la FGTB depuis vingt ans"),
+    ("fr", "Sophie est candidate CSC aux élections sociales"),
+    ("en", "He's on the picket line since Monday"),
+    ("en", "I'm joining the strike tomorrow so count me out"),
+    ("en", "She's standing for the ABVV in the social elections"),
+])
+def test_a_persons_union_activity_is_trade_union_membership(scanner, lang, text):
+    assert "TRADE_UNION_MEMBERSHIP" in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "De stakingsdag van de NMBS legt alles plat, kom met de auto"),
+    ("fr", "Grève des TEC demain, prévoyez du covoiturage"),
+    ("en", "The train strike on Tuesday means the crew comes by van"),
+    ("en", "We're rigging the lights for the union congress in Antwerp"),
+])
+def test_a_strike_of_others_or_a_union_as_client_is_not_membership(scanner, lang, text):
+    assert not special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "Hij trouwt in juni met Pieter"),
+    ("nl", "Hij heeft een relatie met een man"),
+    ("fr", "Il se marie avec Thomas en septembre"),
+    ("fr", "Karim sort avec un mec du service compta"),
+    ("fr", "Elle vit avec une femme depuis dix ans"),
+    ("en", "He is marrying David next spring"),
+    ("en", "She has a girlfriend, so stop asking about boyfriends"),
+    ("en", "Her ex-wife picks up the kids on Fridays"),
+])
+def test_a_same_sex_partner_said_with_a_relationship_and_a_first_name(scanner, lang, text):
+    assert "SEXUAL_ORIENTATION" in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "Zijn dochter trouwt in juni met Pieter"),
+    ("fr", "Son mari vote Ecolo et il en parle tout le temps"),
+    ("fr", "Il sort avec Thomas ce soir pour le match"),
+    ("en", "He lives with Tom near the depot, they share the van"),
+    ("en", "She is marrying David next spring"),
+])
+def test_a_partner_of_the_other_sex_or_a_friend_is_not_orientation(scanner, lang, text):
+    assert "SEXUAL_ORIENTATION" not in special(scanner, text, lang)
+
+
+def test_a_name_given_to_men_and_women_has_no_sex():
+    from o3_governance.scanning.recognizers import FEMALE_NAME, MALE_NAME, gendered_first_names
+    names = gendered_first_names()
+    assert names["pieter"] == MALE_NAME and names["sofie"] == FEMALE_NAME
+    assert "kim" not in names and "robin" not in names
+
+
+@pytest.mark.parametrize("lang,text,is_health", [
+    ("nl", "Ik ben allergisch aan die nieuwe planningstool", False),
+    ("fr", "Je suis allergique aux tableurs, quelqu'un peut faire le devis ?", False),
+    ("en", "I'm allergic to Mondays", False),
+    ("nl", "Hij is allergisch voor noten, geen sandwiches met pesto", True),
+    ("fr", "Elle est allergique aux arachides, attention au traiteur", True),
+    ("en", "He is allergic to penicillin, tell the first-aider", True),
+    ("en", "She had an allergic reaction at lunch", True),
+])
+def test_allergic_to_an_allergen_is_health_allergic_to_a_thing_is_a_figure(scanner, lang, text, is_health):
+    assert ("HEALTH_DATA" in special(scanner, text, lang)) is is_health
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "Die klant is echt ziek in zijn hoofd met zijn eisen haha"),
+    ("fr", "Ce client me donne la migraine avec ses changements"),
+    ("fr", "J'ai failli faire un infarctus en voyant la facture"),
+    ("en", "That invoice almost gave me a stroke"),
+    ("nl", "Verkiezingsdebat van Groen in de Handelsbeurs, wij doen het geluid"),   # a compound event word
+    ("nl", "Het rolstoelpad naar de tribune moet vrij blijven voor de bezoekers"),  # a compound place
+    ("fr", "Le char de la Gay Pride doit être prêt samedi"),
+    ("en", "The rig at the mosque needs to be down by Friday noon"),
+])
+def test_more_figures_of_speech_events_and_places_are_not_flagged(scanner, lang, text):
+    assert not special(scanner, text, lang)
+
+
+def test_a_biometric_system_applied_to_the_people_named_is_flagged(scanner):
+    assert "BIOMETRIC_DATA" in special(scanner, "The door system uses face recognition, everyone must enrol", "en")
+    assert not special(scanner, "The biometric turnstiles are the client's product, we only light them", "en")
+
+
+# --- third round: clauses, venues, the writer left out, what follows a figure of speech --------------------
+
+@pytest.mark.parametrize("lang,text,category", [
+    ("nl", "ik moet vrijdag naar de rechtbank, rijden onder invloed", "CRIMINAL_OFFENCE"),   # the venue in another clause
+    ("nl", "ik ga zondag naar de mis dus opbouw pas na de middag", "RELIGIOUS_BELIEF"),
+    ("fr", "le nouveau du montage est aveugle d'un œil, faites attention", "HEALTH_DATA"),    # a person subject
+])
+def test_a_thing_vetoes_a_term_only_in_its_own_clause_and_not_after_a_person_subject(scanner, lang, text, category):
+    assert category in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "ik stem voor de zwarte truss, de grijze is lelijk"),
+    ("en", "AZ Sint-Jan hospital is the client, build in the lobby"),
+    ("fr", "la clinique CHR de Namur est cliente, montage dans le hall"),
+])
+def test_a_thing_after_the_term_and_a_venue_term_without_a_person_are_not_flagged(scanner, lang, text):
+    assert not special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "off sick today, fever, will send the note"),
+    ("en", "at the dermatologist till noon, then on site"),
+    ("fr", "chez le cardiologue ce matin, j'arrive vers 11h"),
+    ("nl", "kben ziek, griep, tot maandag"),
+    ("nl", "bij de tandarts tot 10u"),
+    ("nl", "tom heeft een afspraak bij de uroloog, komt later"),   # a first name in lower case opening the sentence
+])
+def test_the_writer_with_the_subject_left_out_is_a_person(scanner, lang, text):
+    assert "HEALTH_DATA" in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text,is_health", [
+    ("en", "he's addicted to his new drill 😂", False),
+    ("nl", "die gast is verslaafd aan zijn laser 😂", False),
+    ("fr", "il est accro à sa visseuse", False),
+    ("en", "he's addicted to painkillers since the accident", True),
+    ("nl", "hij is verslaafd aan gokken, hij vraagt altijd voorschotten", True),
+    ("fr", "elle est accro aux somnifères depuis l'hiver", True),
+])
+def test_addicted_to_a_substance_is_health_addicted_to_a_tool_is_a_figure(scanner, lang, text, is_health):
+    assert ("HEALTH_DATA" in special(scanner, text, lang)) is is_health
+
+
+@pytest.mark.parametrize("lang,text,category", [
+    ("nl", "Youssef moet om 13u30 bidden, geef hem tien minuten", "RELIGIOUS_BELIEF"),
+    ("fr", "Idriss doit faire sa prière avant le montage", "RELIGIOUS_BELIEF"),
+    ("en", "Hamza needs to pray at one, cover for him", "RELIGIOUS_BELIEF"),
+    ("fr", "Léon doit prendre son Temesta avant de conduire", "HEALTH_DATA"),
+    ("nl", "Ward moet bloed laten prikken om 8u", "HEALTH_DATA"),
+    ("en", "Gary turned up drunk on site again", "HEALTH_DATA"),
+])
+def test_prayer_times_medication_tests_and_drinking_in_site_language(scanner, lang, text, category):
+    assert category in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text,is_origin", [
+    ("en", "Ilona is Romanian, like her brother", True),
+    ("fr", "Ionut est roumain, sa femme aussi", True),
+    ("nl", "Yusuf zijn moeder komt uit Turkije", True),
+    ("en", "The Romanian crew is on the early shift", False),
+    ("nl", "De Roemeense ploeg begint om 6u", False),
+    ("fr", "Le fournisseur est roumain, livraison jeudi", False),
+])
+def test_a_person_said_to_be_of_a_people_is_ethnic_origin_a_crew_or_supplier_is_not(scanner, lang, text, is_origin):
+    assert ("ETHNIC_ORIGIN" in special(scanner, text, lang)) is is_origin
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "I registered my fingerprint for the loading dock door"),
+    ("nl", "ik heb mijn vingerafdruk laten registreren voor de poort van het depot"),
+    ("fr", "à l'entrée ils vont scanner ton visage, prends ta carte"),
+])
+def test_a_persons_fingerprint_registered_or_face_scanned_is_biometric(scanner, lang, text):
+    assert "BIOMETRIC_DATA" in special(scanner, text, lang)
+
+
+def test_a_hyphenated_word_is_read_as_its_parts_too(scanner):
+    assert "POLITICAL_OPINION" in special(scanner, "Stijn votes PVDA-PTB, he told everyone at lunch", "en")
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "we're on strike Thursday, nobody from the crew comes in"),
+    ("fr", "Nordine va manifester avec le syndicat jeudi"),
+    ("nl", "Bart gaat betogen met de vakbond in Brussel"),
+])
+def test_striking_or_marching_with_the_union_is_membership(scanner, lang, text):
+    assert "TRADE_UNION_MEMBERSHIP" in special(scanner, text, lang)
