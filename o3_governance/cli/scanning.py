@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_scan)
     e = subparsers.add_parser("scan-eval", help="recall and precision of the scanner on each labelled set")
     e.add_argument("--set", dest="sets", action="append", default=None,
-                   help="only this set (repeatable): holdout4, development, holdout1-3; default: all")
+                   help="only this set (repeatable): holdout5, holdout4, development, holdout1-3, dev5; default: all")
     e.set_defaults(handler=_evaluate)
 
 

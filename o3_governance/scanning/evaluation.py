@@ -10,7 +10,7 @@ LOCATION is not labelled and not scored. The language of each message is detecte
 the chat's language as the prior, as in a real scan.
 
 Sets (``SETS``): ``labelled_*`` (development), ``holdout*_*`` (earlier held-out sets, tuned on after
-their first look), ``holdout4/holdout4_*`` (blind; scored once, never tuned on: its README) and
+their first look), ``holdout5/holdout5_*`` and ``holdout4/holdout4_*`` (blind; scored once, never tuned on: their READMEs) and
 ``dev5/dev5_*`` (development set 5: written blind by another author, first score in its README, then tuned on).
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ SPAN_TYPES = ("PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "BE_NATIONAL_NUMBER"
 
 # name → (glob under eval/, what it is). scan-eval reports each separately, the blind set first.
 SETS = {
+    "holdout5": ("holdout5/holdout5_*.yaml", "blind held-out set 5 (first score in its README; never tuned on)"),
     "holdout4": ("holdout4/holdout4_*.yaml", "blind held-out set 4 (first score in its README; never tuned on)"),
     "development": ("labelled_*.yaml", "development set (the term files were written against it)"),
     "holdout1-3": ("holdout*_*.yaml", "earlier held-out sets (tuned on after their first look)"),
