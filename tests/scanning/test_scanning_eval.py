@@ -178,8 +178,8 @@ def test_scan_eval_reports_one_set_when_asked_and_refuses_an_unknown_one(capsys)
     assert "unknown evaluation set" in capsys.readouterr().err
 
 
-def test_scan_eval_lists_the_blind_set_first():
-    assert list(evaluation.SETS)[0] == "holdout4"
+def test_scan_eval_lists_the_blind_sets_first_the_newest_on_top():
+    assert list(evaluation.SETS)[:2] == ["holdout5", "holdout4"]
 
 
 def test_the_about_person_lists_are_part_of_the_scanner_configuration(tmp_path):
@@ -222,6 +222,34 @@ def test_holdout4_special_categories_and_decoys_stay_at_their_first_score(holdou
     m = holdout4_report.message_total()
     assert m.recall >= 0.85 and m.precision >= 0.95 and m.category_accuracy >= 0.97, m
     assert m.decoys_flagged <= 9, m
+
+
+# --- holdout5: the newest blind set, held at its first score (2026-12-02, holdout5/README.md) --------------
+
+@pytest.fixture(scope="module")
+def holdout5_report():
+    scanner, _ = local_scanner(evaluation.known_people())
+    return evaluation.evaluate(scanner, pattern=evaluation.SETS["holdout5"][0])
+
+
+def test_holdout5_is_the_blind_set_of_767_messages():
+    examples = evaluation.load_examples(pattern=evaluation.SETS["holdout5"][0])
+    assert len(examples) == 767 and sum(e.decoy for e in examples) == 154
+
+
+@pytest.mark.parametrize("etype,recall,precision", [
+    ("PHONE_NUMBER", 0.95, 0.86), ("EMAIL_ADDRESS", 0.91, 1.00), ("IBAN_CODE", 1.00, 1.00),
+    ("BE_NATIONAL_NUMBER", 1.00, 1.00), ("CREDIT_CARD", 1.00, 0.92), ("PERSON", 0.78, 0.94),
+])
+def test_holdout5_spans_stay_at_their_first_score(holdout5_report, etype, recall, precision):
+    s = holdout5_report.span_total(etype)
+    assert s.recall >= recall and s.precision >= precision, (etype, s)
+
+
+def test_holdout5_special_categories_and_decoys_stay_at_their_first_score(holdout5_report):
+    m = holdout5_report.message_total()
+    assert m.recall >= 0.85 and m.precision >= 0.94 and m.category_accuracy >= 0.97, m
+    assert m.decoys_flagged <= 11, m
 
 
 @pytest.fixture(scope="module")
