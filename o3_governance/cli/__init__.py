@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         with warehouse.configured(memory_limit=conf.duckdb_memory, lock_wait_seconds=conf.lock_wait_seconds,
                                   read_wait_seconds=conf.read_wait_seconds, audit_key=conf.audit_key,
                                   audit_anchor=conf.audit_anchor,
-                                  purge_ledger=backup.ledger_of(conf.ledger_dir, conf.backup_key_file)):
+                                  purge_ledger=None if args.command == "backup-key"   # it makes the key
+                                  else backup.ledger_of(conf.ledger_dir, conf.backup_key_file)):
             try:
                 return int(args.handler(args) or 0)
             finally:
