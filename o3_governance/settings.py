@@ -56,8 +56,6 @@ class Settings:
     ledger_dir: Path | None = None
     backup_key_file: Path | None = None
     backup_retention_days: int = 35
-    # The header an authenticating reverse proxy puts the signed-in user in (e.g. X-Forwarded-User).
-    proxy_user_header: str | None = None
     # The production instance's PostgreSQL URL (deploy/dagster.yaml reads it; checked here).
     dagster_pg_url: str | None = None
 
@@ -125,13 +123,6 @@ def _url(name: str, raw: str) -> str:
     return value
 
 
-def _header(name: str, raw: str) -> str:
-    value = raw.strip()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}", value):
-        raise SettingsError(f"{name}={raw!r} is refused: it must be an HTTP header name such as X-Forwarded-User")
-    return value
-
-
 def _pg_url(name: str, raw: str) -> str:
     value = raw.strip()  # the value holds a password: never echoed
     if not re.match(r"^postgresql\+psycopg2://[^\s]+$", value):
@@ -162,7 +153,6 @@ _VARIABLES = {
     "O3_MAX_ARCHIVE_BYTES": ("max_archive_bytes", _int(1)),
     "O3_MAX_NIGHT_BYTES": ("max_night_bytes", _int(1)),
     "O3_BACKUP_RETENTION_DAYS": ("backup_retention_days", _int(1)),
-    "O3_PROXY_USER_HEADER": ("proxy_user_header", _header),
     "O3_DAGSTER_PG_URL": ("dagster_pg_url", _pg_url),
 }
 # Paths: resolved against the working directory the process was started in.

@@ -10,6 +10,7 @@ import pytest
 
 from o3_governance import cli
 from o3_governance.defs.rights import housekeeping
+from support.postgres import pg_dagster_home, postgres_socket  # noqa: F401 - fixtures
 from support.rights import DIRECTORY, NEEDLES_OF_SUBJECT, write_inbox
 
 

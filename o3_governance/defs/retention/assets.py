@@ -150,6 +150,11 @@ def wait_check(current: checks.CurrentList, now: datetime, limit: int) -> dg.Ass
                                          "items": current.items})
 
 
+# Set by the command line (the OS login that ran approve-deletions). The Dagster UI cannot set it: the
+# open-source webserver passes no proxy header into runs, so a UI launch is certified "unauthenticated".
+AUTHENTICATED_USER_TAG = "o3/authenticated_user"
+
+
 class ApplyDeletionListConfig(dg.Config):
     list_id: str
     approved_by: str
@@ -166,7 +171,7 @@ def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletion
             config.list_id, config.approved_by, layout=governance.layout(), policy=policy,
             as_of=as_of_of(conf, policy, utc_now()), clock=utc_now,
             flag_exports=rights_register.record_affected_exports, directory=directory_of(conf),
-            run_id=context.run_id)
+            run_id=context.run_id, authenticated_user=context.run.tags.get(AUTHENTICATED_USER_TAG))
     except dispose.DisposalError as exc:
         raise dg.Failure(description=f"refused: {exc}") from None
     cert = result.certificate
