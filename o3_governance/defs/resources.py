@@ -57,6 +57,9 @@ class GovernanceResource(dg.ConfigurableResource):
 
 
 RESOURCE_KEY = "governance"
+# The concurrency pool of ops that write warehouse.duckdb on request (deletion lists, data-subject
+# requests); deploy/dagster.yaml limits every pool to one slot. The file lock stays the guarantee.
+DUCKDB_WRITE_POOL = "duckdb_write"
 
 
 def _make_private(governance: GovernanceResource) -> None:

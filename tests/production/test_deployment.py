@@ -79,3 +79,15 @@ def test_the_production_instance_reads_postgres_from_the_environment():
     assert conf["storage"]["postgres"]["postgres_url"] == {"env": "O3_DAGSTER_PG_URL"}
     assert conf["telemetry"]["enabled"] is False
     assert conf["run_coordinator"]["class"] == "QueuedRunCoordinator"
+
+
+def test_request_and_disposal_ops_claim_the_duckdb_write_pool_the_instance_limits_to_one():
+    import yaml
+
+    from o3_governance.definitions import defs
+
+    conf = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())
+    assert conf["concurrency"]["pools"]["default_limit"] == 1
+    for job in ("apply_deletion_list", "dsr_erasure", "dsr_access"):
+        pools = {n.definition.pool for n in defs.resolve_job_def(job).graph.node_dict.values()}
+        assert pools == {"duckdb_write"}, job

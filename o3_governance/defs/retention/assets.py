@@ -12,7 +12,7 @@ import dagster as dg
 
 from o3_governance import purge
 from o3_governance.defs.nightly.jobs import WAREHOUSE_WRITE_TAGS
-from o3_governance.defs.resources import GovernanceResource, writes_warehouse
+from o3_governance.defs.resources import DUCKDB_WRITE_POOL, GovernanceResource, writes_warehouse
 from o3_governance.identity.directory import DirectoryEntry, load_directory
 from o3_governance.retention import checks, decide, dispose
 from o3_governance.retention.policy import Policy, PolicyError, as_of_date, load_policy
@@ -160,7 +160,7 @@ class ApplyDeletionListConfig(dg.Config):
     approved_by: str
 
 
-@dg.op(description="Carries out an approved deletion list and writes its certificate.")
+@dg.op(description="Carries out an approved deletion list and writes its certificate.", pool=DUCKDB_WRITE_POOL)
 @writes_warehouse
 def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletionListConfig,
                            governance: GovernanceResource) -> dg.Output:
