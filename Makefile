@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export O3_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: setup run test test-shifted-clock ui bench peer-check screenshot clean-data
+.PHONY: setup run test test-shifted-clock ui bench peer-check screenshot clean-data system-packages
 
 setup: $(VENV)/.installed
 
@@ -28,8 +28,14 @@ test-shifted-clock: setup
 	faketime -f "+400d" $(BIN)/python -m pytest -p no:cacheprovider -m "not e2e"
 	faketime -f "-400d" $(BIN)/python -m pytest -p no:cacheprovider -m "not e2e"
 
+# Debian packages the tests use (as root): PostgreSQL for the production-instance tests, Chromium for
+# the report screenshot, faketime for the shifted clock.
+system-packages:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium faketime; \
+	else echo "not root: apt-get install postgresql chromium faketime (Debian)"; fi
+
 ui: setup
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/dagster dev -h 127.0.0.1 -w workspace.yaml
 
 bench: setup
 	$(BIN)/python -m bench

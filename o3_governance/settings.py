@@ -51,6 +51,13 @@ class Settings:
     # that remembers the chain's head (one appended line per report or certificate).
     audit_key: str | None = None
     audit_anchor: Path | None = None
+    # Backups: the purge ledger's folder and the backup key's file, both outside the data folder;
+    # how long a backup is kept.
+    ledger_dir: Path | None = None
+    backup_key_file: Path | None = None
+    backup_retention_days: int = 35
+    # The production instance's PostgreSQL URL (deploy/dagster.yaml reads it; checked here).
+    dagster_pg_url: str | None = None
 
 
 # variable -> (field, parser)
@@ -116,6 +123,14 @@ def _url(name: str, raw: str) -> str:
     return value
 
 
+def _pg_url(name: str, raw: str) -> str:
+    value = raw.strip()  # the value holds a password: never echoed
+    if not re.match(r"^postgresql\+psycopg2://[^\s]+$", value):
+        raise SettingsError(f"{name} is refused: it must be a SQLAlchemy URL such as "
+                            f"postgresql+psycopg2://user:password@host:5432/dagster (or ?host=/socket/dir)")
+    return value
+
+
 _VARIABLES = {
     "O3_AS_OF": ("as_of", _date),
     "O3_RAW_RETENTION_DAYS": ("raw_retention_days", _int(0)),
@@ -137,9 +152,12 @@ _VARIABLES = {
     "O3_SCAN_SECONDS_PER_NIGHT": ("scan_seconds_per_night", _seconds),
     "O3_MAX_ARCHIVE_BYTES": ("max_archive_bytes", _int(1)),
     "O3_MAX_NIGHT_BYTES": ("max_night_bytes", _int(1)),
+    "O3_BACKUP_RETENTION_DAYS": ("backup_retention_days", _int(1)),
+    "O3_DAGSTER_PG_URL": ("dagster_pg_url", _pg_url),
 }
 # Paths: resolved against the working directory the process was started in.
-_PATHS = {"O3_DATA_DIR", "O3_POLICY_FILE", "O3_DIRECTORY_FILE", "DAGSTER_HOME", "O3_AUDIT_ANCHOR"}
+_PATHS = {"O3_DATA_DIR", "O3_POLICY_FILE", "O3_DIRECTORY_FILE", "DAGSTER_HOME", "O3_AUDIT_ANCHOR", "O3_LEDGER_DIR",
+          "O3_BACKUP_KEY_FILE"}
 VARIABLES = tuple(sorted(set(_VARIABLES) | _PATHS))
 
 
@@ -168,9 +186,23 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> S
     home = _path("DAGSTER_HOME", environ["DAGSTER_HOME"], cwd) if environ.get("DAGSTER_HOME") else PROJECT_ROOT / "dagster_home"
     anchor = _anchor(_path("O3_AUDIT_ANCHOR", environ["O3_AUDIT_ANCHOR"], cwd), data_dir) \
         if environ.get("O3_AUDIT_ANCHOR") else None
+    ledger_dir = _outside("O3_LEDGER_DIR", _path("O3_LEDGER_DIR", environ["O3_LEDGER_DIR"], cwd), data_dir) \
+        if environ.get("O3_LEDGER_DIR") else None
+    key_file = _outside("O3_BACKUP_KEY_FILE", _path("O3_BACKUP_KEY_FILE", environ["O3_BACKUP_KEY_FILE"], cwd),
+                        data_dir) if environ.get("O3_BACKUP_KEY_FILE") else None
+    if ledger_dir is not None and key_file is None:
+        raise SettingsError("O3_LEDGER_DIR is refused without O3_BACKUP_KEY_FILE: the ledger's entries are "
+                            "sealed with the backup key (create one with `o3-governance backup-key --out FILE`)")
     return Settings(data_dir=data_dir, data_dir_explicit=bool(environ.get("O3_DATA_DIR")),
                     policy_file=policy, dagster_home=home, directory_file=directory, audit_anchor=anchor,
-                    as_of=values.pop("as_of", None), **values)
+                    ledger_dir=ledger_dir, backup_key_file=key_file, as_of=values.pop("as_of", None), **values)
+
+
+def _outside(name: str, path: Path, data_dir: Path) -> Path:
+    """The ledger and the backup key must survive the loss of the data folder: outside it."""
+    if path == data_dir or path.is_relative_to(data_dir) or data_dir.is_relative_to(path):
+        raise SettingsError(f"{name}={path} is refused: it must lie outside the data folder {data_dir}")
+    return path
 
 
 def _anchor(path: Path, data_dir: Path) -> Path:

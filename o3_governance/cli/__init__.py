@@ -5,8 +5,9 @@ import argparse
 import os
 import sys
 
-from o3_governance import settings
+from o3_governance import backup, settings
 from o3_governance.cli import audit as audit_cli
+from o3_governance.cli import backups as backup_cli
 from o3_governance.cli import context as config
 from o3_governance.cli import ingest as ingest_cli
 from o3_governance.cli import parsing as parsing_cli
@@ -16,7 +17,7 @@ from o3_governance.cli import rights as rights_cli
 from o3_governance.cli import scanning as scanning_cli
 from o3_governance.storage import locking, private
 
-DOMAINS = (parsing_cli, ingest_cli, scanning_cli, retention_cli, rights_cli, reporting_cli, audit_cli)
+DOMAINS = (parsing_cli, ingest_cli, scanning_cli, retention_cli, rights_cli, reporting_cli, audit_cli, backup_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,12 +40,17 @@ def main(argv: list[str] | None = None) -> int:
         # What connections and locks use when a command gives nothing: the configured values.
         with warehouse.configured(memory_limit=conf.duckdb_memory, lock_wait_seconds=conf.lock_wait_seconds,
                                   read_wait_seconds=conf.read_wait_seconds, audit_key=conf.audit_key,
-                                  audit_anchor=conf.audit_anchor):
+                                  audit_anchor=conf.audit_anchor,
+                                  purge_ledger=None if args.command == "backup-key"   # it makes the key
+                                  else backup.ledger_of(conf.ledger_dir, conf.backup_key_file)):
             try:
                 return int(args.handler(args) or 0)
             finally:
                 _make_data_private(conf.data_dir)  # what a command moved in (inbox files keep their mode)
     except settings.SettingsError as exc:
+        print(f"o3-governance {args.command}: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    except backup.BackupError as exc:  # the backup key file is missing or not a key: one line
         print(f"o3-governance {args.command}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
     except locking.WarehouseBusy as exc:  # another process writes the warehouse: one line, no DuckDB text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -301,7 +302,17 @@ def launch(list_id: str, approved_by: str):
         "apply_deletion_list", config.layout(),
         run_config={"ops": {"apply_deletion_list_op": {"config": {"list_id": list_id,
                                                                   "approved_by": approved_by}}}},
-        raise_on_error=False)
+        raise_on_error=False, tags={"o3/authenticated_user": authenticated_user()})
+
+
+def authenticated_user() -> str:
+    """The operating-system login running this command: the server authenticated it (ssh, sudo)."""
+    import getpass
+
+    try:
+        return f"os:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"os:uid-{os.getuid()}"
 
 
 def approve(args) -> int:
@@ -338,6 +349,8 @@ def approve(args) -> int:
           f"({', '.join(f'{k} {v}' for k, v in cert['skipped'].items() if v) or 'none'})")
     for affected in affected_from_json(cert.get("access_exports_affected")):
         print(affected.line("disposal"))
+    print(f"approved by {cert.get('approved_by', args.approved_by)}; authenticated user: "
+          f"{cert.get('authenticated_user', dispose.UNAUTHENTICATED)}")
     print(f"certificate: {layout.root / path}  (run {result.run_id})")
     return EXIT_OK
 

@@ -16,7 +16,7 @@ from typing import Optional
 
 import dagster as dg
 
-from o3_governance import settings as settings_module
+from o3_governance import backup, settings as settings_module
 from o3_governance.storage.layout import DataLayout
 from o3_governance.storage import locking, private, stores, warehouse
 
@@ -46,15 +46,20 @@ class GovernanceResource(dg.ConfigurableResource):
     def warehouse_defaults(self):
         """For the block, connections and locks that are given nothing use the configured memory limit
         and waits (``O3_DUCKDB_MEMORY``, ``O3_LOCK_WAIT_SECONDS``, ``O3_READ_WAIT_SECONDS``), and the
-        audit chain its key and anchor file (``O3_AUDIT_KEY``, ``O3_AUDIT_ANCHOR``)."""
+        audit chain its key and anchor file (``O3_AUDIT_KEY``, ``O3_AUDIT_ANCHOR``), and purges their
+        ledger (``O3_LEDGER_DIR``, sealed with ``O3_BACKUP_KEY_FILE``)."""
         conf = self.settings()
         with warehouse.configured(memory_limit=conf.duckdb_memory, lock_wait_seconds=conf.lock_wait_seconds,
                                   read_wait_seconds=conf.read_wait_seconds, audit_key=conf.audit_key,
-                                  audit_anchor=conf.audit_anchor):
+                                  audit_anchor=conf.audit_anchor,
+                                  purge_ledger=backup.ledger_of(conf.ledger_dir, conf.backup_key_file)):
             yield
 
 
 RESOURCE_KEY = "governance"
+# The concurrency pool of ops that write warehouse.duckdb on request (deletion lists, data-subject
+# requests); deploy/dagster.yaml limits every pool to one slot. The file lock stays the guarantee.
+DUCKDB_WRITE_POOL = "duckdb_write"
 
 
 def _make_private(governance: GovernanceResource) -> None:

@@ -16,7 +16,8 @@ from o3_governance.storage.layout import DataLayout
 from o3_governance.purge import journal as journals
 from o3_governance.purge import steps
 from o3_governance.purge.plan import plan
-from o3_governance.storage import locking, stores
+from o3_governance.purge.tombstones import purged_key
+from o3_governance.storage import ledger, locking, stores
 
 # Columns a caller may change; keys (message_id, chat_id, month, dates) never move.
 UPDATABLE_COLUMNS = frozenset({"body", "author", "author_phone", "attachment", "media_sha256", "message_type",
@@ -62,7 +63,7 @@ def apply_changes(layout: DataLayout, *, now: datetime, delete_ids: set[str] | f
                   run_id: str | None = None, event: str = "messages_purged",
                   details: Mapping[str, Any] | None = None,
                   new_findings: Mapping[str, list[Mapping[str, Any]]] | None = None,
-                  purge_id: str | None = None) -> PurgeResult:
+                  purge_id: str | None = None, record: bool = True) -> PurgeResult:
     """Delete ``delete_ids`` and apply ``updates`` (message_id -> {column: value}) in every store.
 
     ``new_findings`` (message_id -> list of findings rows as dicts) replaces the findings of updated
@@ -70,6 +71,8 @@ def apply_changes(layout: DataLayout, *, now: datetime, delete_ids: set[str] | f
     audit event next to the counts: counts and ids only, never content. ``purge_id`` names the
     job; it defaults to a hash of the request, so the same request is done once. Pending purges
     left by a crash are finished first. ``now`` (timezone-aware) is the time of this run.
+    A new purge is appended to the configured purge ledger first (``storage.ledger``), so a restored
+    backup re-applies it; ``record=False`` is for that replay only.
     """
     _aware(now)
     updates = {str(k): dict(v) for k, v in (updates or {}).items()}
@@ -117,6 +120,9 @@ def apply_changes(layout: DataLayout, *, now: datetime, delete_ids: set[str] | f
         if done is not None:
             return PurgeResult.from_counts(done[0], done[1], resumed=True)
         journal = plan(layout, purge_id, request, request_hash, run_id, event, dict(details or {}), now)
+        if record:
+            ledger.record(purge_id=purge_id, at=now, event=event, request=request,
+                          tombstones=[purged_key(i) for i in request["delete_ids"]])
         journals.write_journal(layout, journal)
         return _run(layout, journal, resumed=False, now=now)
 

@@ -161,9 +161,14 @@ def _anonymisation(con, ids: list[str], directory: Sequence[DirectoryEntry]
 
 # --------------------------------------------------------------------------------------- execution
 
+# The certificate's authenticated_user when the launcher passed none (a run launched from the Dagster UI).
+UNAUTHENTICATED = "unauthenticated"
+
+
 def apply_deletion_list(list_id: str, approved_by: str, *, layout: DataLayout, policy: Policy, as_of: date,
                         clock: Clock, flag_exports: ExportsRecorder,
-                        directory: Sequence[DirectoryEntry] = (), run_id: str | None = None) -> DisposalResult:
+                        directory: Sequence[DirectoryEntry] = (), run_id: str | None = None,
+                        authenticated_user: str | None = None) -> DisposalResult:
     """Carry out an approved list. Re-running after a crash finishes it; re-running after success
     returns the existing certificate.
 
@@ -221,7 +226,7 @@ def apply_deletion_list(list_id: str, approved_by: str, *, layout: DataLayout, p
             run_id=run_id, event="deletion_list_purged", details={"list_id": list_id}, purge_id=pid, now=now)
     else:
         result = purge_done or _resume(layout, pid, now)
-    return _finish(layout, list_id, result, run_id, _aware(clock()), flag_exports)
+    return _finish(layout, list_id, result, run_id, _aware(clock()), flag_exports, authenticated_user)
 
 
 def _resume(layout: DataLayout, pid: str, now: datetime) -> purge.PurgeResult:
@@ -262,7 +267,7 @@ def _record_start(con, list_id, approved_by, now, as_of, policy, pid, plan, run_
 
 
 def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id: str | None, now: datetime,
-            flag_exports: ExportsRecorder) -> DisposalResult:
+            flag_exports: ExportsRecorder, authenticated_user: str | None = None) -> DisposalResult:
     with warehouse.open_warehouse(layout.warehouse) as con:
         decide.ensure_schema(con)
         # Idempotent: a crash before the certificate is finished redoes it.
@@ -279,6 +284,8 @@ def _finish(layout: DataLayout, list_id: str, result: purge.PurgeResult, run_id:
             "as_of": as_of.isoformat(),
             "approved_by": approved_by,
             "approvers": approved_by.split(APPROVERS_SEPARATOR),
+            # Who launched the run as the system knows them (typed names prove nothing on their own).
+            "authenticated_user": authenticated_user or UNAUTHENTICATED,
             "approved_at": approved_at.astimezone(timezone.utc).isoformat(),
             "started_at": started_at.astimezone(timezone.utc).isoformat(),
             "completed_at": now.isoformat(),

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import duckdb
 
-from o3_governance.storage import audit, locking, restrictions
+from o3_governance.storage import audit, ledger, locking, restrictions
 from o3_governance.storage.catalog import table_exists  # noqa: F401 - the public name: warehouse.table_exists
 from o3_governance.vocabulary import ARCHIVE_CHATS, ARCHIVE_HISTORY, ARCHIVE_REJECTS
 
@@ -120,16 +120,18 @@ MESSAGES_DDL = "CREATE TABLE IF NOT EXISTS messages (\n    " + ",\n    ".join(
 
 @contextmanager
 def configured(*, memory_limit: str, lock_wait_seconds: float, read_wait_seconds: float,
-               audit_key: str | None = None, audit_anchor: Path | None = None) -> Iterator[None]:
-    """For the block, what connections and locks use when the caller gives nothing, and the audit
-    chain's key and anchor file (:func:`audit.configured`): the entry points (CLI, Dagster resource)
-    wrap their work in this with the configured values."""
+               audit_key: str | None = None, audit_anchor: Path | None = None,
+               purge_ledger: "ledger.Ledger | None" = None) -> Iterator[None]:
+    """For the block, what connections and locks use when the caller gives nothing, the audit
+    chain's key and anchor file (:func:`audit.configured`) and the ledger purges append to
+    (:func:`ledger.configured`): the entry points (CLI, Dagster resource) wrap their work in this
+    with the configured values."""
     _check_memory_limit(memory_limit)
     before = dict(_defaults)
     _defaults["memory_limit"] = memory_limit
     try:
         with locking.waits(lock_wait_seconds, read_wait_seconds), \
-                audit.configured(key=audit_key, anchor_file=audit_anchor):
+                audit.configured(key=audit_key, anchor_file=audit_anchor), ledger.configured(purge_ledger):
             yield
     finally:
         _defaults.update(before)

@@ -138,3 +138,6 @@ def messages(layout: DataLayout) -> list[tuple]:
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         return con.execute("SELECT message_id, chat_name, author, author_phone, body FROM messages "
                            "ORDER BY sent_at, line_no").fetchall()
+
+# What of the subject must never reach the orchestrator's records (names, e-mail, phone spellings).
+NEEDLES_OF_SUBJECT = ["Jan Peeters", "Peeters", SUBJECT_EMAIL, *PHONE_SPELLINGS[:6]]

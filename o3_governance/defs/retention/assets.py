@@ -13,7 +13,7 @@ from pydantic import Field
 
 from o3_governance import purge
 from o3_governance.defs.nightly.jobs import WAREHOUSE_WRITE_TAGS
-from o3_governance.defs.resources import GovernanceResource, writes_warehouse
+from o3_governance.defs.resources import DUCKDB_WRITE_POOL, GovernanceResource, writes_warehouse
 from o3_governance.identity.directory import DirectoryEntry, load_directory
 from o3_governance.retention import checks, decide, dispose, queries, simulate
 from o3_governance.retention.policy import Policy, PolicyError, as_of_date, load_policy
@@ -196,6 +196,9 @@ def wait_check(current: checks.CurrentList, now: datetime, limit: int) -> dg.Ass
 
 
 CURRENT_LIST = "current"
+# Set by the command line (the OS login that ran approve-deletions). The Dagster UI cannot set it: the
+# open-source webserver passes no proxy header into runs, so a UI launch is certified "unauthenticated".
+AUTHENTICATED_USER_TAG = "o3/authenticated_user"
 
 
 class ApplyDeletionListConfig(dg.Config):
@@ -210,7 +213,7 @@ class ApplyDeletionListConfig(dg.Config):
                     "different people approved it (the first approval is recorded and the run says so).")
 
 
-@dg.op(description="Carries out an approved deletion list and writes its certificate.")
+@dg.op(description="Carries out an approved deletion list and writes its certificate.", pool=DUCKDB_WRITE_POOL)
 @writes_warehouse
 def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletionListConfig,
                            governance: GovernanceResource) -> dg.Output:
@@ -227,7 +230,7 @@ def apply_deletion_list_op(context: dg.OpExecutionContext, config: ApplyDeletion
             list_id, config.approved_by, layout=governance.layout(), policy=policy,
             as_of=as_of_of(conf, policy, utc_now()), clock=utc_now,
             flag_exports=rights_register.record_affected_exports, directory=directory_of(conf),
-            run_id=context.run_id)
+            run_id=context.run_id, authenticated_user=context.run.tags.get(AUTHENTICATED_USER_TAG))
     except dispose.DisposalError as exc:
         raise dg.Failure(description=f"refused: {exc}") from None
     cert = result.certificate

@@ -17,7 +17,7 @@ import dagster as dg
 from pydantic import Field
 
 from o3_governance.defs.nightly.jobs import WAREHOUSE_WRITE_TAGS
-from o3_governance.defs.resources import GovernanceResource, writes_warehouse
+from o3_governance.defs.resources import DUCKDB_WRITE_POOL, GovernanceResource, writes_warehouse
 from o3_governance.rights import register, service
 from o3_governance.vocabulary import BRUSSELS, REQUEST_KINDS
 
@@ -40,7 +40,7 @@ def _counts(outcome: dict) -> dict:
 
 def _dsr_job(kind: str, description: str) -> dg.JobDefinition:
     @dg.op(name=f"carry_out_{kind}", description=description,
-           tags={"o3/domain": "rights"})
+           tags={"o3/domain": "rights"}, pool=DUCKDB_WRITE_POOL)
     @writes_warehouse
     def carry_out(context: dg.OpExecutionContext, config: DsrConfig, governance: GovernanceResource):
         try:
@@ -92,7 +92,7 @@ def run_config(kind: str, request_id: str) -> dict:
     return {"ops": {f"carry_out_{kind}": {"config": {"request_id": request_id}}}}
 
 
-@dg.op(name="regenerate_access_export", tags={"o3/domain": "rights"},
+@dg.op(name="regenerate_access_export", tags={"o3/domain": "rights"}, pool=DUCKDB_WRITE_POOL,
        description="Rebuilds exports/<request id>/ of a completed access request from what the warehouse holds "
                    "now (disposed or erased messages left out), with a fresh sha256 manifest.")
 @writes_warehouse
