@@ -221,7 +221,8 @@ def test_hostile_or_broken_yaml_is_one_refusal_line(text, line, words):
     assert "Error" not in message and "Traceback" not in message
 
 
-def test_check_policy_prints_one_refused_line(tmp_path, capsys):
+def test_check_policy_prints_one_refused_line(data_layout, tmp_path, capsys):
+    # data_layout: a data folder of its own, so the command has no repository folder to make private first
     from o3_governance.cli import main
 
     for text in (GOOD.replace("retain_days: 30", "retain_days: 030"), BILLION_LAUGHS,
