@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from o3_governance import backup, settings
+from o3_governance import settings
 from o3_governance.cli import audit as audit_cli
 from o3_governance.cli import backups as backup_cli
 from o3_governance.cli import context as config
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     private.private_umask()  # before anything is created: files 0600, folders 0700
     parser = build_parser()
     args = parser.parse_args(argv)
+    from o3_governance import backup  # the ledger and sealing: not for --help
     from o3_governance.storage import warehouse  # DuckDB: not for --help
 
     try:

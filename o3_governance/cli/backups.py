@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from o3_governance import backup, settings
+from o3_governance import settings
 from o3_governance.storage import keyfiles
 from o3_governance.storage.layout import DataLayout
 
@@ -53,6 +53,7 @@ def make_key(args) -> int:
 
 
 def _ledger(command: str, conf: settings.Settings):
+    from o3_governance import backup  # DuckDB and the purge engine: not for --help
     if conf.ledger_dir is None:
         print(f"o3-governance {command}: refused: {command} {NEEDS}", file=sys.stderr)
         return None
@@ -60,6 +61,7 @@ def _ledger(command: str, conf: settings.Settings):
 
 
 def write(args) -> int:
+    from o3_governance import backup  # DuckDB and the purge engine: not for --help
     conf = settings.load()
     ledger = _ledger("backup", conf)
     if ledger is None:
@@ -78,6 +80,7 @@ def write(args) -> int:
 
 
 def restore(args) -> int:
+    from o3_governance import backup  # DuckDB and the purge engine: not for --help
     conf = settings.load()
     ledger = _ledger("restore", conf)
     if ledger is None:
