@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import time
 import warnings
 import zipfile
@@ -16,7 +17,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from o3_governance.attachments import faces as face_mod
 from o3_governance.attachments import kinds, ocr
@@ -29,6 +30,9 @@ try:  # HEIC photos (iPhones): the wheel bundles libheif; without it HEIC is uns
     HEIF = True
 except ImportError:  # pragma: no cover - depends on the platform's wheels
     HEIF = False
+
+# pypdf logs about damaged files; its messages may quote a file's bytes, which must not reach a log.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
 SEPARATOR = "\n\n"
 _GPS_IFD = 0x8825
@@ -137,7 +141,9 @@ def _check_time(deadline: float) -> None:
 def _open_image(data: bytes, limits: Limits) -> Image.Image:
     try:
         img = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError:
+    except Image.DecompressionBombError:
+        raise _Refused("too_large", f"more than {limits.max_pixels // 1_000_000} megapixels") from None
+    except (OSError, SyntaxError, ValueError):   # UnidentifiedImageError is an OSError
         raise _Refused("failed", "corrupt or unreadable image") from None
     w, h = img.size
     if w * h > limits.max_pixels:
@@ -162,7 +168,10 @@ def _grey(img: Image.Image) -> np.ndarray:
 
 def _read_image(data: bytes, out: Extraction, limits: Limits, deadline: float) -> None:
     img = _open_image(data, limits)
-    img.load()
+    try:
+        img.load()
+    except (OSError, SyntaxError, ValueError):   # Pillow's errors for truncated or damaged image data
+        raise _Refused("failed", "corrupt or unreadable image") from None
     _image_metadata(img, out)
     grey = _grey(img)
     out.pages = 1
@@ -240,7 +249,7 @@ def _read_docx(data: bytes, out: Extraction, limits: Limits, deadline: float) ->
     for section in doc.sections:
         for part in (section.header, section.footer):
             lines.extend(p.text for p in part.paragraphs)
-    out.parts.append((1, "\n".join(lines)))
+    out.parts.append((None, "\n".join(lines)))
     props = doc.core_properties
     for value in (props.author, props.last_modified_by):
         if value and value.strip():
@@ -283,7 +292,7 @@ def _read_odf(data: bytes, out: Extraction, limits: Limits, deadline: float) -> 
     for el in root.iter():
         if el.tag in (_ODF_TEXT + "p", _ODF_TEXT + "h"):
             lines.append("".join(el.itertext()))
-    out.parts.append((1, "\n".join(lines)))
+    out.parts.append((None, "\n".join(lines)))
     if "meta.xml" in zf.namelist():
         for el in ElementTree.fromstring(zf.read("meta.xml")).iter():
             if el.tag in _DC_CREATOR and el.text and el.text.strip():
@@ -300,7 +309,7 @@ def _decode(data: bytes) -> str:
 
 
 def _read_text(data: bytes, out: Extraction, limits: Limits, deadline: float) -> None:
-    out.parts.append((1, _decode(data)))
+    out.parts.append((None, _decode(data)))
 
 
 def _read_csv(data: bytes, out: Extraction, limits: Limits, deadline: float) -> None:
@@ -311,11 +320,11 @@ def _read_csv(data: bytes, out: Extraction, limits: Limits, deadline: float) -> 
         text = "\n".join(rows)
     except csv.Error:
         pass   # not regular enough for a dialect: read as plain text
-    out.parts.append((1, text))
+    out.parts.append((None, text))
 
 
 def _read_contact(data: bytes, out: Extraction, limits: Limits, deadline: float) -> None:
-    cards = vcard.read_vcards(data[:vcard.MAX_CARD_BYTES])
+    cards = [c for c in vcard.read_vcards(data[:vcard.MAX_CARD_BYTES]) if any(c.all_texts())]
     if not cards:
         raise _Refused("failed", "no contact card could be read")
     out.pages = len(cards)

@@ -31,3 +31,11 @@ def special_category_message_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute(
         f"SELECT DISTINCT message_id FROM {FINDINGS} WHERE entity_type IN (SELECT unnest(?::VARCHAR[]))",
         [sorted(SPECIAL_CATEGORY_TYPES)]).fetchall()}
+
+
+def body_findings_sql(con: duckdb.DuckDBPyConnection, alias: str = "") -> str:
+    """A SQL condition keeping the findings whose offsets point into the message body (not into an
+    attachment's text); ``TRUE`` on a findings table from before attachment scanning."""
+    has_source = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
+                             "AND column_name = 'source' AND table_schema = 'main'", [FINDINGS]).fetchone()[0]
+    return f"{alias + '.' if alias else ''}source = 'body'" if has_source else "TRUE"
