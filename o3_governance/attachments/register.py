@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from o3_governance.attachments import extract, ocr
 from o3_governance.attachments.limits import DEFAULT_LIMITS, Limits
+from o3_governance.storage.catalog import table_exists
 from o3_governance.storage.layout import DataLayout
 from o3_governance.storage.restrictions import exclusion_sql
 from o3_governance.vocabulary import ATTACHMENT_TERMS, ATTACHMENTS, MESSAGES
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS {ATTACHMENT_TERMS} (
 """
 PACKAGE_DIR = Path(__file__).resolve().parent
 _LIBRARIES = ("pypdf", "python-docx", "openpyxl", "pillow", "pillow-heif", "opencv-python-headless")
-PARALLEL_MIN = 2   # files: below this, one process
+PARALLEL_MIN = 8   # files: below this, starting processes costs more than it saves
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -93,7 +94,8 @@ def carried_files(con: duckdb.DuckDBPyConnection) -> str:
 
 def due_files(con: duckdb.DuckDBPyConnection, scanned_with: str) -> list[str]:
     """Files carried by messages that are not registered under ``scanned_with``."""
-    ensure_schema(con)
+    if not table_exists(con, ATTACHMENTS):
+        return [r[0] for r in con.execute(carried_files(con) + " ORDER BY 1").fetchall()]
     return [r[0] for r in con.execute(
         f"SELECT c.media_sha256 FROM ({carried_files(con)}) c LEFT JOIN {ATTACHMENTS} a USING (media_sha256) "
         "WHERE a.media_sha256 IS NULL OR a.scanned_with <> ? ORDER BY 1", [scanned_with]).fetchall()]
@@ -126,6 +128,7 @@ def scan_media(con: duckdb.DuckDBPyConnection, layout: DataLayout, scanned_with:
     """Reads every due file (``workers`` processes when there are several), calls ``on_extraction(sha,
     extraction)`` for each in the order of ``due_files``, then drops the text. Writes nothing: the
     caller records the entries (``record``) together with what it made of them."""
+    ensure_schema(con)
     due = due_files(con, scanned_with)
     result = MediaScan(due=len(due))
     paths = [media_path(layout, sha) for sha in due]
@@ -208,7 +211,8 @@ class RegisterCheck:
 
 
 def check_register(con: duckdb.DuckDBPyConnection, scanned_with: str) -> RegisterCheck:
-    ensure_schema(con)
+    if not table_exists(con, ATTACHMENTS):
+        return RegisterCheck(unregistered=len(due_files(con, scanned_with)), unreadable={}, by_kind_status={})
     unreadable = {f"{s}: {r or 'no reason'}": n for s, r, n in con.execute(
         f"SELECT status, reason, count(*) FROM {ATTACHMENTS} WHERE status <> 'scanned' GROUP BY ALL ORDER BY ALL"
     ).fetchall()}
