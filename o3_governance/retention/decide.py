@@ -30,7 +30,7 @@ from o3_governance.identity import names as identity_names
 from o3_governance.identity.matching import normalize_name, phone_pattern
 from o3_governance.retention.policy import Hold, Policy, Rule
 from o3_governance.storage import audit, warehouse
-from o3_governance.vocabulary import (FINDINGS, LIST_AWAITING_APPROVAL, LIST_EXECUTING, LIST_SUPERSEDED,
+from o3_governance.vocabulary import (ATTACHMENTS, FINDINGS, LIST_AWAITING_APPROVAL, LIST_EXECUTING, LIST_SUPERSEDED,
                                       RESTRICTED_MESSAGE_IDS, SPECIAL_CATEGORY_TYPES)
 
 CHAT_NAMES_VIEW = "rt_chat_names"  # registered per connection by register_chat_names
@@ -153,6 +153,10 @@ def rule_condition(rule: Rule) -> str:
             parts.append(f"list_contains({_list(value)}, language)")
         elif kind == "entity_types":
             parts.append(f"len(list_intersect(entity_types, {_list(value)})) > 0")
+        elif kind == "attachment_kind":
+            parts.append(f"list_contains({_list(value)}, attachment_kind)")
+        elif kind == "faces":   # false: no face found (also a message without a file)
+            parts.append("faces > 0" if value else "NOT faces > 0")
         else:  # the validator refuses unknown kinds; this guards a programming error
             raise ValueError(f"unknown match kind {kind}")
     return " AND ".join(parts) if parts else "TRUE"
@@ -229,6 +233,9 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
                         list(DISTINCT entity_type) AS entity_types
                     FROM findings GROUP BY message_id""" if has_findings else
                 "SELECT NULL::VARCHAR AS message_id, false AS special, []::VARCHAR[] AS entity_types LIMIT 0")
+    # The register of attachments (the attachment scan writes it): the kind and faces of the file a message carries.
+    files = (f"SELECT media_sha256, kind, faces FROM {ATTACHMENTS}" if warehouse.table_exists(con, ATTACHMENTS)
+             else "SELECT NULL::VARCHAR AS media_sha256, NULL::VARCHAR AS kind, 0 AS faces LIMIT 0")
     restricted = (f"SELECT DISTINCT message_id FROM {RESTRICTED_MESSAGE_IDS}"
                   if warehouse.table_exists(con, RESTRICTED_MESSAGE_IDS)
                   else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
@@ -247,12 +254,14 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
                         CAST(timezone({_lit(policy.timezone)}, m.sent_at) AS DATE)) AS local_date,
                coalesce(f.special, false) AS special,
                coalesce(f.entity_types, []::VARCHAR[]) AS entity_types,
+               att.kind AS attachment_kind, coalesce(att.faces, 0) AS faces,
                r.message_id IS NOT NULL AS restricted,
                a.message_id IS NOT NULL AS anonymised,
                x.message_id IS NOT NULL AS in_disposal
         FROM messages m
         LEFT JOIN ({findings}) f ON f.message_id = m.message_id
         LEFT JOIN ({restricted}) r ON r.message_id = m.message_id
+        LEFT JOIN ({files}) att ON att.media_sha256 = m.media_sha256
         LEFT JOIN (SELECT DISTINCT message_id FROM retention_anonymised) a ON a.message_id = m.message_id
         LEFT JOIN ({executing}) x ON x.message_id = m.message_id
         LEFT JOIN {CHAT_NAMES_VIEW} cn ON cn.chat_name = m.chat_name

@@ -33,6 +33,8 @@ MATCH_KINDS = {
     "source_format": f"a list of {', '.join(SOURCE_FORMATS)}",
     "language": f"a list of {', '.join(LANGUAGES)}",
     "entity_types": "a list of entity types",
+    "attachment_kind": f"a list of {', '.join(vocabulary.ATTACHMENT_KINDS)}",   # the kind of the file it carries
+    "faces": "a boolean",                      # the file it carries shows a face (detected, never recognised)
 }
 TOP_KEYS = ("timezone", "rules", "legal_holds")
 RULE_KEYS = ("name", "match", "retain_days", "action", "description")
@@ -306,10 +308,10 @@ class _Validator:
 
     def match_value(self, kind: str, node: Node, where: str) -> Any:
         what = f"{where}: match {kind}"
-        if kind == "special_category":
+        if kind in ("special_category", "faces"):
             return self.boolean(node, what)
         choices = {"message_type": MESSAGE_TYPES, "source_format": SOURCE_FORMATS, "language": LANGUAGES,
-                   "entity_types": ENTITY_TYPES}.get(kind)
+                   "entity_types": ENTITY_TYPES, "attachment_kind": vocabulary.ATTACHMENT_KINDS}.get(kind)
         return self.string_list(node, what, choices)
 
     def holds(self, node: Node) -> tuple[Hold, ...]:

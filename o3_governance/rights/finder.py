@@ -59,7 +59,9 @@ class SubjectData:
     def relation(self, message_id: str) -> str:
         if message_id in self.authored_set:
             return "author"
-        return "mentioned" if message_id in self.mentions else "conversation"
+        if message_id in self.mentions:
+            return "mentioned"
+        return "attachment" if message_id in self.media_mentions else "conversation"
 
     @property
     def authored_set(self) -> set[str]:
