@@ -46,3 +46,12 @@ def findings_per_type(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, in
     what is stored, restricted or not)."""
     return con.execute(f"SELECT entity_type, count(*), count(DISTINCT message_id) FROM {v.FINDINGS} "
                        "GROUP BY 1 ORDER BY 1").fetchall()
+
+
+def attachment_findings_per_type(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(entity type, findings, messages) of the visible findings in attachments' text (source 'attachment')."""
+    if not con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
+                       "AND column_name = 'source' AND table_schema = 'main'", [v.FINDINGS]).fetchone()[0]:
+        return []
+    return con.execute(f"SELECT entity_type, count(*), count(DISTINCT message_id) FROM {_visible(con)} f "
+                       "WHERE f.source = 'attachment' GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()

@@ -125,3 +125,23 @@ def test_access_export_includes_the_files_that_name_the_person(exports):
 def _rows(layout, sql, params=()):
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         return con.execute(sql, list(params)).fetchall()
+
+
+def test_the_report_counts_attachments_by_kind_status_reason_and_faces_without_names(exports):
+    from o3_governance.reporting import leakcheck
+    from support.reporting import build
+
+    _scan(exports)
+    result = build(exports)
+    html = result.html.read_text(encoding="utf-8")
+    section = html[html.index('<section id="attachments">'):]
+    section = section[:section.index("</section>")]
+    assert "audio cannot be transcribed offline" in section and "zip bomb (expands too far)" in section
+    assert "encrypted" in section and "more than 80 megapixels" in section
+    assert "2 photos show 2 faces" not in section and "1 photos show 1 faces" in section
+    assert ">IBAN_CODE<" in section and ">FACE<" in section and ">HEALTH_DATA<" in section
+    for leak in ("factuur", "Jan Peeters", "locked.pdf", SUBJECT_EMAIL, IBAN):
+        assert leak not in html
+    with warehouse.open_warehouse(exports.warehouse, read_only=True) as con:
+        assert leakcheck.scan_folder(con, result.folder).files == []
+    assert result.counts["attachments"] == 14 and result.counts["attachments_unreadable"] == 5
