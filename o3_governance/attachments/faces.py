@@ -10,13 +10,16 @@ import cv2
 import numpy as np
 
 CASCADE = "haarcascade_frontalface_default.xml"
+# A second cascade, trained differently, confirms each face: a cat's face or a pattern that fools one
+# of them rarely fools both.
+CONFIRM_CASCADE = "haarcascade_frontalface_alt2.xml"
 DETECT_MAX_SIDE = 1024   # faces in a phone photo are found as well at this size, much faster
 MIN_FACE_SHARE = 0.04    # a face smaller than this share of the image's short side is noise
 
 
-@lru_cache(maxsize=1)
-def _detector() -> cv2.CascadeClassifier:
-    path = Path(cv2.data.haarcascades) / CASCADE
+@lru_cache(maxsize=2)
+def _detector(name: str = CASCADE) -> cv2.CascadeClassifier:
+    path = Path(cv2.data.haarcascades) / name
     detector = cv2.CascadeClassifier(str(path))
     if detector.empty():
         raise RuntimeError("the face detector model is missing from the OpenCV package")
@@ -31,4 +34,18 @@ def detect_faces(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
     small = cv2.equalizeHist(small)
     side = max(24, int(min(small.shape[:2]) * MIN_FACE_SHARE))
     found = _detector().detectMultiScale(small, scaleFactor=1.1, minNeighbors=6, minSize=(side, side))
-    return sorted((int(x / f), int(y / f), int(bw / f), int(bh / f)) for x, y, bw, bh in found)
+    if len(found) == 0:
+        return []
+    confirm = _detector(CONFIRM_CASCADE).detectMultiScale(small, scaleFactor=1.1, minNeighbors=3, minSize=(side, side))
+    kept = [box for box in found if any(_overlap(box, other) >= 0.4 for other in confirm)]
+    return sorted((int(x / f), int(y / f), int(bw / f), int(bh / f)) for x, y, bw, bh in kept)
+
+
+def _overlap(a, b) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
