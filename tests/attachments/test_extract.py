@@ -117,3 +117,39 @@ def test_a_file_past_the_time_limit_fails_with_that_reason():
 ])
 def test_kind_by_magic_bytes_then_extension(head, name, expected):
     assert kinds.sniff(head, name) == expected
+
+
+def test_without_tesseract_a_photo_fails_with_one_line_and_documents_still_read(monkeypatch):
+    from o3_governance.attachments import ocr
+
+    monkeypatch.setattr(ocr, "TESSERACT", "no-such-tesseract-here")
+    photo = extract.extract_bytes(A.jpeg(A.text_image(["Levering 12"])), "p.jpg")
+    assert (photo.status, photo.reason, photo.parts) == ("failed", "tesseract is not installed", [])
+    assert extract.extract_bytes(A.pdf([["Factuur 17"]]), "f.pdf").status == "scanned"
+    assert ocr.tesseract_version() == "missing"
+
+
+def test_extraction_in_two_processes_gives_what_one_gives(data_layout):
+    """``scan_media`` with a pool: the same entries, in the same order, as in one process."""
+    import hashlib
+
+    from o3_governance.attachments import register
+    from o3_governance.storage import warehouse
+
+    blobs = [A.pdf([[f"Factuur {i}", "IBAN BE71 0961 2345 6769"]]) for i in range(8)] + [A.ogg_voice_note(), b"junk"]
+    with warehouse.open_warehouse(data_layout.warehouse) as con:
+        for i, blob in enumerate(blobs):
+            sha = hashlib.sha256(blob).hexdigest()
+            (data_layout.media / sha[:2]).mkdir(parents=True, exist_ok=True)
+            (data_layout.media / sha[:2] / f"{sha}.pdf").write_bytes(blob)
+            con.execute("INSERT INTO messages (message_id, message_type, media_sha256) VALUES (?, 'media', ?)",
+                        [f"m{i}", sha])
+        seen: dict[int, list] = {}
+        for workers in (1, 2):
+            texts: list = []
+            scan = register.scan_media(con, data_layout, f"cfg{workers}", lambda sha, ex: texts.append((sha, ex.text)),
+                                       workers=workers)
+            assert scan.workers == workers and scan.due == len(blobs)
+            seen[workers] = [(e.media_sha256, e.extraction.status, e.extraction.reason) for e in scan.entries] + texts
+        assert seen[1] == seen[2]
+        assert all(e.extraction.parts == [] for e in scan.entries)   # the text is gone once scanned
