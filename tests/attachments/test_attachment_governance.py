@@ -14,6 +14,7 @@ from o3_governance.retention.policy import PolicyError, parse_policy
 from o3_governance.scanning import attachment_scan, store
 from o3_governance.storage import stores, warehouse
 from support import rights as R
+from support.attachment_exports import exports  # noqa: F401 - the fixture
 from support.attachment_exports import (IBAN, INGESTED_AT, NATIONAL_NUMBER, SUBJECT_EMAIL, SUBJECT_NAME,
                                         SUBJECT_PHONE)
 

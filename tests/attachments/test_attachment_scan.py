@@ -14,6 +14,7 @@ from o3_governance.scanning import attachment_scan, store
 from o3_governance.storage import warehouse
 from support.dagster_resources import resources
 
+from support.attachment_exports import exports  # noqa: F401 - the fixture
 from support.attachment_exports import INGESTED_AT, IBAN, NATIONAL_NUMBER, SUBJECT_EMAIL, by_attachment, files
 
 EXPECTED = {

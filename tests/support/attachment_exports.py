@@ -6,6 +6,8 @@ import io
 import zipfile
 from datetime import datetime, timezone
 
+import pytest
+
 from o3_governance import ingest
 from o3_governance.storage import warehouse
 from support import attachments as A
@@ -90,3 +92,12 @@ def by_attachment(layout) -> dict[tuple[str, str], set[str]]:
     for chat, name, etype in rows:
         out.setdefault((chat, name), set()).add(etype)
     return out
+
+
+@pytest.fixture
+def exports(data_layout):
+    """The three exports ingested into the test's data folder."""
+    write_exports(data_layout.inbox)
+    summary = ingest.ingest_inbox(data_layout, now=INGESTED_AT)
+    assert all(a.status == "ingested" for a in summary.archives), [a.status for a in summary.archives]
+    return data_layout
