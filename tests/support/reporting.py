@@ -197,7 +197,8 @@ def _insert(con, table: str, names: list[str], rows: list[list]) -> None:
     """Bulk insert through a DataFrame: executemany is slow in DuckDB."""
     frame = pd.DataFrame(rows, columns=names)
     con.register("seed_rows", frame)
-    con.execute(f"INSERT INTO {table} SELECT * FROM seed_rows")
+    columns = ", ".join(f'"{n}"' for n in names)   # by name: tables may have more columns (findings.source, page)
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM seed_rows")
     con.unregister("seed_rows")
 
 
