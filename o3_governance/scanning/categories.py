@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from o3_governance.storage.catalog import table_exists
+from o3_governance.storage.catalog import column_exists, table_exists
 from o3_governance.vocabulary import FINDINGS, SPECIAL_CATEGORY_TYPES
 
 
@@ -36,6 +36,5 @@ def special_category_message_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
 def body_findings_sql(con: duckdb.DuckDBPyConnection, alias: str = "") -> str:
     """A SQL condition keeping the findings whose offsets point into the message body (not into an
     attachment's text); ``TRUE`` on a findings table from before attachment scanning."""
-    has_source = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
-                             "AND column_name = 'source' AND table_schema = 'main'", [FINDINGS]).fetchone()[0]
+    has_source = column_exists(con, FINDINGS, "source")
     return f"{alias + '.' if alias else ''}source = 'body'" if has_source else "TRUE"

@@ -8,6 +8,7 @@ import duckdb
 
 from o3_governance import vocabulary as v
 from o3_governance.storage import restrictions, warehouse
+from o3_governance.storage.catalog import column_exists
 
 
 def has_findings(con: duckdb.DuckDBPyConnection) -> bool:
@@ -50,8 +51,7 @@ def findings_per_type(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, in
 
 def attachment_findings_per_type(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
     """(entity type, findings, messages) of the visible findings in attachments' text (source 'attachment')."""
-    if not con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
-                       "AND column_name = 'source' AND table_schema = 'main'", [v.FINDINGS]).fetchone()[0]:
+    if not column_exists(con, v.FINDINGS, "source"):
         return []
     return con.execute(f"SELECT entity_type, count(*), count(DISTINCT message_id) FROM {_visible(con)} f "
                        "WHERE f.source = 'attachment' GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
