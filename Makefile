@@ -5,9 +5,20 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export O3_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: setup run test test-shifted-clock ui bench peer-check screenshot clean-data system-packages
+.PHONY: setup ocr-packages run test test-shifted-clock ui bench peer-check screenshot clean-data system-packages
 
-setup: $(VENV)/.installed
+setup: ocr-packages $(VENV)/.installed
+
+# Tesseract with Dutch and French reads text in photos and scanned PDFs (attachments). Installed from
+# Debian's packages when root; otherwise one line says what to install.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-nld tesseract-ocr-fra
+ocr-packages:
+	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx nld \
+	    && tesseract --list-langs 2>/dev/null | grep -qx fra; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(OCR_PACKAGES) >/dev/null) \
+	    || { echo "could not install $(OCR_PACKAGES) from Debian's packages"; exit 1; }; \
+	else echo "OCR is missing: install the Debian packages $(OCR_PACKAGES) (as root: apt-get install $(OCR_PACKAGES))"; exit 1; fi
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 BENCHES = ["bench_demo", "bench_parsing", "bench_ingest", "bench_scanning", "bench_reporting", "bench_rights",
-           "bench_retention", "bench_nightly"]
+           "bench_retention", "bench_attachments", "bench_nightly"]
 
 if __name__ == "__main__":
     only = sys.argv[1:]

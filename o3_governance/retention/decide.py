@@ -32,7 +32,7 @@ from o3_governance.retention import approvals, events
 from o3_governance.retention.policy import (COUNT_FROM_END_OF_YEAR, COUNT_FROM_MESSAGE_DATE, Hold, Policy, Rule,
                                             parse_policy)
 from o3_governance.storage import audit, warehouse
-from o3_governance.vocabulary import (ATTACHMENT_TERMS, FINDINGS, LIST_AWAITING_APPROVAL, LIST_EXECUTING,
+from o3_governance.vocabulary import (ATTACHMENT_TERMS, ATTACHMENTS, FINDINGS, LIST_AWAITING_APPROVAL, LIST_EXECUTING,
                                       LIST_SUPERSEDED, RESTRICTED_MESSAGE_IDS, SPECIAL_CATEGORY_TYPES)
 
 CHAT_NAMES_VIEW = "rt_chat_names"  # registered per connection by register_chat_names
@@ -177,6 +177,10 @@ def rule_condition(rule: Rule) -> str:
             # Terms the attachment scan found in the file's text, or a term in the file's name.
             in_name = " OR ".join(f"contains(attachment_lower, {_lit(t)})" for t in value)
             parts.append(f"(len(list_intersect(doc_terms, {_list(value)})) > 0 OR {in_name})")
+        elif kind == "attachment_kind":
+            parts.append(f"list_contains({_list(value)}, attachment_kind)")
+        elif kind == "faces":   # false: no face found (also a message without a file)
+            parts.append("faces > 0" if value else "NOT faces > 0")
         else:  # the validator refuses unknown kinds; this guards a programming error
             raise ValueError(f"unknown match kind {kind}")
     return " AND ".join(parts) if parts else "TRUE"
@@ -259,6 +263,9 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
     anonymised = ("SELECT DISTINCT message_id FROM retention_anonymised"
                   if warehouse.table_exists(con, "retention_anonymised") else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
     skip_executing = skip_executing and warehouse.table_exists(con, "deletion_list_items")
+    # The register of attachments (the attachment scan writes it): the kind and faces of the file a message carries.
+    files = (f"SELECT media_sha256, kind, faces FROM {ATTACHMENTS}" if warehouse.table_exists(con, ATTACHMENTS)
+             else "SELECT NULL::VARCHAR AS media_sha256, NULL::VARCHAR AS kind, 0 AS faces LIMIT 0")
     restricted = (f"SELECT DISTINCT message_id FROM {RESTRICTED_MESSAGE_IDS}"
                   if warehouse.table_exists(con, RESTRICTED_MESSAGE_IDS)
                   else "SELECT NULL::VARCHAR AS message_id LIMIT 0")
@@ -279,6 +286,7 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
                         CAST(timezone({_lit(policy.timezone)}, m.sent_at) AS DATE)) AS local_date,
                coalesce(f.special, false) AS special,
                coalesce(f.entity_types, []::VARCHAR[]) AS entity_types,
+               att.kind AS attachment_kind, coalesce(att.faces, 0) AS faces,
                r.message_id IS NOT NULL AS restricted,
                a.message_id IS NOT NULL AS anonymised,
                x.message_id IS NOT NULL AS in_disposal
@@ -287,6 +295,7 @@ def _input_sql(con, policy: Policy, special: frozenset[str], with_names: bool, s
         LEFT JOIN ({restricted}) r ON r.message_id = m.message_id
         LEFT JOIN ({anonymised}) a ON a.message_id = m.message_id
         LEFT JOIN ({terms}) t ON t.media_sha256 = m.media_sha256
+        LEFT JOIN ({files}) att ON att.media_sha256 = m.media_sha256
         LEFT JOIN ({executing}) x ON x.message_id = m.message_id
         LEFT JOIN {CHAT_NAMES_VIEW} cn ON cn.chat_name = m.chat_name
         {authors}"""

@@ -45,6 +45,7 @@ from o3_governance.identity.directory import DirectoryEntry
 from o3_governance.retention import approvals, decide, queries
 from o3_governance.retention.anonymise import Roles, anonymise_text
 from o3_governance.retention.policy import Policy
+from o3_governance.scanning.categories import body_findings_sql
 from o3_governance.storage import audit, warehouse
 from o3_governance.vocabulary import (FINDINGS, LIST_APPLIED, LIST_AWAITING_APPROVAL, LIST_EXECUTING,
                                       LIST_SUPERSEDED, SPECIAL_CATEGORY_TYPES, certificate_file)
@@ -145,7 +146,8 @@ def _anonymisation(con, ids: list[str], directory: Sequence[DirectoryEntry]
     if warehouse.table_exists(con, FINDINGS):
         for mid, entity_type, start, end, score in con.execute(
                 f'SELECT message_id, entity_type, start, "end", score FROM {FINDINGS} '
-                "WHERE message_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY message_id, start", [ids]).fetchall():
+                f"WHERE {body_findings_sql(con)} AND message_id IN (SELECT unnest(?::VARCHAR[])) "
+                "ORDER BY message_id, start", [ids]).fetchall():
             spans[mid].append((entity_type, start, end, score))
     roles = Roles(directory)
     updates: dict[str, dict] = {}

@@ -34,6 +34,8 @@ MATCH_KINDS = {
     "language": f"a list of {', '.join(LANGUAGES)}",
     "entity_types": "a list of entity types",
     "document_terms": "a list of words in an attachment's file name or extracted text",
+    "attachment_kind": f"a list of {', '.join(vocabulary.ATTACHMENT_KINDS)}",   # the kind of the file it carries
+    "faces": "a boolean",                      # the file it carries shows a face (detected, never recognised)
 }
 TOP_KEYS = ("timezone", "rules", "legal_holds", "event_types", "disposal")
 RULE_KEYS = ("name", "match", "retain_days", "retain_years", "count_from", "action", "description")
@@ -389,12 +391,12 @@ class _Validator:
 
     def match_value(self, kind: str, node: Node, where: str) -> Any:
         what = f"{where}: match {kind}"
-        if kind == "special_category":
+        if kind in ("special_category", "faces"):
             return self.boolean(node, what)
         if kind == "document_terms":
             return tuple(dict.fromkeys(t.lower() for t in self.string_list(node, what)))
         choices = {"message_type": MESSAGE_TYPES, "source_format": SOURCE_FORMATS, "language": LANGUAGES,
-                   "entity_types": ENTITY_TYPES}.get(kind)
+                   "entity_types": ENTITY_TYPES, "attachment_kind": vocabulary.ATTACHMENT_KINDS}.get(kind)
         return self.string_list(node, what, choices)
 
     def holds(self, node: Node) -> tuple[Hold, ...]:

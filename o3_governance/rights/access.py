@@ -99,7 +99,7 @@ class _Writer:
         self.media_missing = 0
 
     def add(self, row: tuple, *, relation: str, body: str | None, n_red: int, shown_chat: str | None,
-            role: str | None = None) -> str | None:
+            role: str | None = None, file_about_subject: bool = False) -> str | None:
         """Adds one record; returns the role shown for another author (None for the subject's own)."""
         (mid, sent_local, sent_at, chat_name, author, author_phone, mtype, _body, attachment, media_sha,
          edited, language) = row
@@ -115,7 +115,7 @@ class _Writer:
         if shown_chat != chat_name:
             n_red += 1
         media_rel = None
-        if by_subject and media_sha:
+        if (by_subject or file_about_subject) and media_sha:
             if media_sha in self.media_copied:
                 media_rel = self.media_copied[media_sha]
             else:
@@ -204,7 +204,7 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
     """Write the export, record what it holds (``dsr_export_items``), and return the outcome summary
     (counts and the relative path only). ``secret`` keys the body hashes; ``directory``: the
     staff/contact directory's entries (empty without one)."""
-    ids = sorted(data.all_ids)
+    ids = sorted(data.all_ids | set(data.media_mentions))
     rows = con.execute(_ROW_SQL, [ids]).fetchall() if ids else []
     findings = redaction.findings_by_message(con, ids)
     other_names = _known_other_names(con, subject, directory)
@@ -229,7 +229,8 @@ def build_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, request_id:
         if chat_name not in chat_shown:
             chat_shown[chat_name] = _shown_chat(chat_name, other_names)
         relation = data.relation(mid)
-        role = writer.add(row, relation=relation, body=shown_body, n_red=len(spans), shown_chat=chat_shown[chat_name])
+        role = writer.add(row, relation=relation, body=shown_body, n_red=len(spans), shown_chat=chat_shown[chat_name],
+                          file_about_subject=mid in data.media_mentions)
         items.append([request_id, mid, relation, json.dumps([list(s) for s in spans]),
                       json.dumps([list(s) for s in own_spans]), body_key(secret, body),
                       chat_shown[chat_name] != chat_name, role])
@@ -284,7 +285,8 @@ def regenerate_export(con: duckdb.DuckDBPyConnection, layout: DataLayout, reques
                 spans = redaction.merge(spans)
             body = redaction.replace_spans(body, spans, redaction.REDACTED)
         shown_chat = "[redacted chat name]" if chat_redacted else chat_name
-        writer.add(row, relation=relation, body=body, n_red=len(spans), shown_chat=shown_chat, role=role)
+        writer.add(row, relation=relation, body=body, n_red=len(spans), shown_chat=shown_chat, role=role,
+                   file_about_subject=relation == "attachment")
     left_out = max(0, (first_export_messages or 0) - len(rows))
     outcome = writer.finish(now, extra={"regenerated": True, "messages_no_longer_held": left_out,
                                         "messages_redacted_afresh": changed})

@@ -39,6 +39,7 @@ from o3_governance.rights import access, finder, holds as holds_mod, redaction, 
 from o3_governance.rights.finder import SubjectData
 from o3_governance.storage import stores
 from o3_governance.identity.matching import Subject
+from o3_governance.scanning.categories import body_findings_sql
 
 
 @dataclass
@@ -100,14 +101,20 @@ def _moved_findings(con: duckdb.DuckDBPyConnection, plan: ErasurePlan, data: Sub
     body_changed = sorted(m for m, cols in plan.updates.items() if "body" in cols)
     if not body_changed or not warehouse.table_exists(con, "findings"):
         return {}
-    cur = con.execute("SELECT * FROM findings WHERE message_id IN (SELECT unnest(?::VARCHAR[]))", [body_changed])
+    body = body_findings_sql(con)
+    cur = con.execute(f"SELECT *, {body} AS _in_body FROM findings WHERE message_id IN (SELECT unnest(?::VARCHAR[]))",
+                      [body_changed])
     columns = [d[0] for d in cur.description]
     by_message: dict[str, list[dict]] = {}
+    kept: dict[str, list[dict]] = {}   # an attachment's findings: offsets into its text, which the erasure does not touch
     for row in cur.fetchall():
         rec = dict(zip(columns, row))
-        by_message.setdefault(rec.pop("message_id"), []).append(rec)
-    return {mid: redaction.shift_findings(rows, data.mentions[mid], redaction.ERASED)
-            for mid, rows in by_message.items()}
+        (by_message if rec.pop("_in_body") else kept).setdefault(rec.pop("message_id"), []).append(rec)
+    moved = {mid: redaction.shift_findings(rows, data.mentions[mid], redaction.ERASED)
+             for mid, rows in by_message.items()}
+    for mid, rows in kept.items():
+        moved.setdefault(mid, []).extend(rows)
+    return moved
 
 
 def delete_earlier_exports(con: duckdb.DuckDBPyConnection, layout: DataLayout, key: str) -> int:

@@ -28,6 +28,7 @@ import duckdb
 from o3_governance.identity import matching as identity
 from o3_governance.identity import names
 from o3_governance.identity.matching import Subject
+from o3_governance.scanning.categories import body_findings_sql
 from o3_governance.storage import warehouse
 from o3_governance.storage.layout import DataLayout
 
@@ -58,7 +59,9 @@ class SubjectData:
     def relation(self, message_id: str) -> str:
         if message_id in self.authored_set:
             return "author"
-        return "mentioned" if message_id in self.mentions else "conversation"
+        if message_id in self.mentions:
+            return "mentioned"
+        return "attachment" if message_id in self.media_mentions else "conversation"
 
     @property
     def authored_set(self) -> set[str]:
@@ -277,7 +280,8 @@ def find_mentions(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str,
         person = " OR ".join([f"contains({span}, ?)"] * len(tokens)) or "FALSE"
         frows = con.execute(
             'SELECT f.message_id, f.entity_type, f.start, f."end", m.body FROM findings f '
-            "JOIN messages m USING (message_id) WHERE (f.entity_type IN ('PHONE_NUMBER', 'EMAIL_ADDRESS') "
+            f"JOIN messages m USING (message_id) WHERE {body_findings_sql(con, 'f')} "
+            "AND (f.entity_type IN ('PHONE_NUMBER', 'EMAIL_ADDRESS') "
             f"OR (f.entity_type = 'PERSON' AND ({person}))) "
             'AND m.body IS NOT NULL AND f."end" <= length(m.body) AND f.start < f."end"', tokens).fetchall()
         for message_id, entity, start, end, body in frows:

@@ -1,15 +1,16 @@
 """What a media file says about people: the texts and identifiers in it, for erasure (and access).
 
 ``texts_of_media(path)`` returns the texts a media file holds. Contact cards (``.vcf``) are read by
-their fields (``o3_governance.identity.vcard``). Images, PDFs and other documents return nothing
-for now: attachment scanning (issue 14) plugs its extractors in with ``register_reader`` — an
-extractor takes the file's path and returns a list of texts (OCR text, document text, identifiers).
+their fields (``o3_governance.identity.vcard``); documents and images by the attachment extractors
+(``o3_governance.attachments``: document text, OCR text, author metadata). ``register_reader`` plugs
+in a reader for another kind — it takes the file's path and returns a list of texts.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
+from o3_governance.attachments import extract
 from o3_governance.identity import vcard
 
 MediaReader = Callable[[Path], list[str]]
@@ -23,6 +24,10 @@ def _contact_card(path: Path) -> list[str]:
 
 # Lower-case file suffix → reader. A suffix without a reader yields no texts (nothing known yet).
 READERS: dict[str, MediaReader] = {".vcf": _contact_card, ".vcard": _contact_card}
+# What the attachment scan reads: the same extraction, so an erasure finds what the scan found.
+for _suffix in (".pdf", ".docx", ".xlsx", ".odt", ".ods", ".txt", ".csv",
+                ".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".heif"):
+    READERS[_suffix] = extract.texts_of
 
 
 def register_reader(suffix: str, reader: MediaReader) -> None:

@@ -10,6 +10,7 @@ from o3_governance.purge import rewrite
 from o3_governance.storage import warehouse
 from o3_governance.identity import matching as identity
 from o3_governance.rights.finder import merge
+from o3_governance.scanning.categories import body_findings_sql
 from o3_governance.identity.matching import Subject
 from o3_governance.vocabulary import IDENTIFYING_TYPES, OTHERS_ONLY_TYPES
 
@@ -35,7 +36,8 @@ def findings_by_message(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[
         return {}
     out: dict[str, list[tuple[str, int, int]]] = {}
     for mid, entity, s, e in con.execute(
-            'SELECT message_id, entity_type, start, "end" FROM findings WHERE message_id IN (SELECT unnest(?::VARCHAR[]))',
+            'SELECT message_id, entity_type, start, "end" FROM findings '
+            f'WHERE {body_findings_sql(con)} AND message_id IN (SELECT unnest(?::VARCHAR[]))',
             [ids]).fetchall():
         out.setdefault(mid, []).append((entity, s, e))
     return out

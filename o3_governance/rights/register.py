@@ -87,7 +87,7 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS dsr_export_items (
         request_id    VARCHAR NOT NULL,
         message_id    VARCHAR NOT NULL,
-        relation      VARCHAR NOT NULL,   -- author / mentioned / conversation
+        relation      VARCHAR NOT NULL,   -- author / mentioned / conversation / attachment (a file naming them)
         redactions    VARCHAR,            -- JSON [[start, end], ...]: other people's data replaced in the copy
         own_spans     VARCHAR,            -- JSON [[start, end], ...]: the subject's own mentions (kept)
         body_key      VARCHAR,            -- keyed hash of the body the offsets apply to

@@ -88,6 +88,8 @@ def carry_out(layout: DataLayout, request_id: str, *, now: datetime, as_of: date
         status = "completed"
         con.execute("BEGIN")
         if req.kind == "access":
+            # Files whose content names them (a document, a photo of paper, a contact card) are theirs too.
+            data.media_mentions = finder.find_media_mentions(con, layout, subject, media_texts.texts_of_media)
             outcome = access.build_export(con, layout, request_id, subject, data, secret=secret,
                                           directory=directory, now=now)
         elif req.kind == "rectification":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from o3_governance.storage.catalog import table_exists
+from o3_governance.storage.catalog import column_exists, table_exists
 from o3_governance.vocabulary import FINDINGS, SPECIAL_CATEGORY_TYPES
 
 
@@ -31,3 +31,10 @@ def special_category_message_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute(
         f"SELECT DISTINCT message_id FROM {FINDINGS} WHERE entity_type IN (SELECT unnest(?::VARCHAR[]))",
         [sorted(SPECIAL_CATEGORY_TYPES)]).fetchall()}
+
+
+def body_findings_sql(con: duckdb.DuckDBPyConnection, alias: str = "") -> str:
+    """A SQL condition keeping the findings whose offsets point into the message body (not into an
+    attachment's text); ``TRUE`` on a findings table from before attachment scanning."""
+    has_source = column_exists(con, FINDINGS, "source")
+    return f"{alias + '.' if alias else ''}source = 'body'" if has_source else "TRUE"

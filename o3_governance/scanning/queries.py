@@ -8,6 +8,7 @@ import duckdb
 
 from o3_governance import vocabulary as v
 from o3_governance.storage import restrictions, warehouse
+from o3_governance.storage.catalog import column_exists
 
 
 def has_findings(con: duckdb.DuckDBPyConnection) -> bool:
@@ -46,3 +47,11 @@ def findings_per_type(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, in
     what is stored, restricted or not)."""
     return con.execute(f"SELECT entity_type, count(*), count(DISTINCT message_id) FROM {v.FINDINGS} "
                        "GROUP BY 1 ORDER BY 1").fetchall()
+
+
+def attachment_findings_per_type(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(entity type, findings, messages) of the visible findings in attachments' text (source 'attachment')."""
+    if not column_exists(con, v.FINDINGS, "source"):
+        return []
+    return con.execute(f"SELECT entity_type, count(*), count(DISTINCT message_id) FROM {_visible(con)} f "
+                       "WHERE f.source = 'attachment' GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()

@@ -32,10 +32,12 @@ FINDINGS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {FINDINGS} (
     message_id  VARCHAR NOT NULL,
     entity_type VARCHAR NOT NULL,
-    start       INTEGER NOT NULL,   -- offsets into messages.body (characters)
+    start       INTEGER NOT NULL,   -- offsets into messages.body, or into an attachment's extracted text
     "end"       INTEGER NOT NULL,
     score       DOUBLE NOT NULL,
-    recognizer  VARCHAR NOT NULL
+    recognizer  VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL DEFAULT 'body',   -- body / attachment (vocabulary.FINDING_SOURCES)
+    page        INTEGER             -- the attachment's page; null for bodies
 )
 """
 SCAN_STATE_DDL = f"""
@@ -104,6 +106,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE scan_state ADD COLUMN IF NOT EXISTS truncated_for_scan BOOLEAN DEFAULT false")
     con.execute("ALTER TABLE scan_state ADD COLUMN IF NOT EXISTS people_keys UBIGINT[]")
     con.execute(SCAN_CONFIG_DDL)
+    # Warehouses from before attachment scanning: every finding they hold is a body's.
+    con.execute(f"ALTER TABLE {FINDINGS} ADD COLUMN IF NOT EXISTS source VARCHAR DEFAULT 'body'")
+    con.execute(f"ALTER TABLE {FINDINGS} ADD COLUMN IF NOT EXISTS page INTEGER")
     con.execute(SPECIAL_VIEW)
 
 
@@ -183,7 +188,7 @@ def _reuse(con: duckdb.DuckDBPyConnection, chash: str, keys: list[tuple[str, str
             return []
         found: dict[str, list] = {}
         rows = con.execute('SELECT message_id, entity_type, start, "end", score, recognizer FROM findings '
-                           "WHERE message_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY start, \"end\", entity_type",
+                           "WHERE source = 'body' AND message_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY start, \"end\", entity_type",
                            [[src for _, src, _ in sources]]).fetchall()
         for mid, etype, start, end, score, recognizer in rows:
             found.setdefault(mid, []).append(Finding(etype, start, end, score, recognizer))
@@ -490,7 +495,7 @@ def _scan_due(con, due, people, chash: str, summary: ScanSummary, pools: list, p
     try:
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("DELETE FROM findings WHERE message_id IN (SELECT message_id FROM _scan_new_state)")
+            con.execute("DELETE FROM findings WHERE source = 'body' AND message_id IN (SELECT message_id FROM _scan_new_state)")
             con.execute("DELETE FROM scan_state WHERE message_id IN (SELECT message_id FROM _scan_new_state)")
             con.execute('INSERT INTO findings (message_id, entity_type, start, "end", score, recognizer) '
                         'SELECT message_id, entity_type, start, "end", score, recognizer FROM _scan_new_findings')

@@ -52,7 +52,7 @@ def populated(data_layout, monkeypatch):
         shas = dict(con.execute("SELECT attachment, media_sha256 FROM messages WHERE media_sha256 IS NOT NULL").fetchall())
         con.execute("CREATE TABLE findings (message_id VARCHAR, entity_type VARCHAR, start INTEGER, \"end\" INTEGER, "
                     "score DOUBLE, recognizer VARCHAR)")
-        con.execute("INSERT INTO findings VALUES (?, 'HEALTH_DATA', 28, 36, 0.9, 'kw'), (?, 'IBAN_CODE', 5, 20, 0.9, 'x'),"
+        con.execute("INSERT INTO findings (message_id, entity_type, start, \"end\", score, recognizer) VALUES (?, 'HEALTH_DATA', 28, 36, 0.9, 'kw'), (?, 'IBAN_CODE', 5, 20, 0.9, 'x'),"
                     " (?, 'PERSON', 0, 3, 0.5, 'x')", [ids[SECRET], ids[REDACT], ids[KEEP]])
         con.execute("CHECKPOINT")
     # An earlier access export holding the secret message, and one that does not.

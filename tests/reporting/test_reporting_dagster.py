@@ -17,7 +17,7 @@ def test_asset_definition():
     assert spec.keys == {key}
     assert spec.group_names_by_key[key] == "reporting"
     assert {k.to_user_string() for k in spec.asset_deps[key]} == {"archives", "messages", "findings", "retention",
-                                                                  "deletion_list"}
+                                                                  "deletion_list", "attachment_findings"}
     assert {c.name for c in spec.check_specs} == {"manifest_verifies", "no_personal_data_in_report"}
 
 

@@ -133,7 +133,7 @@ def test_finder_uses_scanner_findings_for_spellings_the_text_search_misses(data_
                     "\uff16\uff17 ok' WHERE message_id = ?", [mid])
         _, data = finder.find_subject_data(con, SUBJECT_PHONE, directory=configured_directory())
         assert mid not in data.mentions
-        con.execute("INSERT INTO findings VALUES (?, 'PHONE_NUMBER', 8, 21, 0.5, 'test')", [mid])
+        con.execute("INSERT INTO findings (message_id, entity_type, start, \"end\", score, recognizer) VALUES (?, 'PHONE_NUMBER', 8, 21, 0.5, 'test')", [mid])
         _, data = finder.find_subject_data(con, SUBJECT_PHONE, directory=configured_directory())
     assert data.mentions[mid] == [(8, 21)]
 

@@ -70,7 +70,7 @@ def test_findings_hold_offsets_never_text(con):
     s = scan_warehouse(con, workers=1)
     assert s.due == 11 and s.scanned == 10 and s.skipped == 1  # system and deleted are not even due
     cols = [r[0] for r in con.execute("DESCRIBE findings").fetchall()]
-    assert cols == ["message_id", "entity_type", "start", "end", "score", "recognizer"]
+    assert cols == ["message_id", "entity_type", "start", "end", "score", "recognizer", "source", "page"]
     dump = json.dumps(con.execute("SELECT * FROM findings").fetchall() + con.execute(
         "SELECT * FROM scan_state").fetchall(), default=str)
     for secret in SECRETS + ["ziek", "casier"]:

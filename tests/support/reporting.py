@@ -220,7 +220,7 @@ def demo_night(layout: DataLayout, seed_value: int = 7) -> int:
                                                 [sentence.text]).fetchall():
                 offset = body.index(sentence.text)
                 for kind, start, end in sentence.spans():
-                    con.execute("INSERT INTO findings VALUES (?, ?, ?, ?, 0.9, 'demo')",
+                    con.execute("INSERT INTO findings (message_id, entity_type, start, \"end\", score, recognizer) VALUES (?, ?, ?, ?, 0.9, 'demo')",
                                 [message_id, kind, offset + start, offset + end])
                     placed += 1
         decide.compute(con, load_policy(DEFAULT_POLICY_FILE), AS_OF, now=NOW)

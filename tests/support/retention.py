@@ -36,7 +36,7 @@ def add_message(con, mid: str, *, chat: str = "Werf Leuven", day: date = date(20
 
 def add_finding(con, mid: str, entity_type: str, start: int = 0, end: int = 4, score: float = 0.9) -> None:
     con.execute(FINDINGS_DDL)
-    con.execute("INSERT INTO findings VALUES (?, ?, ?, ?, ?, 'test')", [mid, entity_type, start, end, score])
+    con.execute("INSERT INTO findings (message_id, entity_type, start, \"end\", score, recognizer) VALUES (?, ?, ?, ?, ?, 'test')", [mid, entity_type, start, end, score])
 
 
 def write_policy(path, text: str):

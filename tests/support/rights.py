@@ -91,7 +91,7 @@ def add_findings(layout: DataLayout) -> None:
             for entity, rx in patterns.items():
                 for m in re.finditer(rx, body):
                     rows.append((mid, entity, m.start(), m.end(), 0.9, "test"))
-        con.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO findings (message_id, entity_type, start, \"end\", score, recognizer) VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
 def record(layout: DataLayout, request_id: str, kind: str, *, phone: str = "0471 23 45 67",

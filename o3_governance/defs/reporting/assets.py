@@ -13,7 +13,7 @@ from o3_governance.storage import warehouse
 from o3_governance.vocabulary import BRUSSELS
 
 NIGHTLY_REPORT = dg.AssetKey("nightly_report")
-UPSTREAM = ["archives", "messages", "findings", "retention", "deletion_list"]
+UPSTREAM = ["archives", "messages", "findings", "attachment_findings", "retention", "deletion_list"]
 
 
 def download_url(public_url: str, report_date: str, name: str = "report.html") -> str:

@@ -54,7 +54,7 @@ def secret_of(governance: GovernanceResource) -> bytes:
 
 
 @dg.asset(
-    key=RETENTION, group_name="retention", deps=["messages", "findings"],
+    key=RETENTION, group_name="retention", deps=["messages", "findings", "attachment_findings"],
     kinds={"duckdb"},
     description="One row per message: the rule that decides its retention, retain_until (local date + the "
                 "rule's days), the legal hold that covers it, and whether it is due (eligible).",

@@ -90,3 +90,77 @@ def findings(context: dg.AssetExecutionContext, governance: GovernanceResource):
             "by_chat": dg.MetadataValue.md("| chat_id | category | messages |\n|---|---|---|\n" + "\n".join(rows)
                                            if rows else "none"),
         })
+
+
+ATTACHMENT_FINDINGS = dg.AssetKey("attachment_findings")
+
+
+def _document_terms(conf) -> frozenset[str]:
+    """The policy's document_terms; none while the policy is refused (retention fails on it by itself)."""
+    from o3_governance.retention.policy import PolicyError, load_policy
+
+    try:
+        return load_policy(conf.policy_file).document_terms
+    except PolicyError:
+        return frozenset()
+
+
+@dg.asset(
+    key=ATTACHMENT_FINDINGS,
+    group_name="scanning",
+    deps=[FINDINGS],
+    kinds={"python", "duckdb"},
+    description="What the files people send hold: documents (PDF, Word, Excel, ODT, text, CSV), photos "
+                "(Tesseract OCR in nl/fr/en, faces detected and counted, EXIF GPS) and contact cards, read "
+                "once per file content and scan configuration. Register `attachments` (kind, status, reason); "
+                "findings with source 'attachment' and the page on every message carrying the file; the "
+                "policy's document terms in `attachment_terms`. The extracted text is never stored.",
+    check_specs=[
+        dg.AssetCheckSpec("every_attachment_registered", asset=ATTACHMENT_FINDINGS, blocking=True,
+                          description="Every file a message carries is in the register under the current "
+                                      "scan configuration."),
+        dg.AssetCheckSpec("unreadable_attachments", asset=ATTACHMENT_FINDINGS,
+                          description="Warns with counts per status and reason for files that could not be "
+                                      "read (audio and video, encrypted, corrupt, too large)."),
+    ],
+)
+@writes_warehouse
+def attachment_findings(context: dg.AssetExecutionContext, governance: GovernanceResource):
+    from o3_governance.attachments import register
+    from o3_governance.scanning import attachment_scan
+
+    layout = governance.layout()
+    conf = governance.settings()
+    now = datetime.now(timezone.utc)
+    with warehouse.open_warehouse(layout.warehouse) as con:
+        summary = attachment_scan.scan_attachments(con, layout, now=now, document_terms=_document_terms(conf),
+                                                   staff_directory=conf.directory_file, workers=2)
+        check = register.check_register(con, summary.scanned_with)
+        total = con.execute("SELECT count(*) FROM findings WHERE source = 'attachment'").fetchone()[0]
+        audit.append(con, "attachment_scan", {"scan_config": summary.scanned_with, "due": summary.due,
+                                              "read": summary.read, "unreadable": summary.unreadable,
+                                              "ocr_files": summary.ocr_files, "faces": summary.faces,
+                                              "findings_written": summary.findings_written},
+                     run_id=context.run.run_id, ts=now)
+    context.log.info(f"attachments: {summary.due} due, {summary.read} read, {summary.unreadable} unreadable, "
+                     f"{summary.ocr_files} by OCR, {summary.faces} faces, {summary.findings_written} findings "
+                     f"written in {summary.seconds:.1f} s with {summary.workers} processes")
+    yield dg.MaterializeResult(metadata={
+        "dagster/row_count": total,
+        "due_this_run": summary.due,
+        "read_this_run": summary.read,
+        "unreadable_this_run": summary.unreadable,
+        "ocr_files_this_run": summary.ocr_files,
+        "faces_this_run": summary.faces,
+        "findings_written_this_run": summary.findings_written,
+        "scan_seconds": round(summary.seconds, 2),
+        "scan_config": summary.scanned_with,
+        "files_by_kind_and_status": dg.MetadataValue.json(check.by_kind_status),
+        "findings_by_type_per_file": dg.MetadataValue.json(summary.by_type),
+    })
+    yield dg.AssetCheckResult(check_name="every_attachment_registered", passed=check.every_attachment_registered,
+                              metadata={"unregistered_files": check.unregistered})
+    yield dg.AssetCheckResult(check_name="unreadable_attachments", passed=not check.unreadable,
+                              severity=dg.AssetCheckSeverity.WARN,
+                              metadata={"unreadable_files": sum(check.unreadable.values()),
+                                        "by_reason": dg.MetadataValue.json(check.unreadable)})

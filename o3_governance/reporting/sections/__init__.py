@@ -5,16 +5,17 @@ instead of failing the report. Nothing here selects message bodies, authors, pho
 names or file names, and nothing here knows another domain's column names or status words."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
 
 from o3_governance.reporting import policyview
 from o3_governance.vocabulary import ARCHIVE_STATUSES
+from o3_governance.reporting.sections import attachments
 from o3_governance.reporting.sections import (archives, audit, deletion_lists, deletions, dsr, findings, messages,
                                               retention, special)
-from o3_governance.reporting.sections.base import Section
+from o3_governance.reporting.sections.base import Section, not_available
 
 
 @dataclass
@@ -31,6 +32,7 @@ class ReportData:
     deletions: Section
     dsr: Section
     audit: Section
+    attachments: Section = field(default_factory=lambda: not_available(attachments.NOT_SCANNED))
 
     def summary_counts(self) -> dict[str, int]:
         """Headline numbers: for the Dagster metadata and summary.json (counts only)."""
@@ -53,6 +55,9 @@ class ReportData:
             out["deletion_lists_awaiting_approval"] = len(self.deletion_lists.data["awaiting"])
         if self.deletions.available:
             out["deletion_certificates"] = len(self.deletions.data["certificates"])
+        if self.attachments.available:
+            out["attachments"] = int(self.attachments.data["files"])
+            out["attachments_unreadable"] = int(self.attachments.data["unreadable_total"])
         if self.dsr.available:
             out["dsr_open"] = int(self.dsr.data["open"])
             out["dsr_overdue"] = int(self.dsr.data["overdue"])
@@ -69,4 +74,5 @@ def collect(con: duckdb.DuckDBPyConnection, as_of: date, policy: policyview.Poli
         special=special.section(con), retention=retention.section(con, as_of, policy),
         deletion_lists=deletion_lists.section(con, generated_at.date(), approval_warn_days,
                                               approvers_required=policy.approvers_required),
-        deletions=deletions.section(con), dsr=dsr.section(con, as_of), audit=audit.section(con))
+        deletions=deletions.section(con), dsr=dsr.section(con, as_of), audit=audit.section(con),
+        attachments=attachments.section(con))
