@@ -43,7 +43,8 @@ def old_warehouse(layout):
     con.execute(f"DELETE FROM messages WHERE {PURGED_BEFORE}")
     store.ensure_schema(con)
     decide.ensure_schema(con)
-    con.execute("INSERT INTO findings SELECT message_id, 'PERSON', 0, 3, 0.9, 'test' FROM messages "
+    con.execute("INSERT INTO findings (message_id, entity_type, start, \"end\", score, recognizer) "
+                "SELECT message_id, 'PERSON', 0, 3, 0.9, 'test' FROM messages "
                 "WHERE message_type = 'text'")
     con.execute("INSERT INTO retention (message_id, chat_id, rule) SELECT message_id, chat_id, 'default' FROM messages")
     con.execute("INSERT INTO deletion_list_items VALUES ('L1', (SELECT min(message_id) FROM messages), NULL, "
