@@ -78,14 +78,6 @@ def extractor_config(limits: Limits = DEFAULT_LIMITS) -> str:
     return h.hexdigest()[:16]
 
 
-def media_path(layout: DataLayout, sha: str) -> Path | None:
-    """The stored file of content ``sha`` (``media/<sha[:2]>/<sha><ext>``), or None."""
-    if len(sha) < 3:
-        return None
-    found = sorted((layout.media / sha[:2]).glob(f"{sha}*"))
-    return found[0] if found else None
-
-
 def carried_files(con: duckdb.DuckDBPyConnection) -> str:
     """SQL: the distinct files that messages not restricted (Art. 18: stored only) carry."""
     return (f"SELECT DISTINCT m.media_sha256 FROM {MESSAGES} m WHERE m.media_sha256 IS NOT NULL "
@@ -131,7 +123,7 @@ def scan_media(con: duckdb.DuckDBPyConnection, layout: DataLayout, scanned_with:
     ensure_schema(con)
     due = due_files(con, scanned_with)
     result = MediaScan(due=len(due))
-    paths = [media_path(layout, sha) for sha in due]
+    paths = [layout.media_file(sha) for sha in due]
     args = [None if p is None else str(p) for p in paths]
     if workers > 1 and len(due) >= PARALLEL_MIN:
         result.workers = workers

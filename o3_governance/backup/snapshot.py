@@ -1,7 +1,6 @@
 """Writing, expiring and restoring sealed snapshots of the data folder (see the package's docstring)."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -12,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from o3_governance import purge
 from o3_governance.storage import audit, keyfiles, ledger as ledgers, locking, sealing, stores, warehouse
+from o3_governance.storage.hashing import sha256_file
 from o3_governance.storage.layout import DataLayout
 
 FORMAT = 1
@@ -78,14 +78,6 @@ def _files_to_copy(layout: DataLayout) -> list[Path]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_backup(layout: DataLayout, dest: Path, *, ledger: ledgers.Ledger, policy_file: Path | None,
                  now: datetime, retention_days: int) -> BackupResult:
     """A sealed, consistent snapshot of ``layout`` in a new folder under ``dest``; then snapshots in
@@ -127,12 +119,12 @@ def write_backup(layout: DataLayout, dest: Path, *, ledger: ledgers.Ledger, poli
             (partial / MANIFEST_BLOB).write_bytes(sealing.seal_bytes(
                 ledger.key, _label(snapshot_id, MANIFEST_BLOB), json.dumps(manifest, sort_keys=True).encode()))
             for blob in sorted((partial / BLOBS).iterdir()):
-                sums[f"{BLOBS}/{blob.name}"] = _sha256(blob)
-            sums[MANIFEST_BLOB] = _sha256(partial / MANIFEST_BLOB)
+                sums[f"{BLOBS}/{blob.name}"] = sha256_file(blob)
+            sums[MANIFEST_BLOB] = sha256_file(partial / MANIFEST_BLOB)
             (partial / SUMS_FILE).write_text("".join(f"{h}  {name}\n" for name, h in sorted(sums.items())))
             (partial / SNAPSHOT_FILE).write_text(json.dumps(
                 {"format": FORMAT, "snapshot_id": snapshot_id, "created_at": now.isoformat(),
-                 "sums_sha256": _sha256(partial / SUMS_FILE)}, sort_keys=True) + "\n")
+                 "sums_sha256": sha256_file(partial / SUMS_FILE)}, sort_keys=True) + "\n")
             final = dest / snapshot_id
             os.rename(partial, final)
             expired = expire_backups(dest, now=now, retention_days=retention_days, keep=snapshot_id)
@@ -186,7 +178,7 @@ def _snapshot_folder(source: Path) -> Path:
 def _check_sums(folder: Path) -> None:
     meta = json.loads((folder / SNAPSHOT_FILE).read_text())
     sums_path = folder / SUMS_FILE
-    if not sums_path.is_file() or _sha256(sums_path) != meta.get("sums_sha256"):
+    if not sums_path.is_file() or sha256_file(sums_path) != meta.get("sums_sha256"):
         raise BackupError(f"snapshot {folder.name} is refused: its {SUMS_FILE} was changed or is missing")
     listed = {}
     for line in sums_path.read_text().splitlines():
@@ -196,7 +188,7 @@ def _check_sums(folder: Path) -> None:
     if set(listed) != present:
         raise BackupError(f"snapshot {folder.name} is refused: files were added or removed")
     for name, digest in sorted(listed.items()):
-        if _sha256(folder / name) != digest:
+        if sha256_file(folder / name) != digest:
             raise BackupError(f"snapshot {folder.name} is refused: {name} was changed")
 
 

@@ -44,13 +44,6 @@ def export_dir(layout: DataLayout, request_id: str) -> Path:
     return layout.exports / request_id
 
 
-def media_file(layout: DataLayout, sha: str) -> Path | None:
-    folder = layout.media / sha[:2]
-    if not folder.is_dir():
-        return None
-    return next((p for p in sorted(folder.glob(f"{sha}*")) if p.is_file()), None)
-
-
 def _known_other_names(con: duckdb.DuckDBPyConnection, subject: Subject,
                        directory: list[identity.DirectoryEntry]) -> set[str]:
     names = {identity.normalize_name(a) for (a,) in con.execute(
@@ -119,7 +112,7 @@ class _Writer:
             if media_sha in self.media_copied:
                 media_rel = self.media_copied[media_sha]
             else:
-                src = media_file(self.layout, media_sha)
+                src = self.layout.media_file(media_sha)
                 if src is None:
                     self.media_missing += 1
                 else:

@@ -37,6 +37,13 @@ class DataLayout:
     def media(self) -> Path:  # content-addressed: <sha[:2]>/<sha256><ext>
         return self.root / "media"
 
+    def media_file(self, sha: str) -> Path | None:
+        """The stored file of content ``sha`` (``media/<sha[:2]>/<sha><ext>``), or None."""
+        folder = self.media / sha[:2]
+        if len(sha) < 3 or not folder.is_dir():
+            return None
+        return next((p for p in sorted(folder.glob(f"{sha}*")) if p.is_file()), None)
+
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
