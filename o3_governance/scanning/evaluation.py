@@ -31,11 +31,13 @@ SPAN_TYPES = ("PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "BE_NATIONAL_NUMBER"
 
 # name → (glob under eval/, what it is). scan-eval reports each separately, the blind set first.
 SETS = {
+    "holdout6": ("holdout6/holdout6_*.yaml", "blind held-out set 6 (first score in its README; never tuned on)"),
     "holdout5": ("holdout5/holdout5_*.yaml", "blind held-out set 5 (first score in its README; never tuned on)"),
     "holdout4": ("holdout4/holdout4_*.yaml", "blind held-out set 4 (first score in its README; never tuned on)"),
     "development": ("labelled_*.yaml", "development set (the term files were written against it)"),
     "holdout1-3": ("holdout*_*.yaml", "earlier held-out sets (tuned on after their first look)"),
     "dev5": ("dev5/dev5_*.yaml", "development set 5 (600 messages written blind, then tuned on: its README)"),
+    "dev6": ("dev6/dev6_*.yaml", "development set 6 (720 messages written blind, then tuned on: its README)"),
 }
 
 
