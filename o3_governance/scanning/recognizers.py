@@ -117,7 +117,9 @@ class IbanRecognizer(_Remembered, LocalRecognizer):
     (``stdnum.iban``). The longest valid number that ends at a word boundary is taken, so words or a
     payment reference after it are not part of it."""
 
-    CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}(?:[ -]{0,2})\d{2}(?:[ ./-]{0,2}[A-Za-z0-9]){11,32}")
+    # A country code opens a word, or, in capitals, follows a lower-case word it was glued to ("compteBE10…").
+    CANDIDATE = re.compile(r"(?:(?<![A-Za-z0-9])[A-Za-z]{2}|(?<=[a-z])[A-Z]{2})(?:[ -]{0,2})\d{2}"
+                           r"(?:[ ./-]{0,2}[A-Za-z0-9]){11,32}")
 
     def __init__(self, language: str):
         super().__init__(supported_entities=["IBAN_CODE"], supported_language=language,
@@ -128,7 +130,11 @@ class IbanRecognizer(_Remembered, LocalRecognizer):
 
     def _analyze(self, text):
         out = []
-        for m in self.CANDIDATE.finditer(text):
+        pos = 0
+        while (m := self.CANDIDATE.search(text, pos)) is not None:
+            # A candidate that holds no IBAN may have swallowed the start of one ("de 250 eur … BE48 …"):
+            # the search goes on from its next character, not from its end.
+            pos = m.start() + 1
             span = m.group()
             # (position after each character of the number, the number so far), longest first
             ends, compact = [], []
@@ -140,10 +146,11 @@ class IbanRecognizer(_Remembered, LocalRecognizer):
                 if len(number) < 15:
                     break
                 after = text[m.start() + end:m.start() + end + 1]
-                if after.isalnum():
-                    continue  # would cut a word or a number in two
+                if after.isalnum() and not (after.islower() and span[end - 1].isdigit()):
+                    continue  # would cut a word or a number in two (a word glued after it, "…3077thx", is no part)
                 if std_iban.is_valid(number):
                     out.append(_result(self, "IBAN_CODE", m.start(), m.start() + end, 0.9))
+                    pos = m.start() + end
                     break
         return out
 
@@ -174,9 +181,52 @@ class CreditCardRecognizer(_Remembered, LocalRecognizer):
         return out
 
 
-EMAIL = re.compile(r"\b[\w.!#$%&'*+/=?^`{|}~-]*[\w!#$%&'*+/=?^`{|}~-]@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b")
+# The top-level domain is letters: a phone number glued to the address ("…@firma.be0475 …") is not part of it.
+EMAIL = re.compile(r"\b[\w.!#$%&'*+/=?^`{|}~-]*[\w!#$%&'*+/=?^`{|}~-]@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)*"
+                   r"\.[^\W\d_]{2,}(?![^\W\d_])")
 # A Belgian structured payment reference (OGM/VCS): ``+++123/4567/89012+++`` or with asterisks.
 PAYMENT_REFERENCE = re.compile(r"(?:\+{3}|\*{3})\s?\d{3}\s?/\s?\d{4}\s?/\s?\d{5}\s?(?:\+{3}|\*{3})")
+# The same reference written without its plus signs ("ref 252/0844/82191"): a phone only if its check fails.
+BARE_PAYMENT_REFERENCE = re.compile(r"(?<![\d/.])\d{3}([/.])\d{4}\1\d{5}(?![\d/.])")
+# A date, or a range of days ("02.12 - 04.12"): digits and dots that phonenumbers may read as a number.
+DATE = re.compile(r"(?<!\d)(?:0?[1-9]|[12]\d|3[01])([./-])(?:0?[1-9]|1[0-2])\1(?:19|20)\d{2}(?!\d)"
+                  r"|(?<!\d)(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])\s*(?:-|–|→|>|tot|au|to)\s*"
+                  r"(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])(?!\d)")
+# Labels of codes that are not phones (a serial, a booking, an order, a ticket), in nl/fr/en, folded; and the
+# endings of Dutch compounds that make one ("serienummer", "werfcode", "huurcontract").
+CODE_LABELS = frozenset("""ref refs reference referentie referenties kenmerk mededeling communication booking boeking
+    reservatie reservering reservation resa order orders bestelling bestelbon commande po factuur facture invoice inv
+    offerte devis quote quotation sn s/n serial serie serienr contract contrat agreement ticket tickets badge dossier
+    case claim polis lot artikel article item sku ean barcode tracking colis pakket zending shipment rma sav code
+    codes pin""".split())
+CODE_ENDINGS = ("nummer", "nr", "code", "contract", "ref", "referentie")
+PHONE_WORDS = frozenset("""tel telefoon telefoonnr telefoonnummer gsm gsmnr gsmnummer mobiel bel bellen belt
+    phone call mobile cell ring reach whatsapp text telephone portable appel appelle appeler joindre bereik
+    bereikbaar fax""".split())
+# Words that may stand between a code label and its number ("numéro de série", "SN du mixeur").
+_CODE_FILLER = frozenset("n° nº no nr num number nummer numero de du van of the le la het des # is c'est est".split())
+_ADDRESSED = frozenset("naar aan to a au chez voor for pour bij with met avec van".split())
+_WORDS_BEFORE = re.compile(r"[^\W_]+(?:[/'][^\W_]+)?|#")
+
+
+def is_code(text: str, start: int) -> bool:
+    """Whether the number at ``start`` follows a code label of its own clause (``SN 0472-…``, ``ticket
+    #0493 …``, ``ref 0479/2026``, ``numéro de série … 0472 …``) with no phone word before it: a serial,
+    booking or order number, not a phone. Words addressed to someone ("factuur naar Piet 0475 …") end the
+    label's reach."""
+    before = text[max(0, start - 60):start]
+    clause = re.split(r"[.!?;,\n()]", before)[-1]
+    words = [fold(w) for w in _WORDS_BEFORE.findall(clause)][-7:]
+    if any(w in PHONE_WORDS or w.startswith(("tel", "gsm")) for w in words):
+        return False
+    for w in reversed(words):
+        if w in CODE_LABELS or (w.endswith(CODE_ENDINGS) and len(w) > 6):
+            return True
+        if w in _ADDRESSED:
+            return False
+    return False
+
+
 # A Belgian enterprise (KBO/BCE, VAT) number in its official dotted grouping: 0123.456.789, 1234.567.890.
 ENTERPRISE_DOTTED = re.compile(r"^[01]\d{3}\.\d{3}\.\d{3}$")
 
@@ -199,8 +249,12 @@ def phone_view(text: str) -> tuple[str, list[int]]:
     set apart."""
     chars = list(text)
     drop = [False] * len(text)
-    for rx in (EMAIL, PAYMENT_REFERENCE):
+    for rx in (EMAIL, PAYMENT_REFERENCE, DATE):
         for m in rx.finditer(text):
+            _blank(chars, m.start(), m.end())
+    for m in BARE_PAYMENT_REFERENCE.finditer(text):
+        digits = _digits(m.group())
+        if int(digits[:10]) % 97 in (int(digits[10:]), int(digits[10:]) % 97):
             _blank(chars, m.start(), m.end())
     for m in _BRACKETED_CODE.finditer(text):     # "(+352) 621 …" → "+352 621 …"
         drop[m.start()] = drop[m.end() - 1] = True
@@ -219,11 +273,15 @@ class PhoneRecognizer(_Remembered, LocalRecognizer):
     after an e-mail address; validated by phonenumbers. National forms must carry the trunk ``0`` (all
     five countries but Luxembourg use it), so order numbers are not read as German landlines;
     Luxembourg numbers without the country code need a context word. Not phones: structured payment
-    references (``+++123/4567/89012+++``) and Belgian enterprise/VAT numbers (``0123.456.789``, or after
-    BTW/TVA/KBO/BCE/VAT), recognised with python-stdnum's check (``stdnum.be.vat``)."""
+    references (``+++123/4567/89012+++``, or ``123/4567/89012`` when its check holds) and Belgian
+    enterprise/VAT numbers (``0123.456.789``, or after BTW/TVA/KBO/BCE/VAT), recognised with python-stdnum's
+    check (``stdnum.be.vat``); dates and ranges of days; a national number that starts like a Belgian mobile
+    (04[5-9]) but is valid only elsewhere; a number after a code label of its clause (``SN``, ``ticket #``,
+    ``ref``, ``werfcode``: ``is_code``)."""
 
     REGIONS = ("BE", "NL", "FR", "DE", "LU")
     LU_MOBILE = re.compile(r"^6[2-9]1\d{6}$")
+    BE_MOBILE_PREFIX = re.compile(r"^04[5-9]")
     VAT_CONTEXT = re.compile(r"(?:(?i:\b(?:btw|tva|vat|kbo|bce|ondernemings\w*|entreprise|enterprise|company))"
                              r"(?:\W{1,3}\w+){0,4}\W{1,3}|\bBE ?[:.]? ?)$")
 
@@ -251,7 +309,11 @@ class PhoneRecognizer(_Remembered, LocalRecognizer):
                         score = 0.3  # Luxembourg has no trunk prefix: a mobile number needs a context word
                     else:
                         continue
-                    if is_enterprise_number(view, match.start, raw, self.VAT_CONTEXT):
+                    if is_enterprise_number(text, start, raw, self.VAT_CONTEXT):
+                        continue
+                    if region != "BE" and self.BE_MOBILE_PREFIX.match(raw):
+                        continue  # starts like a Belgian mobile but is none: a code, not a foreign landline
+                    if is_code(text, start):
                         continue
                 else:
                     score = 0.75

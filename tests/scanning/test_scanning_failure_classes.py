@@ -97,6 +97,51 @@ def test_payment_references_and_enterprise_numbers_are_not_phones(scanner, lang,
     assert "PHONE_NUMBER" not in {t for t, _ in found(scanner, text, lang)}
 
 
+def test_an_iban_after_words_that_look_like_a_country_code_and_digits(scanner):
+    # "de 300" opens a candidate that swallows the start of the IBAN; the search goes on inside it.
+    text = "stort de 300 euro op BE71 0961 2345 6769 graag"
+    assert [v for t, v in found(scanner, text, "nl") if t == "IBAN_CODE"] == ["BE71 0961 2345 6769"]
+
+
+@pytest.mark.parametrize("lang,text,iban", [
+    ("nl", "rekeningBE71096123456769 is die van zijn broer", "BE71096123456769"),
+    ("en", "wire it to BE71096123456769thanks", "BE71096123456769"),
+])
+def test_an_iban_glued_to_the_word_before_or_after_it(scanner, lang, text, iban):
+    assert [v for t, v in found(scanner, text, lang) if t == "IBAN_CODE"] == [iban]
+
+
+def test_a_phone_glued_to_the_end_of_an_email_address_keeps_both(scanner):
+    got = found(scanner, "stuur naar an.maes@verhuur.be0476 55 44 33 voor de sleutels", "nl")
+    assert ("EMAIL_ADDRESS", "an.maes@verhuur.be") in got and ("PHONE_NUMBER", "0476 55 44 33") in got
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "SN 0476-2210-45 staat op de flightcase"),
+    ("nl", "ticket #0478 33 21 90 bij de helpdesk van het hotel"),
+    ("fr", "le numéro de série de la console c'est 0471 229 310, pour le SAV"),
+    ("fr", "réf 0471/2025 sur le bon de livraison"),
+    ("en", "PO 0485-7719 for the extra moving heads"),
+    ("nl", "werfcode 0472/551 op de badge"),
+    ("en", "build from 03.11 - 06.11.2026, then the derig"),
+    ("nl", "levering op 07.03.2027 aan de achterkant"),
+    ("nl", "mededeling 343/0957/13309 vermelden aub"),
+    ("fr", "BE0403170701 c'est le numéro d'entreprise du client"),
+])
+def test_codes_dates_bare_payment_references_and_glued_enterprise_numbers_are_not_phones(scanner, lang, text):
+    assert "PHONE_NUMBER" not in {t for t, _ in found(scanner, text, lang)}
+
+
+@pytest.mark.parametrize("lang,text,phone", [
+    ("nl", "factuur voor Piet, gsm 0476 55 44 33", "0476 55 44 33"),
+    ("nl", "stuur de factuur naar Piet 0476 55 44 33", "0476 55 44 33"),
+    ("fr", "pour la commande appelle le 0476 55 44 33", "0476 55 44 33"),
+    ("nl", "mededeling 123/4567/89012 is fout, bel 0476 55 44 33", "0476 55 44 33"),
+])
+def test_a_phone_after_a_code_word_stays_a_phone_when_it_is_said_to_be_one(scanner, lang, text, phone):
+    assert ("PHONE_NUMBER", phone) in found(scanner, text, lang)
+
+
 # --- names ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang,text,name", [
