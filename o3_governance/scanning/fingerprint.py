@@ -60,10 +60,17 @@ def person_key(person: str) -> int:
     return int.from_bytes(hashlib.blake2b(person.strip().encode(), digest_size=8).digest(), "big")
 
 
+def scanner_files(package_dir: Path = PACKAGE_DIR) -> list[Path]:
+    """The scanner's code and every data file it reads (name lists, not_people.yaml): a change to any of
+    them changes what a scan finds."""
+    data = [p for p in (package_dir / "data").rglob("*") if p.is_file() and p.suffix in (".txt", ".yaml")]
+    return sorted(package_dir.glob("*.py")) + sorted(data)
+
+
 def code_digest(terms_dir: Path = TERMS_DIR) -> str:
     h = hashlib.sha256()
     h.update(f"scanner-version:{SCANNER_VERSION}\n".encode())
-    for path in sorted(PACKAGE_DIR.glob("*.py")) + sorted((PACKAGE_DIR / "data").rglob("*.txt")):
+    for path in scanner_files():
         if path.name not in _NOT_SCANNER_CODE:
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for path in sorted((terms_dir / "about_person").glob("*.yaml")):

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 import phonenumbers
 import tldextract
+import yaml
 from presidio_analyzer import (AnalysisExplanation, EntityRecognizer, LocalRecognizer, Pattern, PatternRecognizer,
                                RecognizerResult)
 from stdnum import iban as std_iban
@@ -371,7 +373,8 @@ def load_word_list(name: str) -> list[str]:
 
 
 _NAME_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_CAP = r"(?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?)"
+# Latin Extended-A (Ā-ž) holds the letters of Polish, Turkish, Romanian, Czech names (Wiśniewski, Yılmaz, Ştefan).
+_CAP = r"(?:[A-ZÀ-ÖØ-ÞĀ-ž][a-zà-öø-ÿĀ-ž]+(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zà-öø-ÿĀ-ž]+)?)"
 _PARTICLE = r"(?:(?:[Vv]an|[Dd]e|[Dd]en|[Dd]er|[Tt]er|[Vv]an der|[Vv]an den|[Vv]an de|[Ll]e|[Ll]a|[Dd]u|[Dd]es|[Dd]')\s?)"
 SURNAME = rf"(?:{_PARTICLE}{{0,2}}{_CAP})"
 
@@ -425,6 +428,65 @@ class KnownPeopleRecognizer(_Remembered, LocalRecognizer):
         return out
 
 
+@dataclass(frozen=True)
+class NotPeople:
+    """What around a capitalised word says it names a place, a company or a character (``not_people.yaml``)."""
+
+    before: frozenset[str]
+    street_endings: tuple[str, ...]
+    after: tuple[tuple[str, ...], ...]
+    characters: tuple[tuple[str, ...], ...]
+
+    def excludes(self, text: str, start: int, end: int) -> bool:
+        """Whether the PERSON span ``text[start:end]`` is a street, venue, company or character name."""
+        words_before = [fold(w) for w in _WORD_OR_AMP.findall(text[max(0, start - 40):start])]
+        if words_before and words_before[-1].rstrip(".") in self.before:
+            return True
+        inside = [fold(w) for w in _WORD_OR_AMP.findall(text[start:end])]
+        if len(inside) > 1 and inside[0] in self.before:
+            return True  # the venue word inside the span: "Brasserie Lefebvre", "Expo Kortrijk"
+        following_raw = _WORD_OR_AMP.findall(text[end:end + 40])
+        following = [fold(w) for w in following_raw]
+        # the name's last word, or a capitalised word right after it ("Pieter De Somerstraat"), is a street
+        street = inside[-1:] + [f for f, w in zip(following[:2], following_raw[:2]) if w[:1].isupper()]
+        if any(w.endswith(e) and len(w) > len(e) + 2 for w in street for e in self.street_endings):
+            return True
+        if any(tuple(following[:len(p)]) == p for p in self.after) or (
+                len(inside) > 1 and any(p == (inside[-1],) for p in self.after)):
+            return True  # a company form or trade after the name, or as its last word ("Claes Verhuur")
+        lo = len(words_before)
+        words = words_before + inside + following
+        for phrase in self.characters:
+            n = len(phrase)
+            for i in range(max(0, lo - n + 1), min(len(words) - n, lo + len(inside) - 1) + 1):
+                if tuple(words[i:i + n]) == phrase:
+                    return True
+        return False
+
+
+_WORD_OR_AMP = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*|&")
+
+
+@lru_cache(maxsize=1)
+def not_people() -> NotPeople:
+    doc = yaml.safe_load((DATA_DIR / "not_people.yaml").read_text(encoding="utf-8"))
+
+    def phrases(key):
+        return tuple(tuple(fold(w) for w in _WORD_OR_AMP.findall(str(p))) for p in doc[key])
+    return NotPeople(frozenset(fold(str(w)) for w in doc["before"]), tuple(fold(str(w)) for w in doc["street_endings"]),
+                     phrases("after"), phrases("characters"))
+
+
+# The name lists written for this scanner, which leave out names that are also ordinary words (those are in
+# name_words.txt); deduce's long Dutch list holds such words ("job", "fine"), so its names need more in lower case.
+CURATED_NAME_LISTS = ("first_names.txt", "community_first_names.txt")
+
+
+@lru_cache(maxsize=1)
+def curated_first_names() -> frozenset[str]:
+    return frozenset(fold(n) for f in CURATED_NAME_LISTS for n in load_word_list(f))
+
+
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     """Folded first names of every list the scanner ships: ``first_names.txt``, the community list
@@ -465,6 +527,32 @@ NAME_TRIGGERS = frozenset("""met aan vraag vraagt bel belt zeg zegt hoi hey hall
     avec appelle appeler demande demander dis salut bonjour coucou bonsoir
     with tell ask call text ping hi hello thanks thank cheers""".split())
 GREETINGS = frozenset("hoi hey hallo dag salut bonjour coucou bonsoir hi hello dear beste cher chère".split())
+# A preposition between a word that introduces a person and the name: "dis à fatima", "zeg tegen kevin".
+_TO = frozenset("a à aan tegen to".split())
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+@lru_cache(maxsize=65_536)
+def is_ordinary_word(word: str) -> bool:
+    """Whether a lower-case word is an ordinary word of Dutch, French or English rather than only a name:
+    simplemma's dictionaries know it and either it is an inflected form of another word (``ans`` → ``an``)
+    or one of its inflected forms leads back to it (``matins`` → ``matin``, ``days`` → ``day``). Names that
+    the dictionaries list (``kevin``, ``youssef``) have no such forms. Offline, no model."""
+    import simplemma  # the dictionaries load on first use
+
+    for lang in ("nl", "fr", "en"):
+        if not simplemma.is_known(word, lang=lang):
+            continue
+        if simplemma.lemmatize(word, lang=lang) != word:
+            return True
+        forms = [word + ending for ending in ("s", "en", "es", "e", "x", "ed", "ing", "er")]
+        if word.endswith("y"):
+            forms.append(word[:-1] + "ies")  # "cherry" → "cherries"
+        if any(simplemma.is_known(form, lang=lang) and simplemma.lemmatize(form, lang=lang) == word for form in forms):
+            return True
+        if lang == "nl" and word.endswith("en") and simplemma.is_known(word[:-2], lang="nl"):
+            return True  # a Dutch infinitive whose stem is a word: "bouwen" (bouw)
+    return False
 def _opens_sentence(text: str, at: int) -> bool:
     """Whether the word at ``at`` is the first of a sentence (or of the text, or after a colon or dash)."""
     k = at - 1
@@ -490,9 +578,10 @@ class NamePatternRecognizer(_Remembered, LocalRecognizer):
       comma, or a word that introduces a person just before it."""
 
     TITLES = {
-        "nl": r"(?:[Mm]eneer|[Mm]evrouw|[Mm]evr\.?|[Dd]hr\.?|[Dd]okter|[Dd]r\.?|[Jj]uffrouw|[Mm]eester|[Ii]ng\.?)",
+        "nl": r"(?:[Mm]eneer|[Mm]evrouw|[Mm]evr\.?|[Mm]vr\.?|[Dd]hr\.?|[Hh]r\.|[Mm]r\.?|[Dd]okter|[Dd]r\.?|[Jj]uffrouw|"
+              r"[Mm]eester|[Ii]ng\.?)",
         "fr": r"(?:[Mm]onsieur|[Mm]adame|[Mm]ademoiselle|M\.|Mme\.?|Mlle\.?|[Dd]octeur|[Dd]r\.?|[Mm]aître|Me\.?)",
-        "en": r"(?:Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|[Dd]octor|[Ss]ir|[Mm]adam)",
+        "en": r"(?:[Mm]r\.?|[Mm]rs\.?|Ms\.?|Miss|Dr\.?|[Dd]octor|[Ss]ir|[Mm]adam)",
     }
 
     def __init__(self, language: str, first_names: Iterable[str], common_words: set[str],
@@ -500,6 +589,7 @@ class NamePatternRecognizer(_Remembered, LocalRecognizer):
         words = {fold(n) for n in name_words}
         self.never_alone = {fold(n) for n in never_alone}
         self.first = ({fold(n) for n in first_names} | words) - NAME_TRIGGERS - GREETINGS - _PARTICLE_WORDS
+        self.curated = curated_first_names()
         self.surnames = surnames if isinstance(surnames, frozenset) else frozenset(fold(n) for n in surnames)
         self.common = set(common_words)
         self.ambiguous = words | (self.first & self.common)
@@ -540,10 +630,17 @@ class NamePatternRecognizer(_Remembered, LocalRecognizer):
             word = t.group()
             if t.start() < taken_until and any(s <= t.start() < e for s, e in taken) or len(word) < 2:
                 continue
+            word_end = t.end()
+            possessive = _POSSESSIVE.search(word)
+            if possessive:  # "Youssef's": the name without its possessive ending
+                word = word[:possessive.start()]
+                word_end = t.start() + len(word)
             f = fold(word)
             prev = fold(toks[k - 1].group()) if k and not text[toks[k - 1].end():t.start()].strip(" ,") else None
             if prev in _AND and last_name_token == k - 2:
                 prev = "met"  # "met jan en piet": a name joined to a name
+            if prev in _TO and k >= 2 and fold(toks[k - 2].group()) in NAME_TRIGGERS:
+                prev = "met"  # "demande à baptiste", "zeg tegen kevin"
             initial = _opens_sentence(text, t.start())
             if word.isupper() and f in self.common and shouting is None:
                 shouting = sum(ch.isupper() for ch in text) > 0.6 * max(1, sum(ch.isalpha() for ch in text))
@@ -556,19 +653,21 @@ class NamePatternRecognizer(_Remembered, LocalRecognizer):
                 continue
             if word.isupper() and len(word) < 3:
                 continue  # "KO", "OK": not a name in capitals
-            surname_end = self._surname_end(text, toks, k + 1) if capital and k + 1 < len(toks) else None
-            after = text[t.end():t.end() + 1]
+            surname_end = self._surname_end(text, toks, k + 1) if capital and k + 1 < len(toks) and not possessive \
+                else None
+            after = text[word_end:word_end + 1]
             if f in self.never_alone:
                 if not (capital and surname_end):
                     continue
             elif f in self.ambiguous or f in self.common:
                 if not capital:
                     continue  # "de roos", "I will", "met rust"
-                if initial and not (surname_end or after == "," or prev in NAME_TRIGGERS):
-                    continue  # "Mark the cables", "Will do", "Prudence sur le chantier"
-            elif not capital and prev not in NAME_TRIGGERS:
-                continue
-            end = surname_end or t.end()
+                if initial and not (surname_end or after == "," or prev in NAME_TRIGGERS or possessive):
+                    continue  # "Mark the cables", "Will do", "Prudence sur le chantier"; but "Mark's van"
+            elif not capital and prev not in NAME_TRIGGERS and (
+                    len(f) < 3 or (f not in self.curated and is_ordinary_word(f))):
+                continue  # a lower-case name counts when a curated list has it or it is no word ("told mike")
+            end = surname_end or word_end
             out.append(_result(self, "PERSON", t.start(), end, 0.7 if surname_end else 0.6))
             taken.append((t.start(), end))
             taken_until = max(taken_until, end)

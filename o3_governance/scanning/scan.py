@@ -15,7 +15,7 @@ from presidio_analyzer import RecognizerResult
 from o3_governance.scanning import windows
 from o3_governance.scanning.categories import Finding
 from o3_governance.scanning.engine import Scanner, stop_words
-from o3_governance.scanning.recognizers import first_names, fold, load_word_list
+from o3_governance.scanning.recognizers import first_names, fold, load_word_list, not_people
 from o3_governance.vocabulary import LANGUAGES, SPECIAL_CATEGORY_TYPES
 
 ALWAYS = ("PERSON", "LOCATION") + tuple(sorted(SPECIAL_CATEGORY_TYPES))
@@ -143,6 +143,8 @@ def resolve(text: str, results: Sequence[RecognizerResult]) -> list[Finding]:
         if r.entity_type in ("PERSON", "LOCATION"):
             if any(r.start < k.end and k.start < r.end for k in keep_ids):
                 continue
+            if r.entity_type == "PERSON" and not_people().excludes(text, r.start, r.end):
+                continue  # a street, venue, company or character named after a person
             if name.startswith("spacy_ner"):
                 trimmed = _trim_ner(text, r)
                 if trimmed is None:

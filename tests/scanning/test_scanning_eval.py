@@ -286,3 +286,10 @@ def test_a_set_file_with_one_mapping_a_line_is_read_and_a_bad_line_refused(tmp_p
     (tmp_path / "y_nl.yaml").write_text('{id: b1, chat: nl, text: "ok", pii: []}\n{not a mapping\n', encoding="utf-8")
     with pytest.raises(ValueError, match="y_nl.yaml line 2: expected one mapping"):
         evaluation.load_examples(tmp_path, "y_*.yaml")
+
+
+def test_every_data_file_of_the_scanner_is_part_of_its_code_digest():
+    from o3_governance.scanning.fingerprint import PACKAGE_DIR, scanner_files
+
+    files = {p.relative_to(PACKAGE_DIR).as_posix() for p in scanner_files()}
+    assert {"data/not_people.yaml", "data/first_names.txt", "data/deduce/first_names.txt", "recognizers.py"} <= files

@@ -184,6 +184,51 @@ def test_a_name_that_is_also_a_word_counts_inside_a_sentence(scanner):
     assert ("PERSON", "Will") in found(scanner, "I will check with Will tomorrow", "en")
 
 
+@pytest.mark.parametrize("lang,text,name", [
+    ("nl", "gisteren heeft youssef de sleutels meegenomen", "youssef"),
+    ("fr", "hier soir mehdi a fermé le dépôt", "mehdi"),
+    ("en", "asked priya about the risers", "priya"),
+    ("fr", "demande à baptiste s'il a le gaffer", "baptiste"),
+    ("nl", "zeg tegen pieter dat de bus klaar staat", "pieter"),
+])
+def test_a_lowercase_name_that_is_no_ordinary_word_or_follows_a_word_for_a_person(scanner, lang, text, name):
+    assert ("PERSON", name) in found(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "the floor of hall 3 is wet"),
+    ("nl", "we bouwen morgen de tribune"),
+    ("fr", "on en a marre de ce camion"),
+    ("fr", "montage prévu début mai"),
+])
+def test_a_lowercase_word_that_a_name_list_also_holds_is_no_name(scanner, lang, text):
+    assert "PERSON" not in {t for t, _ in found(scanner, text, lang)}
+
+
+@pytest.mark.parametrize("lang,text,name", [
+    ("en", "Karim's van is blocking the dock", "Karim"),
+    ("nl", "mvr Claes wil de offerte zien", "Claes"),
+    ("nl", "Hr. Yılmaz komt om 10u", "Yılmaz"),
+    ("en", "mr Wiśniewski signed the hire form", "Wiśniewski"),
+])
+def test_possessives_and_titles_as_people_type_them(scanner, lang, text, name):
+    assert ("PERSON", name) in found(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "levering aan de Pieter De Somerstraat, poort 2"),
+    ("fr", "on décharge avenue Louise Marie 12"),
+    ("fr", "la bière vient de la Brasserie Janssens"),
+    ("nl", "de stoelen komen van Peeters & Zonen"),
+    ("en", "tables from Claes Verhuur, chairs from us"),
+    ("en", "the kids want a photo with Bob de Bouwer"),
+    ("fr", "déco Tintin et Milou pour le stand BD"),
+    ("nl", "salle Koningin Fabiola is gereserveerd"),
+])
+def test_streets_venues_companies_and_characters_named_after_people_are_not_people(scanner, lang, text):
+    assert "PERSON" not in {t for t, _ in found(scanner, text, lang)}
+
+
 # --- special categories by meaning -------------------------------------------------------------------------
 
 def test_lemmas_cover_inflections_in_the_three_languages():
