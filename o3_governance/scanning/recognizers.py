@@ -479,20 +479,33 @@ def not_people() -> NotPeople:
 
 # The name lists written for this scanner, which leave out names that are also ordinary words (those are in
 # name_words.txt); deduce's long Dutch list holds such words ("job", "fine"), so its names need more in lower case.
-CURATED_NAME_LISTS = ("first_names.txt", "community_first_names.txt")
+CURATED_NAME_LISTS = ("first_names.txt", "community_first_names.txt", "world_first_names.txt")
 
 
 @lru_cache(maxsize=1)
 def curated_first_names() -> frozenset[str]:
-    return frozenset(fold(n) for f in CURATED_NAME_LISTS for n in load_word_list(f))
+    """The curated names in lower case with their accents (``céline`` and ``celine`` where the list has both):
+    a lower-case word must be spelled as a name is, so ``marié`` is not Marie and ``come`` not Côme."""
+    words = {n.lower() for f in ("name_words.txt", "world_name_words.txt") for n in load_word_list(f)}
+    return frozenset(n.lower() for f in CURATED_NAME_LISTS for n in load_word_list(f)) - words
+
+
+@lru_cache(maxsize=65_536)
+def is_inflected_word(word: str) -> bool:
+    """Whether a lower-case word is an inflected form of another word in Dutch, French or English (``mette`` →
+    ``mettre``, ``vit`` → ``vivre``): then it is that word, not a name, whatever a name list holds."""
+    import simplemma
+
+    # simplemma gives proper nouns capitalised ("kevin" → "Kevin"): compared in lower case
+    return any(simplemma.is_known(word, lang=lang) and simplemma.lemmatize(word, lang=lang).lower() != word
+               for lang in ("nl", "fr", "en"))
 
 
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     """Folded first names of every list the scanner ships: ``first_names.txt``, the community list
     and deduce's Dutch list (less deduce's own exceptions, which are ordinary words)."""
-    names = {fold(n) for f in ("first_names.txt", "community_first_names.txt", "deduce/first_names.txt")
-             for n in load_word_list(f)}
+    names = {fold(n) for f in CURATED_NAME_LISTS + ("deduce/first_names.txt",) for n in load_word_list(f)}
     return frozenset({n for n in names if len(n) >= 2} - {fold(w) for w in load_word_list("deduce/first_name_exceptions.txt")})
 
 
@@ -516,7 +529,7 @@ def gendered_first_names() -> dict[str, str]:
 def surnames() -> frozenset[str]:
     """Folded surnames (deduce's Dutch list, less its exceptions), each word of a compound surname too."""
     out = set()
-    for n in load_word_list("deduce/surnames.txt"):
+    for n in load_word_list("deduce/surnames.txt") + load_word_list("world_surnames.txt"):
         out.add(fold(n))
     return frozenset(out - {fold(w) for w in load_word_list("deduce/surname_exceptions.txt")})
 
@@ -543,12 +556,13 @@ def is_ordinary_word(word: str) -> bool:
     for lang in ("nl", "fr", "en"):
         if not simplemma.is_known(word, lang=lang):
             continue
-        if simplemma.lemmatize(word, lang=lang) != word:
+        if simplemma.lemmatize(word, lang=lang).lower() != word:
             return True
         forms = [word + ending for ending in ("s", "en", "es", "e", "x", "ed", "ing", "er")]
         if word.endswith("y"):
             forms.append(word[:-1] + "ies")  # "cherry" → "cherries"
-        if any(simplemma.is_known(form, lang=lang) and simplemma.lemmatize(form, lang=lang) == word for form in forms):
+        if any(simplemma.is_known(form, lang=lang) and simplemma.lemmatize(form, lang=lang).lower() == word
+               for form in forms):
             return True
         if lang == "nl" and word.endswith("en") and simplemma.is_known(word[:-2], lang="nl"):
             return True  # a Dutch infinitive whose stem is a word: "bouwen" (bouw)
@@ -664,9 +678,9 @@ class NamePatternRecognizer(_Remembered, LocalRecognizer):
                     continue  # "de roos", "I will", "met rust"
                 if initial and not (surname_end or after == "," or prev in NAME_TRIGGERS or possessive):
                     continue  # "Mark the cables", "Will do", "Prudence sur le chantier"; but "Mark's van"
-            elif not capital and prev not in NAME_TRIGGERS and (
-                    len(f) < 3 or (f not in self.curated and is_ordinary_word(f))):
-                continue  # a lower-case name counts when a curated list has it or it is no word ("told mike")
+            elif not capital and prev not in NAME_TRIGGERS and (len(f) < 3 or (
+                    is_inflected_word(word) if word in self.curated else is_ordinary_word(f))):
+                continue  # a lower-case name counts when a curated list spells it so or it is no word ("told mike")
             end = surname_end or word_end
             out.append(_result(self, "PERSON", t.start(), end, 0.7 if surname_end else 0.6))
             taken.append((t.start(), end))

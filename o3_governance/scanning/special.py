@@ -372,8 +372,27 @@ def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
     return AboutPerson(frozenset(person), frozenset(not_person), window, tuple(figurative))
 
 
-_BREAK = re.compile(r"[.!?\n]")  # between two tokens: a sentence ends
-_CLAUSE = re.compile(r"[,;:()]")  # between two tokens: a clause ends
+# Between two tokens a sentence ends: a full stop, question or exclamation mark, a new line, or an emoji (chats end
+# sentences with one: "that rig is sick 🔥 the client loved it").
+_BREAK = re.compile(r"[.!?\n\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_CLAUSE_MARK = re.compile(r"[;(),:]")
+
+
+class _Clause:
+    """Between two tokens a clause ends: a semicolon, a bracket, or a comma or colon that is not inside a number
+    ("12:30", "2,5"). Looked at in the whole text, since the character after the mark decides."""
+
+    @staticmethod
+    def search(text: str, start: int, end: int) -> bool:
+        for m in _CLAUSE_MARK.finditer(text, start, end):
+            if m.group() in ",:" and m.end() < len(text) and text[m.end()].isdigit() and m.start() > 0 \
+                    and text[m.start() - 1].isdigit():
+                continue
+            return True
+        return False
+
+
+_CLAUSE = _Clause()
 _CONJUNCTIONS = frozenset("dus maar want omdat so but because donc mais car parce".split())
 # First words of a message that leave the writer as its subject: "at the dentist", "bij de dokter", "chez le kiné".
 _ELIDED_OPENERS = frozenset("at in off on bij naar op thuis chez au a en".split())
@@ -424,11 +443,18 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         return f not in self.own_words and f not in self.terms.words \
             and not simplemma.is_known(word.lower(), lang=self.supported_language)
 
+    def _person(self, token: str) -> bool:
+        """A person word, also in the plural or inflected (``drivers``, ``jobistes``, ``collega's``)."""
+        person = self.about.person
+        return token in person or (len(token) > 3 and any(f in person for f in lemmas(token)[1:]))
+
     def _thing(self, token: str) -> bool:
-        """A thing, event or venue word, also as a hyphen part or, for words of 8 letters or more, as the last
-        part of a compound (``verkiezingsdebat``, ``partijcongres``: the last part names what it is)."""
+        """A thing, event or venue word, also in the plural, as a hyphen part or, for words of 8 letters or more,
+        as the last part of a compound (``verkiezingsdebat``, ``partijcongres``: the last part names what it is)."""
         not_person = self.about.not_person
         if token in not_person or ("-" in token and any(part in not_person for part in token.split("-"))):
+            return True
+        if len(token) > 3 and token.isalpha() and any(f in not_person for f in lemmas(token)[1:]):
             return True
         return len(token) >= 8 and any(token[-n:] in not_person for n in self._thing_tails if n <= len(token) - 3)
 
@@ -457,27 +483,28 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         # A clause whose subject is a person word ("le nouveau du démontage est sourd"): its things describe him.
         opener = next((k for k in range(c_lo, a) if tokens[k][0] not in self.every_stop_word
                        or tokens[k][0] in self.about.person), None)
-        person_subject = opener is not None and tokens[opener][0] in self.about.person
+        person_subject = opener is not None and self._person(tokens[opener][0])
         w = self.about.window
         for k in range(max(a - w, c_lo), min(b + w, c_hi)):
             if not a <= k < b and self._thing(tokens[k][0]) and not (person_subject and opener < k < a):
                 return False
         # The sentence's subject is a thing: "Le générateur a fait une crise cardiaque"
-        opening = [k for k in idx[:3] if tokens[k][0] not in self.every_stop_word]
+        opening = [k for k in idx[:3] if tokens[k][0] not in self.every_stop_word and not tokens[k][0].isdigit()]
         if opening and opening[0] < a and self._thing(tokens[opening[0]][0]):
             return False
         if not needs_person or any(tokens[k][0] in self.about.person for k in range(a, b)):
             return True  # the term names its person itself: "zijn man", "his drinking"
-        # A term that is itself a venue ("hospital", "moskee") needs a person word or a first name: a capitalised
-        # word is most often the venue's own name ("UZ Leuven hospital is the client").
+        # A term that is itself a venue or an event ("hospital", "moskee", "vormselviering") needs a person word or a
+        # first name in its own clause: a capitalised word is most often the venue's own name ("UZ Leuven hospital is
+        # the client"), and "we" in the next clause is the crew that builds for it.
         venue = any(self._thing(tokens[k][0]) for k in range(a, b))
         first = idx[0]
-        for k in idx:
+        for k in (range(c_lo, c_hi) if venue else idx):
             tok, s, e = tokens[k]
             if a <= k < b:
                 continue
             word = text[s:e]
-            if tok in self.about.person or (tok in self.first_names and tok not in self.every_stop_word
+            if self._person(tok) or (tok in self.first_names and tok not in self.every_stop_word
                                             and (word[:1].isupper() or k == first) and tok not in self.name_words
                                             and not (venue and word.isupper())):
                 return True  # a person word, or a listed first name (in lower case when it opens the sentence)
@@ -514,7 +541,7 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         # is also a name, "mark", "roos", only with a capital).
         gendered = self.gendered
         for k, (tok, a, _) in enumerate(tokens):
-            sex = gendered.get(tok)
+            sex = gendered.get(tok[:-2] if tok.endswith(("'s", "’s")) else tok)
             if sex is not None and (text[a].isupper() or tok not in self.name_words):
                 base[k] = base[k] + (sex,)
             elif "-" in tok and tok not in self._stems_full:  # "pvda-ptb": each part is a word too

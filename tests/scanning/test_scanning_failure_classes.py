@@ -486,3 +486,48 @@ def test_a_hyphenated_word_is_read_as_its_parts_too(scanner):
 ])
 def test_striking_or_marching_with_the_union_is_membership(scanner, lang, text):
     assert "TRADE_UNION_MEMBERSHIP" in special(scanner, text, lang)
+
+
+# --- round 3: the about-a-person rule reads plurals, emoji and clauses; names of every community ------------
+
+def test_an_emoji_ends_a_sentence_so_a_person_after_it_is_not_the_terms(scanner):
+    assert not special(scanner, "that drop was sick 🔥 my brother loved it", "en")
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "both riggers have the flu since monday"),
+    ("fr", "les deux jobistes ont la grippe depuis lundi"),
+])
+def test_a_plural_role_is_a_person(scanner, lang, text):
+    assert "HEALTH_DATA" in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("fr", "les 6 lyres sont en quarantaine au local, le technicien regarde"),
+    ("en", "the diabetes association of Flanders books two LED walls, the director says hi"),
+    ("en", "the cancer foundation books a stand, he said"),
+    ("nl", "communieviering in de kerk van Berchem, we doen de klank"),
+])
+def test_things_in_the_plural_associations_and_celebrations_are_not_people(scanner, lang, text):
+    assert not special(scanner, text, lang)
+
+
+def test_a_clock_time_does_not_cut_a_clause(scanner):
+    assert "RELIGIOUS_BELIEF" in special(scanner, "He goes at 13:15 on Fridays to the mosque, back by three", "en")
+
+
+@pytest.mark.parametrize("lang,text,name", [
+    ("nl", "Oleksiy heeft de kabels al ingeladen", "Oleksiy"),
+    ("nl", "volgens oleksiy is de bus klaar", "oleksiy"),
+])
+def test_names_of_more_communities(scanner, lang, text, name):
+    assert ("PERSON", name) in found(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("fr", "il est marié depuis juin"),
+    ("fr", "faut qu'il mette son casque"),
+    ("en", "they come at nine"),
+])
+def test_a_lowercase_verb_form_spelled_like_a_name_without_accents_is_no_name(scanner, lang, text):
+    assert "PERSON" not in {t for t, _ in found(scanner, text, lang)}
