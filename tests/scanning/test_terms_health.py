@@ -34,6 +34,8 @@ def flags_health(scanner, text, lang):
     ("nl", "Jelle is kleurenblind, laat hem de kabels niet sorteren"),
     ("nl", "de nieuwe magazijnier is slechthorend, stuur hem een berichtje"),
     ("nl", "Wim is half blind aan zijn rechteroog sinds de val"),
+    ("nl", "ze draagt een hoortoestel, praat wat luider tegen haar"),
+    ("nl", "onze stagiair is dyslectisch, stuur hem spraakberichten"),
 ])
 def test_sensory_disabilities_said_of_someone_whatever_the_role_word(scanner, lang, text):
     assert flags_health(scanner, text, lang)
@@ -56,6 +58,8 @@ def test_a_colour_blind_setting_of_software_is_no_health_data(scanner, lang, tex
     ("fr", "elle va aux Narcotiques Anonymes le jeudi, elle part plus tôt"),
     ("nl", "hij is al drie jaar clean van de drank, geen bier voor hem"),
     ("nl", "ik ga op maandag naar de Anonieme Narcotica, dus ik vertrek om vijf uur"),
+    ("en", "she's been on the wagon for a year now, no prosecco for her"),
+    ("fr", "il se drogue depuis des années, son frère s'inquiète"),
 ])
 def test_addiction_recovery_and_its_meetings(scanner, lang, text):
     assert flags_health(scanner, text, lang)
@@ -65,6 +69,7 @@ def test_addiction_recovery_and_its_meetings(scanner, lang, text):
     ("en", "the floor has been clean for days now, good job crew"),
     ("fr", "le design est sobre depuis des années, le client adore"),
     ("nl", "die vloer is al dagen clean, goed gedaan"),
+    ("fr", "le DJ se drogue pas, il est juste fatigué"),
 ])
 def test_a_clean_floor_or_a_sober_design_is_no_recovery(scanner, lang, text):
     assert not flags_health(scanner, text, lang)
@@ -77,6 +82,7 @@ def test_a_clean_floor_or_a_sober_design_is_no_recovery(scanner, lang, text):
     ("fr", "Kevin s'est déchiré les ligaments croisés au foot"),
     ("nl", "Lotte laat zich opereren aan haar knie, meniscus gescheurd"),
     ("nl", "Sam kreeg zijn datum voor de schouderoperatie, hij is twee maanden weg"),
+    ("en", "Dries had his knee scoped last week, he's on light duty"),
 ])
 def test_surgery_done_to_someone_and_what_it_is_done_on(scanner, lang, text):
     assert flags_health(scanner, text, lang)
@@ -150,6 +156,7 @@ def test_allergies_of_several_people(scanner, lang, text):
     ("nl", "beide chauffeurs hebben de griep, we zoeken vervanging"),
     ("en", "the riggers are sick since tuesday, we need two extra hands"),
     ("nl", "de monteurs zijn ziek sinds maandag, we hebben vervanging nodig"),
+    ("en", "the three drivers got food poisoning from the kebab"),
 ])
 def test_flu_said_of_several_people(scanner, lang, text):
     assert flags_health(scanner, text, lang)
@@ -174,6 +181,16 @@ def test_flu_said_of_several_people(scanner, lang, text):
     ("nl", "vraag aan de festival-dokter waar de ehbo-post moet komen"),
     ("nl", "de chauffeur is positief getest op cannabis bij een controle"),
     ("fr", "on va au Kinepolis ce soir avec l'équipe"),
+    ("en", "Mr Huntington has sent the invoice for the stage"),
+    ("en", "the hearing loop at the venue is broken"),
+    ("en", "send the allergy list to the caterer"),
+    ("fr", "la liste des allergies pour le traiteur"),
+    ("en", "the client has an allergy to cheap fixtures"),
+    ("fr", "le patron a une allergie aux réunions du lundi"),
+    ("nl", "de baas heeft een allergie voor vergaderingen"),
+    ("en", "the two consoles are sick since the firmware update"),
+    ("fr", "les projecteurs sont malades depuis hier, ils clignotent"),
+    ("nl", "de twee consoles zijn ziek sinds de update"),
 ])
 def test_decoys_stay_unflagged(scanner, lang, text):
     assert not flags_health(scanner, text, lang)
