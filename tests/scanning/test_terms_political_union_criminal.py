@@ -34,6 +34,9 @@ def special(scanner, text, lang):
     ("fr", "Marc est candidat sur la liste MR à Uccle"),
     ("fr", "ma voisine est une fan du PS depuis toujours"),
     ("fr", "Karim stemt voor Vooruit, il me l'a dit"),
+    ("nl", "Fien is actief bij Jong Groen sinds haar 16"),
+    ("fr", "Bastien est membre des Jeunes MR à Liège"),
+    ("en", "Tim is active in Comac at uni, he organises their meetings"),
 ])
 def test_a_belgian_party_by_its_short_name_said_of_a_person(scanner, lang, text):
     assert special(scanner, text, lang) == {POLITICAL}
@@ -66,6 +69,8 @@ def test_campaigning_for_a_party(scanner, lang, text):
     ("en", "the PS in the margin of the quote says the rigging is extra"),
     ("en", "door to door delivery of the flight cases by DHL tomorrow"),
     ("en", "Kevin is running for the bus, he'll be 5 min late"),
+    ("nl", "voor de campagne van Vooruit leveren we 20 spots en een ledwall"),
+    ("en", "the N-VA campaign wants 3 screens and a tent in Antwerp"),
     ("nl", "het partijcongres van Vooruit in Oostende, wij doen de truss en de ledwall"),
     ("nl", "groen licht van de klant voor de offerte"),
     ("nl", "we gaan vooruit met de planning, kandidaat voor de job van magazijnier gevonden"),
@@ -118,6 +123,9 @@ def test_picketing_strike_pay_and_chief_delegates(scanner, lang, text):
     ("nl", "Jan heeft piket dit weekend, bel hem als er iets is met de generator"),
     ("fr", "la CSC loue une sono pour leur manif du 1er mai, devis demandé"),
     ("fr", "grève des TEC lundi, prenez la voiture"),
+    ("fr", "le lien vers le site de la CSC marche pas, tu peux réessayer?"),
+    ("fr", "ça a marché pour la FGTB, ils ont reçu le devis"),
+    ("fr", "le défilé de la FGTB passe devant le dépôt, on bouge les camions"),
 ])
 def test_union_events_as_clients_transport_strikes_and_on_call_duty_stay_unflagged(scanner, lang, text):
     assert UNION not in special(scanner, text, lang)
@@ -131,6 +139,7 @@ def test_union_events_as_clients_transport_strikes_and_on_call_duty_stay_unflagg
     ("nl", "Wim moet volgende week voor de politierechter voor te snel rijden"),
     ("nl", "Niels is door het rood gereden en moet voorkomen"),
     ("fr", "Tom passe devant le juge jeudi pour son délit de fuite"),
+    ("fr", "Dylan passe devant le tribunal jeudi pour ses excès de vitesse"),
     ("fr", "Rudy moet morgen voor de politierechtbank, il a grillé un feu rouge"),
 ])
 def test_appearing_before_a_police_court_or_a_judge(scanner, lang, text):
@@ -182,6 +191,9 @@ def test_prison_said_colloquially(scanner, lang, text):
     ("en", "he did that for years and never complained"),
     ("en", "Tom served 4 years in the army before joining us"),
     ("en", "the van ran a red light on the camera, fine is for the company"),
+    ("nl", "de camion staat voor de politierechtbank, kom je helpen lossen?"),
+    ("fr", "on décharge le camion devant le tribunal de police à 7h"),
+    ("en", "the logo has to appear on the left screen"),
 ])
 def test_jobs_sick_leave_sheet_metal_and_court_sites_stay_unflagged(scanner, lang, text):
     assert CRIMINAL not in special(scanner, text, lang)
