@@ -33,6 +33,11 @@ def categories(scanner, text, lang):
     ("nl", "de man van Pieter komt hem straks halen"),
     ("nl", "Jeroen en zijn vriend gaan samenwonen in Leuven"),
     ("nl", "Pieter trouwt met Bram in mei"),
+    ("nl", "Lotte haar vriendin is zwanger van hun eerste kindje"),
+    ("nl", "hij trouwt volgende maand met Bram, ik ben getuige"),
+    ("fr", "il se marie en juin avec Julien"),
+    ("en", "he's getting married to Bram next month"),
+    ("en", "Tom is dating Bram since the festival"),
 ])
 def test_same_sex_partner_in_any_phrasing_is_sexual_orientation(scanner, lang, text):
     assert "SEXUAL_ORIENTATION" in categories(scanner, text, lang)
@@ -46,6 +51,18 @@ def test_same_sex_partner_in_any_phrasing_is_sexual_orientation(scanner, lang, t
     ("nl", "Lotte en haar vriendin komen helpen aan de bar"),
 ])
 def test_a_friend_or_business_partner_is_no_orientation(scanner, lang, text):
+    assert "SEXUAL_ORIENTATION" not in categories(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "Tom zijn lief komt ook naar de barbecue"),
+    ("nl", "Tom zei dat hij gaat trouwen in augustus"),
+    ("nl", "Lotte haar lief haalt haar op"),
+    ("fr", "Thomas nous a dit qu'il se marie en août"),
+    ("en", "Tom said he's getting married in August"),
+    ("en", "Tom's fiance is picking him up"),
+])
+def test_a_named_persons_own_partner_or_wedding_says_nothing_of_the_partners_sex(scanner, lang, text):
     assert "SEXUAL_ORIENTATION" not in categories(scanner, text, lang)
 
 
