@@ -119,6 +119,9 @@ def test_a_persons_face_or_fingers_enrolled_is_biometric(scanner, lang, text):
     ("nl", "de leverancier verkoopt gezichtsherkenningscamera's, offerte volgt"),
     ("nl", "Tom, de vingerafdrukken op het scherm kuisen aub"),
     ("fr", "le fournisseur vend des tourniquets à reconnaissance faciale, devis en pièce jointe"),
+    ("nl", "de klant wil tourniquets met vingerafdruklezer op de beurs"),
+    ("en", "the vendor demo of the facial recognition gates is at 3pm"),
+    ("fr", "le fournisseur propose une pointeuse biométrique, prix sur demande"),
 ])
 def test_biometric_products_and_smudges_stay_unflagged(scanner, lang, text):
     assert "BIOMETRIC_DATA" not in categories(scanner, text, lang)
@@ -145,3 +148,12 @@ def test_a_feast_or_sacrament_of_a_person_is_religion(scanner, lang, text):
 ])
 def test_the_identity_card_and_a_celebration_we_work_for_are_no_religion(scanner, lang, text):
     assert "RELIGIOUS_BELIEF" not in categories(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "vanaf maandag klokt het personeel in met een vingerscan"),
+    ("en", "everyone clocks in with the fingerprint reader from Monday"),
+    ("fr", "tout le personnel doit passer par la reconnaissance faciale à l'entrée"),
+])
+def test_a_biometric_system_applied_to_the_staff_still_counts(scanner, lang, text):
+    assert "BIOMETRIC_DATA" in categories(scanner, text, lang)
