@@ -49,6 +49,8 @@ def test_same_sex_partner_in_any_phrasing_is_sexual_orientation(scanner, lang, t
     ("fr", "Sophie et sa copine viennent nous aider au bar samedi"),
     ("nl", "Pieter werkt samen met Bram aan de stand"),
     ("nl", "Lotte en haar vriendin komen helpen aan de bar"),
+    ("nl", "de gay pride wagen moet nog versierd worden"),
+    ("en", "we build the float for the Gay Pride in Antwerp on Saturday"),
 ])
 def test_a_friend_or_business_partner_is_no_orientation(scanner, lang, text):
     assert "SEXUAL_ORIENTATION" not in categories(scanner, text, lang)
