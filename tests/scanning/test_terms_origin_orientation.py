@@ -83,6 +83,9 @@ def test_a_named_persons_own_partner_or_wedding_says_nothing_of_the_partners_sex
     ("en", "her mum's Ghanaian, she grew up in Antwerp"),
     ("en", "Mehmet's parents came from Kayseri in 1968"),
     ("en", "she has a Moroccan father and a Belgian mother"),
+    ("nl", "zijn vader is een Marokkaan, zijn moeder een Vlaamse"),
+    ("en", "her dad is a Turk from Izmir"),
+    ("fr", "son père est originaire de Kinshasa"),
 ])
 def test_a_parents_origin_or_a_people_is_ethnic_origin(scanner, lang, text):
     assert "ETHNIC_ORIGIN" in categories(scanner, text, lang)
@@ -96,6 +99,7 @@ def test_a_parents_origin_or_a_people_is_ethnic_origin(scanner, lang, text):
     ("fr", "ses parents viennent de Mons"),
     ("en", "mum is cooking Thai tonight"),
     ("en", "the Polish crew's dad jokes are legendary"),
+    ("nl", "mijn pa is zwart van het stof na de afbraak"),
 ])
 def test_a_nationality_near_a_parent_word_that_says_nothing_of_origin_stays_unflagged(scanner, lang, text):
     assert "ETHNIC_ORIGIN" not in categories(scanner, text, lang)
