@@ -63,6 +63,7 @@ def test_a_friend_or_business_partner_is_no_orientation(scanner, lang, text):
     ("fr", "Thomas nous a dit qu'il se marie en août"),
     ("en", "Tom said he's getting married in August"),
     ("en", "Tom's fiance is picking him up"),
+    ("en", "Tom lives with Bram near the depot, they split the rent"),
 ])
 def test_a_named_persons_own_partner_or_wedding_says_nothing_of_the_partners_sex(scanner, lang, text):
     assert "SEXUAL_ORIENTATION" not in categories(scanner, text, lang)
@@ -100,6 +101,7 @@ def test_a_parents_origin_or_a_people_is_ethnic_origin(scanner, lang, text):
     ("en", "mum is cooking Thai tonight"),
     ("en", "the Polish crew's dad jokes are legendary"),
     ("nl", "mijn pa is zwart van het stof na de afbraak"),
+    ("en", "my mum's black van is blocking the loading dock"),
 ])
 def test_a_nationality_near_a_parent_word_that_says_nothing_of_origin_stays_unflagged(scanner, lang, text):
     assert "ETHNIC_ORIGIN" not in categories(scanner, text, lang)
