@@ -397,8 +397,8 @@ _CONJUNCTIONS = frozenset("dus maar want omdat so but because donc mais car parc
 # First words of a message that leave the writer as its subject: "at the dentist", "bij de dokter", "chez le kiné".
 _ELIDED_OPENERS = frozenset("at in off on bij naar op thuis chez au a en".split())
 # Words that say a biometric system is applied to the people here, not shown or sold as a product.
-_EVERYONE = frozenset("""everybody everyone staff employees iedereen allemaal personeel werknemers medewerkers
-    chacun personnel employes travailleurs""".split())
+_EVERYONE = frozenset("""everybody everyone each every staff employees crew iedereen allemaal elk elke iedere ieder
+    personeel werknemers medewerkers ploeg chacun chaque personnel employes travailleurs equipe""".split())
 
 
 class SpecialCategoryRecognizer(LocalRecognizer):

@@ -531,3 +531,7 @@ def test_names_of_more_communities(scanner, lang, text, name):
 ])
 def test_a_lowercase_verb_form_spelled_like_a_name_without_accents_is_no_name(scanner, lang, text):
     assert "PERSON" not in {t for t, _ in found(scanner, text, lang)}
+
+
+def test_a_biometric_system_applied_to_each_of_the_crew_counts_even_when_a_venue_opens_the_sentence(scanner):
+    assert "BIOMETRIC_DATA" in special(scanner, "the expo wants a face scan of each crew member for the badges", "en")
