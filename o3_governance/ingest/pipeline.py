@@ -471,8 +471,9 @@ def ingest_inbox(layout: DataLayout, *, now: datetime, run_id: str | None = None
     try:
         ensure_purged_schema(con)
         summary.migration = migrate.ensure_identity_v2(con, layout, now=now, run_id=run_id)
-        matching.spellings_table(con)
         items = discover(layout.inbox)
+        if items:   # a night with nothing new skips it: building it from Arrow imports pandas (start-up time)
+            matching.spellings_table(con)
         for n, item in enumerate(items):
             try:
                 need = item_expanded_size(item)

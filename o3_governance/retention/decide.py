@@ -21,7 +21,6 @@ from datetime import date, datetime
 from typing import Any, Sequence
 
 import duckdb
-import pyarrow as pa
 
 from o3_governance.storage.layout import DataLayout
 from o3_governance.identity.chats import normalise_chat_id, normalise_chat_name
@@ -199,8 +198,7 @@ def register_chat_names(con, view: str = CHAT_NAMES_VIEW) -> None:
     """``view`` (chat_name, chat_norm): every chat name in ``messages`` with its comparison key, folded
     in Python (Unicode case folding and NFKD, which SQL's lower/strip_accents do not match)."""
     names = [r[0] for r in con.execute("SELECT DISTINCT chat_name FROM messages WHERE chat_name IS NOT NULL").fetchall()]
-    con.register(view, pa.table({"chat_name": pa.array(names, type=pa.string()),
-                                 "chat_norm": pa.array([normalise_chat_name(n) for n in names], type=pa.string())}))
+    warehouse.register_columns(con, view, {"chat_name": names, "chat_norm": [normalise_chat_name(n) for n in names]})
 
 
 def _name_pattern(norm_name: str) -> str:
@@ -245,9 +243,8 @@ def _register_authors(con, holds) -> bool:
     if not any(h.names for h in holds):
         return False
     authors = [r[0] for r in con.execute("SELECT DISTINCT author FROM messages WHERE author IS NOT NULL").fetchall()]
-    con.register("rt_authors", pa.table({"author": pa.array(authors, type=pa.string()),
-                                         "author_norm": pa.array([normalize_name(a) for a in authors],
-                                                                 type=pa.string())}))
+    warehouse.register_columns(con, "rt_authors", {"author": authors,
+                                                   "author_norm": [normalize_name(a) for a in authors]})
     return True
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
-import pyarrow as pa
 
 from o3_governance.identity.chats import normalise_chat_id, normalise_chat_name
 from o3_governance.identity.matching import normalize_name
@@ -177,9 +176,7 @@ def register_author_keys(con: duckdb.DuckDBPyConnection, secret: bytes | None) -
                 except EventError:  # an author spelled as digits that are no phone number
                     continue
                 authors.append(author), phones.append(phone), keys.append(key)
-    con.register(AUTHOR_KEYS_VIEW, pa.table({"author": pa.array(authors, type=pa.string()),
-                                             "author_phone": pa.array(phones, type=pa.string()),
-                                             "subject_key": pa.array(keys, type=pa.string())}))
+    warehouse.register_columns(con, AUTHOR_KEYS_VIEW, {"author": authors, "author_phone": phones, "subject_key": keys})
 
 
 def active_events_sql(con: duckdb.DuckDBPyConnection) -> str:

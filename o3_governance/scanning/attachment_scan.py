@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Iterable
 
 import duckdb
-import pyarrow as pa
 
 from o3_governance.attachments import register
 from o3_governance.attachments.extract import Extraction
@@ -23,6 +22,7 @@ from o3_governance.attachments.limits import DEFAULT_LIMITS, Limits
 from o3_governance.scanning import pool as scan_pool
 from o3_governance.scanning.fingerprint import config_hash
 from o3_governance.scanning.store import current_people, ensure_schema
+from o3_governance.storage import warehouse
 from o3_governance.storage.layout import DataLayout
 from o3_governance.storage.restrictions import exclusion_sql
 from o3_governance.vocabulary import ATTACHMENT_TERMS, FINDINGS, MESSAGES
@@ -121,20 +121,12 @@ def scan_attachments(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, now:
     collector.flush()
     summary.due, summary.workers = media.due, media.workers
     shas = [e.media_sha256 for e in media.entries]
-    found = pa.table({
-        "media_sha256": pa.array(collector.rows["media_sha256"], pa.string()),
-        "entity_type": pa.array(collector.rows["entity_type"], pa.string()),
-        "start": pa.array(collector.rows["start"], pa.int32()),
-        "end": pa.array(collector.rows["end"], pa.int32()),
-        "score": pa.array(collector.rows["score"], pa.float64()),
-        "recognizer": pa.array(collector.rows["recognizer"], pa.string()),
-        "page": pa.array(collector.rows["page"], pa.int32()),
-    })
-    term_rows = pa.table({"media_sha256": pa.array([s for s, _ in collector.terms_found], pa.string()),
-                          "term": pa.array([t for _, t in collector.terms_found], pa.string())})
-    con.register("_att_found", found)
-    con.register("_att_terms", term_rows)
-    con.register("_att_scanned", pa.table({"media_sha256": pa.array(shas, pa.string())}))
+    # Built by DuckDB (warehouse.register_columns): pyarrow's constructors import pandas (start-up time).
+    warehouse.register_columns(con, "_att_found", collector.rows,
+                               {"start": "INTEGER", "end": "INTEGER", "score": "DOUBLE", "page": "INTEGER"})
+    warehouse.register_columns(con, "_att_terms", {"media_sha256": [s for s, _ in collector.terms_found],
+                                                   "term": [t for _, t in collector.terms_found]})
+    warehouse.register_columns(con, "_att_scanned", {"media_sha256": shas})
     try:
         con.execute("BEGIN TRANSACTION")
         try:

@@ -102,3 +102,38 @@ def test_inbox_sensor_fires_once_per_new_file(data_layout):
     assert len(result.run_requests) == 1 and "Werf" not in (result.cursor or "")
     again = sensor.evaluate_tick(dg.build_sensor_context(cursor=result.cursor, resources=resources))
     assert not again.run_requests
+
+
+NIGHT_IN_A_FRESH_PROCESS = """
+import sys
+import dagster as dg
+from o3_governance.definitions import defs
+
+with dg.DagsterInstance.from_config(sys.argv[1]) as instance:
+    result = defs.resolve_job_def("nightly_governance").execute_in_process(instance=instance)
+print("SUCCESS" if result.success else "FAILED")
+print("LOADED:" + ",".join(m for m in ("pandas", "o3_governance.scanning.engine", "spacy", "presidio_analyzer")
+                           if m in sys.modules))
+"""
+
+
+@pytest.mark.e2e
+def test_a_night_with_nothing_new_loads_neither_the_engine_nor_pandas(nightly_twice):
+    """Issue 16: a no-op night's process pays no scanner start-up (spaCy, Presidio) and does not import
+    pandas (pyarrow's constructors do on first use; DuckDB builds the few tables such a night registers).
+    Its work is still done: retention decided for the night's date, the report written, the scan audited."""
+    import os
+    import subprocess
+    import sys
+
+    layout, _, _, _, _, after_second, dagster_home = nightly_twice
+    env = {**os.environ, "O3_DATA_DIR": str(layout.root), "O3_AS_OF": "2026-11-25", "DAGSTER_HOME": str(dagster_home)}
+    out = subprocess.run([sys.executable, "-c", NIGHT_IN_A_FRESH_PROCESS, str(dagster_home)], env=env,
+                         capture_output=True, text=True, timeout=600)
+    lines = out.stdout.strip().splitlines()
+    assert lines[-2:] == ["SUCCESS", "LOADED:"], out.stderr[-3000:]
+    with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
+        assert con.execute("SELECT DISTINCT as_of FROM retention").fetchall()[0][0].isoformat() == "2026-11-25"
+        assert con.execute("SELECT count(*) FROM audit_log WHERE event = 'scan'").fetchone()[0] == 3
+    assert (layout.reports / "2026-11-25").is_dir()
+    assert snapshot(layout)["messages"] == after_second["messages"]

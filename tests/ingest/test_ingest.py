@@ -262,3 +262,19 @@ def test_raw_and_quarantine_retention_follow_the_injected_clock_not_as_of(data_l
     assert (data_layout.root / raw_path).exists()
     assert ingest.ingest_inbox(data_layout, now=night + timedelta(days=31), quarantine_retention_days=30).raw_removed == 1
     assert list(data_layout.quarantine.iterdir()) == []
+
+
+def test_a_night_with_an_empty_inbox_builds_nothing_for_matching(data_layout, monkeypatch):
+    """Nothing in the inbox: the placeholder-spellings table (built from Arrow, which imports pandas) is
+    not built; the night still finishes its housekeeping (raw archives past their keep time)."""
+    from o3_governance.ingest import matching
+
+    write(data_layout.inbox / "WhatsApp Chat with Werf Leuven.txt", CHAT_V1)
+    ingest.ingest_inbox(data_layout, now=NOW, raw_retention_days=1)
+    built = []
+    monkeypatch.setattr(matching, "spellings_table", lambda con: built.append(con))
+    summary = ingest.ingest_inbox(data_layout, now=NOW + timedelta(days=2), raw_retention_days=1)
+    assert built == [] and summary.archives == [] and summary.raw_removed == 1
+    write(data_layout.inbox / "WhatsApp Chat with Werf Gent.txt", CHAT_V1.replace("Leuven", "Gent"))
+    monkeypatch.undo()
+    assert [a.status for a in ingest.ingest_inbox(data_layout, now=NOW + timedelta(days=3)).archives] == ["ingested"]

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from o3_governance.defs.nightly.jobs import WAREHOUSE_WRITE_TAGS
 from o3_governance.defs.resources import DUCKDB_WRITE_POOL, GovernanceResource, writes_warehouse
-from o3_governance.rights import register, service
+from o3_governance.rights import register
 from o3_governance.vocabulary import BRUSSELS, REQUEST_KINDS
 
 DSR_TAG = "o3/dsr_request_id"
@@ -43,6 +43,8 @@ def _dsr_job(kind: str, description: str) -> dg.JobDefinition:
            tags={"o3/domain": "rights"}, pool=DUCKDB_WRITE_POOL)
     @writes_warehouse
     def carry_out(context: dg.OpExecutionContext, config: DsrConfig, governance: GovernanceResource):
+        from o3_governance.rights import service  # start-up time: OpenCV and the extractors, only for a request
+
         try:
             register.validate_request_id(config.request_id)
             settings = governance.settings()
@@ -97,6 +99,8 @@ def run_config(kind: str, request_id: str) -> dict:
                    "now (disposed or erased messages left out), with a fresh sha256 manifest.")
 @writes_warehouse
 def regenerate_access_export(context: dg.OpExecutionContext, config: DsrConfig, governance: GovernanceResource):
+    from o3_governance.rights import service  # start-up time: OpenCV and the extractors, only for a request
+
     try:
         register.validate_request_id(config.request_id)
         settings = governance.settings()
