@@ -224,7 +224,59 @@ def test_holdout4_special_categories_and_decoys_stay_at_their_first_score(holdou
     assert m.decoys_flagged <= 9, m
 
 
-# --- holdout5: the newest blind set, held at its first score (2026-12-02, holdout5/README.md) --------------
+# --- holdout6: the newest blind set, held at its first score (2026-12-02 14:05 UTC, holdout6/README.md) ---------
+# Floors are the first-look figures rounded down; the set is never tuned on, so these only catch regressions.
+
+@pytest.fixture(scope="module")
+def holdout6_report():
+    scanner, _ = local_scanner(evaluation.known_people())
+    return evaluation.evaluate(scanner, pattern=evaluation.SETS["holdout6"][0])
+
+
+def test_holdout6_is_the_blind_set_of_718_messages():
+    examples = evaluation.load_examples(pattern=evaluation.SETS["holdout6"][0])
+    assert len(examples) == 718 and sum(e.decoy for e in examples) == 111
+
+
+@pytest.mark.parametrize("etype,recall,precision", [
+    ("PHONE_NUMBER", 0.97, 0.98), ("EMAIL_ADDRESS", 1.00, 1.00), ("IBAN_CODE", 1.00, 1.00),
+    ("BE_NATIONAL_NUMBER", 1.00, 1.00), ("CREDIT_CARD", 1.00, 1.00), ("PERSON", 0.94, 0.98),
+])
+def test_holdout6_spans_stay_at_their_first_score(holdout6_report, etype, recall, precision):
+    s = holdout6_report.span_total(etype)
+    assert s.recall >= recall and s.precision >= precision, (etype, s)
+
+
+def test_holdout6_special_categories_and_decoys_stay_at_their_first_score(holdout6_report):
+    m = holdout6_report.message_total()
+    assert m.recall >= 0.93 and m.precision >= 0.95 and m.category_accuracy >= 0.99, m
+    assert m.decoys_flagged <= 8, m
+
+
+# --- dev6: written blind, then tuned on (dev6/README.md) ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dev6_report():
+    scanner, _ = local_scanner(evaluation.known_people())
+    return evaluation.evaluate(scanner, pattern=evaluation.SETS["dev6"][0])
+
+
+def test_dev6_special_categories_and_decoys_meet_the_issue_targets(dev6_report):
+    m = dev6_report.message_total()
+    assert m.recall >= 0.98 and m.precision >= 0.99 and m.category_accuracy >= 0.99, m
+    assert m.decoys_flagged == 0, m
+
+
+@pytest.mark.parametrize("etype,recall,precision", [
+    ("PHONE_NUMBER", 1.00, 1.00), ("EMAIL_ADDRESS", 1.00, 1.00), ("IBAN_CODE", 1.00, 1.00),
+    ("BE_NATIONAL_NUMBER", 1.00, 1.00), ("CREDIT_CARD", 1.00, 1.00), ("PERSON", 0.95, 0.99),
+])
+def test_dev6_spans_stay_at_their_tuned_score(dev6_report, etype, recall, precision):
+    s = dev6_report.span_total(etype)
+    assert s.recall >= recall and s.precision >= precision, (etype, s)
+
+
+# --- holdout5: a blind set, held at its first score (2026-12-02, holdout5/README.md) ------------------------
 
 @pytest.fixture(scope="module")
 def holdout5_report():
@@ -270,10 +322,10 @@ def test_dev5_special_categories_and_decoys_meet_the_issue_targets(dev5_report):
 
 
 @pytest.mark.parametrize("etype,recall,precision", [
-    ("PHONE_NUMBER", 1.00, 0.85), ("EMAIL_ADDRESS", 1.00, 1.00), ("IBAN_CODE", 1.00, 1.00),
-    ("BE_NATIONAL_NUMBER", 1.00, 1.00), ("CREDIT_CARD", 1.00, 1.00), ("PERSON", 0.76, 0.95),
+    ("PHONE_NUMBER", 1.00, 1.00), ("EMAIL_ADDRESS", 1.00, 1.00), ("IBAN_CODE", 1.00, 1.00),
+    ("BE_NATIONAL_NUMBER", 1.00, 1.00), ("CREDIT_CARD", 1.00, 1.00), ("PERSON", 0.93, 0.99),
 ])
-def test_dev5_spans_stay_at_their_first_score(dev5_report, etype, recall, precision):
+def test_dev5_spans_stay_at_their_tuned_score(dev5_report, etype, recall, precision):
     s = dev5_report.span_total(etype)
     assert s.recall >= recall and s.precision >= precision, (etype, s)
 
