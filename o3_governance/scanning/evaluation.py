@@ -38,6 +38,7 @@ SETS = {
     "holdout1-3": ("holdout*_*.yaml", "earlier held-out sets (tuned on after their first look)"),
     "dev5": ("dev5/dev5_*.yaml", "development set 5 (600 messages written blind, then tuned on: its README)"),
     "dev6": ("dev6/dev6_*.yaml", "development set 6 (720 messages written blind, then tuned on: its README)"),
+    "dev7": ("dev7/dev7_*.yaml", "development set 7 (618 messages, decoys and their near twins, written blind, then tuned on)"),
 }
 
 
