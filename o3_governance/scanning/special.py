@@ -355,10 +355,11 @@ class AboutPerson:
     not_person: frozenset[str]
     window: int
     figurative: tuple[tuple[str, ...], ...] = ()
+    general: tuple[tuple[str, ...], ...] = ()   # a rule or procedure for everyone: "voor alle crew", "pour accéder"
 
 
 def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
-    person, not_person, window, figurative = set(), set(), 2, []
+    person, not_person, window, figurative, general = set(), set(), 2, [], []
     for lang in LANGUAGES:
         path = root / f"{lang}.yaml"
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
@@ -369,7 +370,8 @@ def load_about_person(root: Path = ABOUT_DIR) -> AboutPerson:
         not_person |= {fold(str(w)) for w in doc["not_person"]}
         window = max(window, int(doc.get("window", 2)))
         figurative += [_phrase(t, f"about_person/{lang}.yaml figurative") for t in doc.get("figurative") or ()]
-    return AboutPerson(frozenset(person), frozenset(not_person), window, tuple(figurative))
+        general += [_phrase(t, f"about_person/{lang}.yaml general") for t in doc.get("general") or ()]
+    return AboutPerson(frozenset(person), frozenset(not_person), window, tuple(figurative), tuple(general))
 
 
 # Between two tokens a sentence ends: a full stop, question or exclamation mark, a new line, or an emoji (chats end
@@ -396,6 +398,8 @@ _CLAUSE = _Clause()
 _CONJUNCTIONS = frozenset("dus maar want omdat so but because donc mais car parce".split())
 # First words of a message that leave the writer as its subject: "at the dentist", "bij de dokter", "chez le kiné".
 _ELIDED_OPENERS = frozenset("at in off on bij naar op thuis chez au a en".split())
+# Person words that are adjectives first ("de nieuwe", "le nouveau"): before a thing word they describe the thing.
+_PERSON_ADJECTIVES = frozenset("nieuwe nieuw nouveau nouvelle nouveaux nouvelles new".split())
 # Words that say a biometric system is applied to the people here, not shown or sold as a product.
 _EVERYONE = frozenset("""everybody everyone each every staff employees crew iedereen allemaal elk elke iedere ieder
     personeel werknemers medewerkers ploeg chacun chaque personnel employes travailleurs equipe""".split())
@@ -416,7 +420,9 @@ class SpecialCategoryRecognizer(LocalRecognizer):
 
         every_stop_word = {fold(w) for lang in LANGUAGES for w in stop_words(lang)}
         # A thing in one language that is a small word in another ("van", "set") is no cue at all.
-        self.about = AboutPerson(about.person, about.not_person - every_stop_word, about.window, about.figurative)
+        self.about = AboutPerson(about.person, about.not_person - every_stop_word, about.window, about.figurative,
+                                 about.general)
+        self._general = _Matcher([_Term(words, -1) for words in about.general])
         # Lengths of the thing words a compound may end with (5 letters or more: "stand", "debat", "congres").
         self._thing_tails = sorted({len(w) for w in self.about.not_person if len(w) >= 5})
         self._figurative = _Matcher([_Term(words, -1) for words in about.figurative])
@@ -458,6 +464,12 @@ class SpecialCategoryRecognizer(LocalRecognizer):
             return True
         return len(token) >= 8 and any(token[-n:] in not_person for n in self._thing_tails if n <= len(token) - 3)
 
+    @staticmethod
+    def _same_sentence(text: str, tokens, i: int, j: int) -> bool:
+        """Whether tokens i and j stand in one sentence (no full stop, new line or emoji between them)."""
+        lo, hi = min(i, j), max(i, j)
+        return not any(_BREAK.search(text, tokens[k][2], tokens[k + 1][1]) for k in range(lo, hi))
+
     def _about_person(self, text: str, tokens, a: int, b: int, needs_person: bool = True) -> bool:
         """The about-a-person rule (module docstring): False when a thing, event or venue stands next to
         the term or opens its sentence as its subject, or when no person is named in the sentence."""
@@ -484,6 +496,8 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         opener = next((k for k in range(c_lo, a) if tokens[k][0] not in self.every_stop_word
                        or tokens[k][0] in self.about.person), None)
         person_subject = opener is not None and self._person(tokens[opener][0])
+        if person_subject and opener + 1 < a and tokens[opener][0] in _PERSON_ADJECTIVES and self._thing(tokens[opener + 1][0]):
+            return False  # "die nieuwe console heeft ADHD": the new thing is the subject, not a new colleague
         w = self.about.window
         for k in range(max(a - w, c_lo), min(b + w, c_hi)):
             if not a <= k < b and self._thing(tokens[k][0]) and not (person_subject and opener < k < a):
@@ -558,9 +572,11 @@ class SpecialCategoryRecognizer(LocalRecognizer):
         if not hits:
             return ()
         figurative = [(x, y) for x, y, _ in self._figurative.find([(t,) for t, _, _ in tokens])]
+        general = [x for x, _, _ in self._general.find([(t,) for t, _, _ in tokens])]
         out, seen = [], set()
         for cat, s, e, score, a, b, needs_person in hits:
             if (cat, s, e) in seen or any(x < b and a < y for x, y in figurative) \
+                    or (needs_person and any(self._same_sentence(text, tokens, a, x) for x in general)) \
                     or not self._about_person(text, tokens, a, b, needs_person):
                 continue
             seen.add((cat, s, e))
