@@ -535,3 +535,37 @@ def test_a_lowercase_verb_form_spelled_like_a_name_without_accents_is_no_name(sc
 
 def test_a_biometric_system_applied_to_each_of_the_crew_counts_even_when_a_venue_opens_the_sentence(scanner):
     assert "BIOMETRIC_DATA" in special(scanner, "the expo wants a face scan of each crew member for the badges", "en")
+
+
+# --- round 4: decoys and their near twins -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "uittreksel uit het strafregister nodig voor alle techniekers op de werf van de kazerne"),
+    ("fr", "il faut un extrait de casier judiciaire pour accéder au chantier du palais de justice"),
+])
+def test_a_rule_or_procedure_for_everyone_is_about_no_one(scanner, lang, text):
+    assert not special(scanner, text, lang)
+
+
+def test_the_same_record_said_of_a_person_still_counts(scanner):
+    assert "CRIMINAL_OFFENCE" in special(scanner, "Dirk heeft een strafregister, twee keer veroordeeld voor diefstal", "nl")
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "die nieuwe console heeft weer een depressie, hij start niet op"),
+    ("nl", "wie zit er vanavond in de bak? de regie bedoel ik"),
+    ("nl", "ik ben mijn rijbewijs kwijt, ligt het ergens in de camion?"),
+    ("fr", "iftar pour une asbl à Molenbeek, 300 couverts, éclairage chaud"),
+    ("nl", "gebedsruimte voorzien op de festivalsite, klant wil een tent"),
+    ("fr", "l'entreprise a fait son coming out vert, la marque arrête le plastique"),
+])
+def test_things_jargon_and_events_of_the_trade_are_not_flagged(scanner, lang, text):
+    assert not special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text,category", [
+    ("nl", "Jens zat 3 jaar in de bak voor inbraak", "CRIMINAL_OFFENCE"),
+    ("en", "the new hostess wears a headscarf at work", "RELIGIOUS_BELIEF"),
+])
+def test_the_near_twins_about_a_person_still_count(scanner, lang, text, category):
+    assert category in special(scanner, text, lang)
