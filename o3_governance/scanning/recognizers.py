@@ -542,6 +542,10 @@ NAME_TRIGGERS = frozenset("""met aan vraag vraagt bel belt zeg zegt hoi hey hall
 GREETINGS = frozenset("hoi hey hallo dag salut bonjour coucou bonsoir hi hello dear beste cher chère".split())
 # A preposition between a word that introduces a person and the name: "dis à fatima", "zeg tegen kevin".
 _TO = frozenset("a à aan tegen to".split())
+# Verbs that follow a person as the subject of a sentence: "Joke is", "Lies heeft", "Grâce est", "Ben says".
+_SUBJECT_VERBS = frozenset("""is was heeft had zit zat moet wil kan gaat komt zegt zei doet mag werd wordt
+    est etait a fait dit va vient peut doit veut sera
+    has says said told needs wants can went got""".split())
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -676,10 +680,12 @@ class NamePatternRecognizer(_Remembered, LocalRecognizer):
             elif f in self.ambiguous or f in self.common:
                 if not capital:
                     continue  # "de roos", "I will", "met rust"
-                if initial and not (surname_end or after == "," or prev in NAME_TRIGGERS or possessive):
-                    continue  # "Mark the cables", "Will do", "Prudence sur le chantier"; but "Mark's van"
+                next_word = fold(toks[k + 1].group()) if k + 1 < len(toks) else ""
+                if initial and not (surname_end or after == "," or prev in NAME_TRIGGERS or possessive
+                                    or (capital and next_word in _SUBJECT_VERBS and f not in self.common)):
+                    continue  # "Mark the cables", "Will do", "Prudence sur le chantier"; but "Mark's van", "Joke is ziek"
             elif not capital and prev not in NAME_TRIGGERS and (len(f) < 3 or (
-                    is_inflected_word(word) if word in self.curated else is_ordinary_word(f))):
+                    is_inflected_word(word) if word in self.curated else (word != f or is_ordinary_word(f)))):
                 continue  # a lower-case name counts when a curated list spells it so or it is no word ("told mike")
             end = surname_end or word_end
             out.append(_result(self, "PERSON", t.start(), end, 0.7 if surname_end else 0.6))

@@ -15,7 +15,8 @@ from presidio_analyzer import RecognizerResult
 from o3_governance.scanning import windows
 from o3_governance.scanning.categories import Finding
 from o3_governance.scanning.engine import Scanner, stop_words
-from o3_governance.scanning.recognizers import first_names, fold, load_word_list, not_people
+from o3_governance.scanning.recognizers import (curated_first_names, first_names, fold, is_inflected_word,
+                                                load_word_list, not_people)
 from o3_governance.vocabulary import LANGUAGES, SPECIAL_CATEGORY_TYPES
 
 ALWAYS = ("PERSON", "LOCATION") + tuple(sorted(SPECIAL_CATEGORY_TYPES))
@@ -99,6 +100,9 @@ def _trim_ner(text: str, r: RecognizerResult) -> tuple[int, int] | None:
         return None
     start, end = toks[0][0], toks[-1][0] + len(toks[-1][2])
     span = text[start:end]
+    if r.entity_type == "PERSON" and len(toks) == 1 and span.islower() and span in curated_first_names() \
+            and not is_inflected_word(span):
+        return start, end  # a lower-case name the name lists agree on ("céline a fait…"): NER's span is kept
     if len(span) < 3 or not any(ch.isupper() for ch in span) or any(ch.isdigit() for ch in span):
         return None
     if len(toks) == 1 and span.isupper():

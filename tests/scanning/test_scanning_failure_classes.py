@@ -569,3 +569,21 @@ def test_things_jargon_and_events_of_the_trade_are_not_flagged(scanner, lang, te
 ])
 def test_the_near_twins_about_a_person_still_count(scanner, lang, text, category):
     assert category in special(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text,name", [
+    ("fr", "aurélie se présente sur la liste à Nivelles", "aurélie"),
+    ("nl", "Joke is morgen met verlof", "Joke"),
+    ("nl", "Roos heeft de sleutels van de bus", "Roos"),
+])
+def test_a_lowercase_name_the_lists_agree_on_and_a_word_name_as_subject(scanner, lang, text, name):
+    assert ("PERSON", name) in found(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("fr", "mon père était ingé son aussi"),
+    ("en", "Jesus, the traffic on the ring"),
+    ("nl", "Ze is te laat vandaag"),
+])
+def test_accented_words_exclamations_and_pronouns_are_no_names(scanner, lang, text):
+    assert "PERSON" not in {t for t, _ in found(scanner, text, lang)}
