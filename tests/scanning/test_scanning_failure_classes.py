@@ -587,3 +587,14 @@ def test_a_lowercase_name_the_lists_agree_on_and_a_word_name_as_subject(scanner,
 ])
 def test_accented_words_exclamations_and_pronouns_are_no_names(scanner, lang, text):
     assert "PERSON" not in {t for t, _ in found(scanner, text, lang)}
+
+
+@pytest.mark.parametrize("text", ["stort het op BE-71 0961 2345 6769 aub", "stort het op BE  71 0961 2345 6769 aub",
+                                  "rekening be71-0961-2345-6769", "IBAN BE71 0961 2345 6769"])
+def test_the_fast_paths_gate_asks_for_every_iban_the_recognizer_reads(scanner, text):
+    from o3_governance.scanning.recognizers import IbanRecognizer
+    from o3_governance.scanning.scan import needed_entities
+
+    assert IbanRecognizer("nl").analyze(text, ["IBAN_CODE"])
+    assert "IBAN_CODE" in needed_entities(text, "nl")
+    assert [v for t, v in found(scanner, text, "nl") if t == "IBAN_CODE"]
