@@ -179,7 +179,7 @@ def test_scan_eval_reports_one_set_when_asked_and_refuses_an_unknown_one(capsys)
 
 
 def test_scan_eval_lists_the_blind_sets_first_the_newest_on_top():
-    assert list(evaluation.SETS)[:4] == ["holdout7", "holdout6", "holdout5", "holdout4"]
+    assert list(evaluation.SETS)[:5] == ["holdout8", "holdout7", "holdout6", "holdout5", "holdout4"]
 
 
 def test_the_about_person_lists_are_part_of_the_scanner_configuration(tmp_path):
