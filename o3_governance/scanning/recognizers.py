@@ -120,8 +120,9 @@ class IbanRecognizer(_Remembered, LocalRecognizer):
     payment reference after it are not part of it."""
 
     # A country code opens a word, or, in capitals, follows a lower-case word it was glued to ("compteBE10…").
-    CANDIDATE = re.compile(r"(?:(?<![A-Za-z0-9])[A-Za-z]{2}|(?<=[a-z])[A-Z]{2})(?:[ -]{0,2})\d{2}"
-                           r"(?:[ ./-]{0,2}[A-Za-z0-9]){11,32}")
+    # Between groups: spaces (also the no-break spaces banking apps copy), dots, dashes, slashes, up to three ("BE68 - 5390").
+    CANDIDATE = re.compile(r"(?:(?<![A-Za-z0-9])[A-Za-z]{2}|(?<=[a-z])[A-Z]{2})(?:[ \u00a0\u202f-]{0,3})\d{2}"
+                           r"(?:[ \u00a0\u202f./-]{0,3}[A-Za-z0-9]){11,32}")
 
     def __init__(self, language: str):
         super().__init__(supported_entities=["IBAN_CODE"], supported_language=language,

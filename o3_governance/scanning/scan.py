@@ -23,7 +23,7 @@ ALWAYS = ("PERSON", "LOCATION") + tuple(sorted(SPECIAL_CATEGORY_TYPES))
 BATCH = 512
 
 
-_IBAN_HINT = re.compile(r"[A-Za-z]{2}[ -]{0,2}\d{2}")  # as IbanRecognizer.CANDIDATE opens
+_IBAN_HINT = re.compile(r"[A-Za-z]{2}[ \u00a0\u202f-]{0,3}\d{2}")  # as IbanRecognizer.CANDIDATE opens
 
 
 def needed_entities(text: str, language: str) -> list[str]:

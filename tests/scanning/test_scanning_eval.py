@@ -224,7 +224,35 @@ def test_holdout4_special_categories_and_decoys_stay_at_their_first_score(holdou
     assert m.decoys_flagged <= 9, m
 
 
-# --- holdout7: the newest blind set, held at its first score (2026-12-02 14:35 UTC, holdout7/README.md) ---------
+# --- holdout8: the newest blind set, held at its first score (2026-12-02 14:52 UTC, holdout8/README.md) ---------
+
+@pytest.fixture(scope="module")
+def holdout8_report():
+    scanner, _ = local_scanner(evaluation.known_people())
+    return evaluation.evaluate(scanner, pattern=evaluation.SETS["holdout8"][0])
+
+
+def test_holdout8_is_the_blind_set_of_746_messages():
+    examples = evaluation.load_examples(pattern=evaluation.SETS["holdout8"][0])
+    assert len(examples) == 746 and sum(e.decoy for e in examples) == 120
+
+
+@pytest.mark.parametrize("etype,recall,precision", [
+    ("PHONE_NUMBER", 1.00, 1.00), ("EMAIL_ADDRESS", 1.00, 1.00), ("IBAN_CODE", 0.94, 1.00),
+    ("BE_NATIONAL_NUMBER", 1.00, 1.00), ("CREDIT_CARD", 1.00, 1.00), ("PERSON", 0.95, 0.98),
+])
+def test_holdout8_spans_stay_at_their_first_score(holdout8_report, etype, recall, precision):
+    s = holdout8_report.span_total(etype)
+    assert s.recall >= recall and s.precision >= precision, (etype, s)
+
+
+def test_holdout8_special_categories_and_decoys_stay_at_their_first_score(holdout8_report):
+    m = holdout8_report.message_total()
+    assert m.recall >= 0.94 and m.precision >= 0.97 and m.category_accuracy >= 0.98, m
+    assert m.decoys_flagged <= 4, m
+
+
+# --- holdout7: a blind set, held at its first score (2026-12-02 14:35 UTC, holdout7/README.md) ---------
 
 @pytest.fixture(scope="module")
 def holdout7_report():
