@@ -122,7 +122,7 @@ class IbanRecognizer(_Remembered, LocalRecognizer):
     # A country code opens a word, or, in capitals, follows a lower-case word it was glued to ("compteBE10…").
     # Between groups: spaces (also the no-break spaces banking apps copy), dots, dashes, slashes, up to three ("BE68 - 5390").
     CANDIDATE = re.compile(r"(?:(?<![A-Za-z0-9])[A-Za-z]{2}|(?<=[a-z])[A-Z]{2})(?:[ \u00a0\u202f-]{0,3})\d{2}"
-                           r"(?:[ \u00a0\u202f./-]{0,3}[A-Za-z0-9]){11,32}")
+                           r"(?:[ \u00a0\u202f./\r\n-]{0,3}[A-Za-z0-9]){11,32}")  # a pasted number may wrap a line
 
     def __init__(self, language: str):
         super().__init__(supported_entities=["IBAN_CODE"], supported_language=language,
@@ -149,8 +149,9 @@ class IbanRecognizer(_Remembered, LocalRecognizer):
                 if len(number) < 15:
                     break
                 after = text[m.start() + end:m.start() + end + 1]
-                if after.isalnum() and not (after.islower() and span[end - 1].isdigit()):
-                    continue  # would cut a word or a number in two (a word glued after it, "…3077thx", is no part)
+                if after.isdigit() or (after.isalpha() and not span[end - 1].isdigit()):
+                    continue  # would cut a number or a word in two; a word glued after its last digit ("…3077thx",
+                    # "…6769BIC") is no part of it
                 if std_iban.is_valid(number):
                     out.append(_result(self, "IBAN_CODE", m.start(), m.start() + end, 0.9))
                     pos = m.start() + end

@@ -592,7 +592,8 @@ def test_accented_words_exclamations_and_pronouns_are_no_names(scanner, lang, te
 @pytest.mark.parametrize("text", ["stort het op BE-71 0961 2345 6769 aub", "stort het op BE  71 0961 2345 6769 aub",
                                   "rekening be71-0961-2345-6769", "IBAN BE71 0961 2345 6769",
                                   "IBAN BE71 - 0961 - 2345 - 6769 graag", "IBAN BE71\u00a00961\u00a02345\u00a06769",
-                                  "IBAN BE71\u202f0961\u202f2345\u202f6769"])
+                                  "IBAN BE71\u202f0961\u202f2345\u202f6769", "IBAN BE71 0961 2345 6769BIC GEBABEBB",
+                                  "IBAN BE71 0961\n2345 6769"])
 def test_the_fast_paths_gate_asks_for_every_iban_the_recognizer_reads(scanner, text):
     from o3_governance.scanning.recognizers import IbanRecognizer
     from o3_governance.scanning.scan import needed_entities
