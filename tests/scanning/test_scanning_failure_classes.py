@@ -3,19 +3,11 @@ set): identifiers in every spelling, names beyond one language's NER, special ca
 the about-a-person rule that keeps decoys out."""
 import pytest
 
-from o3_governance.scanning import evaluation
 from o3_governance.scanning.scan import analyze_one
 from o3_governance.scanning.special import lemmas
-from o3_governance.scanning.worker import local_scanner
 from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
 
 SPECIAL = set(SPECIAL_CATEGORY_TYPES)
-
-
-@pytest.fixture(scope="module")
-def scanner():
-    scanner, _ = local_scanner(evaluation.known_people())
-    return scanner
 
 
 def found(scanner, text, lang):

@@ -2,17 +2,9 @@
 and the decoys that keep out of it. Every sentence is written for these tests (none is in an evaluation set)."""
 import pytest
 
-from o3_governance.scanning import evaluation
 from o3_governance.scanning.scan import analyze_one
-from o3_governance.scanning.worker import local_scanner
 
 HEALTH = "HEALTH_DATA"
-
-
-@pytest.fixture(scope="module")
-def scanner():
-    scanner, _ = local_scanner(evaluation.known_people())
-    return scanner
 
 
 def categories(scanner, text, lang):

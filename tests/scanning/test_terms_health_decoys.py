@@ -3,15 +3,7 @@ crew) stay unflagged, while the same words about a person still count. Sentences
 is in an evaluation set."""
 import pytest
 
-from o3_governance.scanning import evaluation
 from o3_governance.scanning.scan import analyze_one
-from o3_governance.scanning.worker import local_scanner
-
-
-@pytest.fixture(scope="module")
-def scanner():
-    scanner, _ = local_scanner(evaluation.known_people())
-    return scanner
 
 
 def health(scanner, text, lang):

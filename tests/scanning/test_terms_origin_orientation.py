@@ -3,15 +3,7 @@ sentences written for these tests (none is in an evaluation set): a hit about a 
 vocabulary, and for the risky terms a decoy that stays unflagged."""
 import pytest
 
-from o3_governance.scanning import evaluation
 from o3_governance.scanning.scan import analyze_one
-from o3_governance.scanning.worker import local_scanner
-
-
-@pytest.fixture(scope="module")
-def scanner():
-    scanner, _ = local_scanner(evaluation.known_people())
-    return scanner
 
 
 def categories(scanner, text, lang):

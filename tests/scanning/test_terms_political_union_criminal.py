@@ -3,19 +3,11 @@ term files gained, said of a person in Dutch, French and English (also when a se
 the things, events and jobs that share its words and stay unflagged. Every sentence is written for these tests."""
 import pytest
 
-from o3_governance.scanning import evaluation
 from o3_governance.scanning.scan import analyze_one
-from o3_governance.scanning.worker import local_scanner
 from o3_governance.vocabulary import SPECIAL_CATEGORY_TYPES
 
 SPECIAL = set(SPECIAL_CATEGORY_TYPES)
 POLITICAL, UNION, CRIMINAL = "POLITICAL_OPINION", "TRADE_UNION_MEMBERSHIP", "CRIMINAL_OFFENCE"
-
-
-@pytest.fixture(scope="module")
-def scanner():
-    scanner, _ = local_scanner(evaluation.known_people())
-    return scanner
 
 
 def special(scanner, text, lang):
