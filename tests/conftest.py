@@ -58,3 +58,13 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             zf.writestr(name, data)
     return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def scanner():
+    """The scanner of the evaluation sets (their known people), built once for every scanning test that reads text."""
+    from o3_governance.scanning import evaluation
+    from o3_governance.scanning.worker import local_scanner
+
+    scanner, _ = local_scanner(evaluation.known_people())
+    return scanner
