@@ -163,7 +163,9 @@ class CreditCardRecognizer(_Remembered, LocalRecognizer):
     """Payment card numbers: an issuer prefix (Visa, Mastercard, Amex, Maestro, Discover), a length
     the issuer uses, and the Luhn check (``stdnum.luhn``)."""
 
-    CANDIDATE = re.compile(r"(?<![\d\w])(\d(?:[ -]?\d){12,18})(?![\d\w])")
+    # Groups split by spaces, dashes or dots; glued only to the card's own name ("visa4161…", "MC5553…").
+    CANDIDATE = re.compile(r"(?:(?<![\d\w])|(?<=(?i:visa))|(?<=(?i:amex))|(?<=(?i:mc))|(?<=(?i:card))|(?<=(?i:kaart))"
+                           r"|(?<=(?i:carte))|(?<=(?i:maestro)))(\d(?:[ .-]?\d){12,18})(?![\d\w])")
     ISSUERS = re.compile(r"^(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2(?:2[2-9]|[3-6]\d|7[01])\d{13}|2720\d{12}"
                          r"|3[47]\d{13}|6(?:011|5\d\d)\d{12,15}|(?:50|5[6-9]|6\d)\d{10,17})$")
 
@@ -180,7 +182,8 @@ class CreditCardRecognizer(_Remembered, LocalRecognizer):
             number = _digits(m.group(1))
             if self.ISSUERS.match(number) and luhn.is_valid(number):
                 # Maestro-style prefixes are broad: without context they stay below the threshold.
-                strong = number[0] in "345" or number.startswith("6011") or number.startswith("65")
+                strong = number[0] in "345" or number.startswith("6011") or number.startswith("65") or (
+                    number[0] == "2" and len(number) == 16)  # Mastercard's 2-series (ISSUERS holds only 2221–2720)
                 out.append(_result(self, "CREDIT_CARD", m.start(1), m.end(1), 0.7 if strong else 0.3))
         return out
 
@@ -245,6 +248,11 @@ def _blank(chars: list[str], start: int, end: int) -> None:
         chars[k] = " "
 
 
+# The country code, check digits and bank code that open an IBAN, right before a number: what follows is the
+# account number (even one whose check fails), not a phone.
+IBAN_HEAD = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2} ?\d{2}[ \u00a0-]?[A-Z0-9]{4}[ \u00a0-]?$")
+
+
 def phone_view(text: str) -> tuple[str, list[int]]:
     """The text as the phone matcher should read it, and for each of its characters the offset in
     ``text``: e-mail addresses and structured payment references blanked (they are not phones, and a
@@ -301,8 +309,12 @@ class PhoneRecognizer(_Remembered, LocalRecognizer):
         found: dict[tuple[int, int], float] = {}
         for region in self.REGIONS:
             for match in phonenumbers.PhoneNumberMatcher(view, region, leniency=phonenumbers.Leniency.VALID):
-                raw = match.raw_string
-                start, end = where[match.start], where[match.end - 1] + 1
+                # The matcher keeps an opening bracket: "(04 367 12 55)" is read without it, "(0)476 …" as "0476 …".
+                lead = 1 if match.raw_string.startswith("(") and not match.raw_string.startswith("(0)") else 0
+                raw = match.raw_string[lead:]
+                if raw.startswith("(0)"):
+                    raw = "0" + raw[3:]
+                start, end = where[match.start + lead], where[match.end - 1] + 1
                 if (start, end) in found:
                     continue
                 international = raw.startswith("+") or raw.startswith("00")
@@ -317,11 +329,11 @@ class PhoneRecognizer(_Remembered, LocalRecognizer):
                         continue
                     if region != "BE" and self.BE_MOBILE_PREFIX.match(raw):
                         continue  # starts like a Belgian mobile but is none: a code, not a foreign landline
-                    if is_code(text, start):
-                        continue
+                    if is_code(text, start) or IBAN_HEAD.search(text, max(0, start - 14), start):
+                        continue  # a code, or the rest of an account number ("NL91 COSC 0443 5709 888") mistyped
                 else:
                     score = 0.75
-                if start > 0 and text[start - 1] == "(" and international:
+                if start > 0 and text[start - 1] == "(" and international and ")" in text[start:end]:
                     start -= 1  # "(+352) 621 …": the bracket belongs to the number
                 found[(start, end)] = score
         return [_result(self, "PHONE_NUMBER", s, e, score) for (s, e), score in found.items()]
@@ -376,7 +388,8 @@ def load_word_list(name: str) -> list[str]:
 
 _NAME_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Latin Extended-A (Ā-ž) holds the letters of Polish, Turkish, Romanian, Czech names (Wiśniewski, Yılmaz, Ştefan).
-_CAP = r"(?:[A-ZÀ-ÖØ-ÞĀ-ž][a-zà-öø-ÿĀ-ž]+(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zà-öø-ÿĀ-ž]+)?)"
+# An Irish or Flemish O'/D' before the capital: O'Sullivan, D'Hondt.
+_CAP = r"(?:(?:[OD]['’])?[A-ZÀ-ÖØ-ÞĀ-ž][a-zà-öø-ÿĀ-ž]+(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zà-öø-ÿĀ-ž]+)?)"
 _PARTICLE = r"(?:(?:[Vv]an|[Dd]e|[Dd]en|[Dd]er|[Tt]er|[Vv]an der|[Vv]an den|[Vv]an de|[Ll]e|[Ll]a|[Dd]u|[Dd]es|[Dd]')\s?)"
 SURNAME = rf"(?:{_PARTICLE}{{0,2}}{_CAP})"
 
@@ -600,7 +613,7 @@ class NamePatternRecognizer(_Remembered, LocalRecognizer):
     TITLES = {
         "nl": r"(?:[Mm]eneer|[Mm]evrouw|[Mm]evr\.?|[Mm]vr\.?|[Dd]hr\.?|[Hh]r\.|[Mm]r\.?|[Dd]okter|[Dd]r\.?|[Jj]uffrouw|"
               r"[Mm]eester|[Ii]ng\.?)",
-        "fr": r"(?:[Mm]onsieur|[Mm]adame|[Mm]ademoiselle|M\.|Mme\.?|Mlle\.?|[Dd]octeur|[Dd]r\.?|[Mm]aître|Me\.?)",
+        "fr": r"(?:[Mm]onsieur|[Mm]adame|[Mm]ademoiselle|M\.|Mr\.?|Mme\.?|Mlle\.?|[Dd]octeur|[Dd]r\.?|[Mm]aître|Me\.?)",
         "en": r"(?:[Mm]r\.?|[Mm]rs\.?|Ms\.?|Miss|Dr\.?|[Dd]octor|[Ss]ir|[Mm]adam)",
     }
 
@@ -636,6 +649,11 @@ class NamePatternRecognizer(_Remembered, LocalRecognizer):
             return None
         return toks[j].end() if f in self.surnames or len(f) >= 2 else None
 
+    @staticmethod
+    def _shouting(text: str) -> bool:
+        """Whether the whole message is written in capitals."""
+        return sum(ch.isupper() for ch in text) > 0.6 * max(1, sum(ch.isalpha() for ch in text))
+
     def _analyze(self, text):
         out, taken = [], []
         for m in self._titled.finditer(text):
@@ -663,13 +681,20 @@ class NamePatternRecognizer(_Remembered, LocalRecognizer):
                 prev = "met"  # "demande à baptiste", "zeg tegen kevin"
             initial = _opens_sentence(text, t.start())
             if word.isupper() and f in self.common and shouting is None:
-                shouting = sum(ch.isupper() for ch in text) > 0.6 * max(1, sum(ch.isalpha() for ch in text))
+                shouting = self._shouting(text)
             capital = word[0].isupper() and not (word.isupper() and shouting and f in self.common)
             listed = f in self.first
             if not listed:
                 # An unlisted word is a name only right after a greeting: "Hoi Zeynep", "Salut Kalonji"
                 if capital and prev in GREETINGS and f not in self.common and not word.isupper() and len(f) >= 3:
                     out.append(_result(self, "PERSON", t.start(), t.end(), 0.6))
+                elif capital and f in self.surnames and f not in self.common and len(f) >= 4 and (
+                        prev in NAME_TRIGGERS or (word.isupper() and not self._shouting(text))) \
+                        and not is_ordinary_word(f):
+                    # a listed surname alone: after a word that introduces a person ("met Vandenberghe"), or
+                    # in capitals in a message that is not ("c'est DESMET qui a signé")
+                    out.append(_result(self, "PERSON", t.start(), t.end(), 0.6))
+                    last_name_token = k
                 continue
             if word.isupper() and len(word) < 3:
                 continue  # "KO", "OK": not a name in capitals

@@ -53,6 +53,14 @@ def test_language_detection_on_the_set(report):
     assert report.language_accuracy >= 0.95
 
 
+def test_a_label_after_an_address_is_placed_outside_the_address(tmp_path):
+    (tmp_path / "labelled_nl.yaml").write_text(
+        '- {id: x1, text: "jan.peeters@firma.be is van jan zelf", '
+        'pii: [[EMAIL_ADDRESS, "jan.peeters@firma.be"], [PERSON, "jan"]]}\n')
+    (example,) = evaluation.load_examples(tmp_path)
+    assert example.spans == (("EMAIL_ADDRESS", 0, 20), ("PERSON", 28, 31))
+
+
 def test_labels_must_be_in_the_text(tmp_path):
     (tmp_path / "known_people.txt").write_text("")
     (tmp_path / "labelled_nl.yaml").write_text('- {id: x1, text: "bel me", pii: [[PHONE_NUMBER, "0477"]]}\n')

@@ -77,6 +77,40 @@ def test_phones_glued_after_an_address_and_in_neighbour_formats(scanner, lang, t
     assert ("PHONE_NUMBER", phone) in found(scanner, text, lang)
 
 
+@pytest.mark.parametrize("lang,text,phone", [
+    ("fr", "le monteur de namur (081 22 49 70) ouvre la salle", "081 22 49 70"),
+    ("nl", "bel de chauffeur (0478 31 62 05) als je er bent", "0478 31 62 05"),
+    ("en", "the rigger (+32 478 31 62 05) is on site", "+32 478 31 62 05"),
+    ("en", "her mobile (0)478 31 62 05 after six", "(0)478 31 62 05"),
+])
+def test_a_phone_written_inside_brackets(scanner, lang, text, phone):
+    # the matcher keeps the opening bracket in what it read; a national form was then not seen as one
+    assert ("PHONE_NUMBER", phone) in found(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text,card", [
+    ("nl", "visa4539578763621486 werd geweigerd aan de kassa", "4539578763621486"),
+    ("en", "use my MC 5425.2334.3010.9903 for the van", "5425.2334.3010.9903"),
+    ("fr", "carte:4539578763621486 expire en mai", "4539578763621486"),
+])
+def test_a_card_glued_to_its_name_or_grouped_with_dots(scanner, lang, text, card):
+    assert ("CREDIT_CARD", card) in found(scanner, text, lang)
+
+
+def test_a_mastercard_of_the_2_series_is_reported_without_a_context_word(scanner):
+    assert ("CREDIT_CARD", "2223 0031 2200 3222") in found(scanner, "paid the van with 2223 0031 2200 3222 yesterday", "en")
+
+
+def test_the_rest_of_a_mistyped_account_number_is_no_phone(scanner):
+    # the IBAN's check fails, and the digits after its bank code read as a Dutch landline
+    got = found(scanner, "pay to NL91 COSC 0443 5709 888 says the supplier", "en")
+    assert not [v for t, v in got if t in ("PHONE_NUMBER", "IBAN_CODE")]
+
+
+def test_a_card_number_glued_to_another_word_is_a_code_not_a_card(scanner):
+    assert not [v for t, v in found(scanner, "order4539578763621486 shipped", "en") if t == "CREDIT_CARD"]
+
+
 @pytest.mark.parametrize("lang,text", [
     ("nl", "mededeling +++090/9337/55493+++ niet vergeten"),
     ("fr", "communication structurée ***090/9337/55493*** merci"),
@@ -198,6 +232,8 @@ def test_a_lowercase_word_that_a_name_list_also_holds_is_no_name(scanner, lang, 
 
 
 @pytest.mark.parametrize("lang,text,name", [
+    ("en", "Ms O'Sullivan from the Cork venue called about the riders", "O'Sullivan"),
+    ("nl", "meneer D'Haene tekent de werfbon", "D'Haene"),
     ("en", "Karim's van is blocking the dock", "Karim"),
     ("nl", "mvr Claes wil de offerte zien", "Claes"),
     ("nl", "Hr. Yılmaz komt om 10u", "Yılmaz"),
@@ -593,3 +629,25 @@ def test_the_fast_paths_gate_asks_for_every_iban_the_recognizer_reads(scanner, t
     assert IbanRecognizer("nl").analyze(text, ["IBAN_CODE"])
     assert "IBAN_CODE" in needed_entities(text, "nl")
     assert [v for t, v in found(scanner, text, "nl") if t == "IBAN_CODE"]
+
+
+def test_a_city_that_is_also_a_first_name_is_no_person_in_lower_case(scanner):
+    assert not [v for t, v in found(scanner, "the swiss client pays the hall in geneva next week", "en") if t == "PERSON"]
+
+
+@pytest.mark.parametrize("lang,text,name", [
+    ("nl", "regel het even met Goossens, hij beslist over de planning", "Goossens"),
+    ("nl", "het is JANSSENS die de werfbon getekend heeft", "JANSSENS"),
+    ("fr", "la clé est chez Mr Hennaut depuis lundi", "Hennaut"),
+    ("fr", "fiche pour Mr Lejeune (accident)", "Lejeune"),
+])
+def test_a_listed_surname_alone_after_a_word_for_a_person_in_capitals_or_after_mr(scanner, lang, text, name):
+    assert ("PERSON", name) in found(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "URGENT: THE LED WALL AND THE TRUSS GO TO HALL 5 TONIGHT"),
+    ("nl", "bel met Colruyt voor de levering van de drank"),
+])
+def test_capitals_of_a_shouted_message_and_a_company_after_met_are_no_surnames(scanner, lang, text):
+    assert not [v for t, v in found(scanner, text, lang) if t == "PERSON"]

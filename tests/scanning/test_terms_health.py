@@ -186,3 +186,16 @@ def test_flu_said_of_several_people(scanner, lang, text):
 ])
 def test_decoys_stay_unflagged(scanner, lang, text):
     assert not flags_health(scanner, text, lang)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "de chauffeur is diabeticus, zorg dat hij kan eten tussendoor"),
+    ("nl", "Sien is diabetica en heeft haar insuline in de koelbox gelegd"),
+])
+def test_a_dutch_noun_for_a_person_with_a_condition(scanner, lang, text):
+    assert flags_health(scanner, text, lang)
+
+
+def test_an_organ_taken_out_is_surgery_an_appendix_of_a_document_is_not(scanner):
+    assert flags_health(scanner, "Lotte had her appendix out last week, she is back on monday", "en")
+    assert not flags_health(scanner, "the load plan is in the appendix of the contract", "en")
