@@ -31,6 +31,7 @@ SPAN_TYPES = ("PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "BE_NATIONAL_NUMBER"
 
 # name → (glob under eval/, what it is). scan-eval reports each separately, the blind set first.
 SETS = {
+    "holdout9": ("holdout9/holdout9_*.yaml", "blind held-out set 9 (first score in its README; never tuned on)"),
     "holdout8": ("holdout8/holdout8_*.yaml", "blind held-out set 8 (first score in its README; never tuned on)"),
     "holdout7": ("holdout7/holdout7_*.yaml", "blind held-out set 7 (first score in its README; never tuned on)"),
     "holdout6": ("holdout6/holdout6_*.yaml", "blind held-out set 6 (first score in its README; never tuned on)"),
