@@ -651,3 +651,11 @@ def test_a_listed_surname_alone_after_a_word_for_a_person_in_capitals_or_after_m
 ])
 def test_capitals_of_a_shouted_message_and_a_company_after_met_are_no_surnames(scanner, lang, text):
     assert not [v for t, v in found(scanner, text, lang) if t == "PERSON"]
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("nl", "ik sta in de file aan Hasselt, ben wat later"),
+    ("nl", "de kabels gaan morgen naar LIER, de truss blijft hier"),
+])
+def test_a_town_the_surname_lists_also_hold_is_no_person_after_a_preposition_or_in_capitals(scanner, lang, text):
+    assert not [v for t, v in found(scanner, text, lang) if t == "PERSON"]
