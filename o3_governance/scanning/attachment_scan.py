@@ -12,12 +12,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import duckdb
 
 from o3_governance.attachments import register
-from o3_governance.attachments.extract import Extraction
 from o3_governance.attachments.limits import DEFAULT_LIMITS, Limits
 from o3_governance.scanning import pool as scan_pool
 from o3_governance.scanning.fingerprint import config_hash
@@ -26,6 +25,9 @@ from o3_governance.storage import warehouse
 from o3_governance.storage.layout import DataLayout
 from o3_governance.storage.restrictions import exclusion_sql
 from o3_governance.vocabulary import ATTACHMENT_TERMS, FINDINGS, MESSAGES
+
+if TYPE_CHECKING:
+    from o3_governance.attachments.extract import Extraction  # the extractors load when a file is read
 
 FACE_RECOGNIZER = "face_detector"
 EXIF_RECOGNIZER = "exif"
