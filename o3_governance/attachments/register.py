@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import duckdb
-import pyarrow as pa
 
 from o3_governance.attachments import ocr
 from o3_governance.attachments.limits import DEFAULT_LIMITS, Limits
@@ -161,6 +160,8 @@ def record(con: duckdb.DuckDBPyConnection, entries: list[Registered], scanned_wi
     transaction."""
     if not entries:
         return
+    import pyarrow as pa
+
     ex = [e.extraction for e in entries]
     table = pa.table({
         "media_sha256": pa.array([e.media_sha256 for e in entries], pa.string()),

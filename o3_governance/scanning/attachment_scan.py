@@ -123,7 +123,7 @@ def scan_attachments(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, now:
     collector.flush()
     summary.due, summary.workers = media.due, media.workers
     shas = [e.media_sha256 for e in media.entries]
-    # Built by DuckDB (warehouse.register_columns): pyarrow's constructors import pandas (start-up time).
+    # Built by DuckDB from the lists (warehouse.register_columns): no pyarrow, numpy or pandas (start-up time).
     warehouse.register_columns(con, "_att_found", collector.rows,
                                {"start": "INTEGER", "end": "INTEGER", "score": "DOUBLE", "page": "INTEGER"})
     warehouse.register_columns(con, "_att_terms", {"media_sha256": [s for s, _ in collector.terms_found],
@@ -151,7 +151,7 @@ def scan_attachments(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, now:
             raise
     finally:
         for name in ("_att_found", "_att_terms", "_att_scanned"):
-            con.unregister(name)
+            warehouse.unregister_columns(con, name)
     summary.seconds = time.perf_counter() - t0
     return summary
 
