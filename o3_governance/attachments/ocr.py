@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from o3_governance.attachments.limits import Limits
+
+if TYPE_CHECKING:  # OpenCV is imported by the functions that read an image: a night with no image due
+    import numpy as np  # asks only for Tesseract's version (the register's configuration)
 
 LANGS = "nld+fra+eng"
 TESSERACT = "tesseract"
@@ -35,6 +36,8 @@ def tesseract_version() -> str:
 def preprocess(grey: np.ndarray, limits: Limits) -> np.ndarray:
     """Grey image → scaled and deskewed. A phone photo of paper: text a few pixels high is scaled up,
     a 4000-pixel photo scaled down, and a page photographed at an angle turned straight."""
+    import cv2  # start-up time: only when an image is read
+
     h, w = grey.shape[:2]
     side = max(h, w)
     if side > limits.ocr_max_side:
@@ -49,6 +52,8 @@ def preprocess(grey: np.ndarray, limits: Limits) -> np.ndarray:
 def deskew(grey: np.ndarray) -> np.ndarray:
     """Turns the image by the angle of its dark pixels' bounding rectangle (text lines), when that is
     between 0.5 and 20 degrees; otherwise leaves it."""
+    import cv2  # start-up time: only when an image is read
+
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     points = cv2.findNonZero(ink)
     if points is None or len(points) < 50:
@@ -66,6 +71,8 @@ def deskew(grey: np.ndarray) -> np.ndarray:
 def ocr(grey: np.ndarray, limits: Limits, timeout: float) -> str:
     """The text Tesseract reads in a grey image (pre-processed here). Raises ``OcrUnavailable`` when
     Tesseract is missing, ``TimeoutError`` past ``timeout`` seconds."""
+    import cv2  # start-up time: only when an image is read
+
     exe = shutil.which(TESSERACT)
     if exe is None:
         raise OcrUnavailable("tesseract is not installed")

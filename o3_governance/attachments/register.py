@@ -14,17 +14,19 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import duckdb
-import pyarrow as pa
 
-from o3_governance.attachments import extract, ocr
+from o3_governance.attachments import ocr
 from o3_governance.attachments.limits import DEFAULT_LIMITS, Limits
 from o3_governance.storage.catalog import table_exists
 from o3_governance.storage.layout import DataLayout
 from o3_governance.storage.restrictions import exclusion_sql
 from o3_governance.vocabulary import ATTACHMENT_TERMS, ATTACHMENTS, MESSAGES
+
+if TYPE_CHECKING:  # the extractors (Pillow, OpenCV, the document readers) load when a file is read:
+    from o3_governance.attachments import extract  # a night with no file due does not pay their import
 
 ATTACHMENTS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {ATTACHMENTS} (
@@ -109,6 +111,8 @@ class MediaScan:
 
 
 def _extract_one(path: str | None, limits: Limits) -> extract.Extraction:
+    from o3_governance.attachments import extract
+
     if path is None:
         return extract.Extraction("other", "application/octet-stream", 0, "failed", "missing from the media store")
     return extract.extract_file(Path(path), limits)
@@ -156,6 +160,8 @@ def record(con: duckdb.DuckDBPyConnection, entries: list[Registered], scanned_wi
     transaction."""
     if not entries:
         return
+    import pyarrow as pa
+
     ex = [e.extraction for e in entries]
     table = pa.table({
         "media_sha256": pa.array([e.media_sha256 for e in entries], pa.string()),

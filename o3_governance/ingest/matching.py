@@ -7,8 +7,6 @@ v2, content, and the v1 ids of fingerprints kept by the migration) into the arch
 """
 from __future__ import annotations
 
-import pyarrow as pa
-
 from o3_governance.ingest import identity
 from o3_governance.ingest.registry import ArchiveResult, ChatResult
 from o3_governance.purge.tombstones import purged_key_sql
@@ -51,6 +49,8 @@ def _pending_select(archive_id: str) -> str:
 
 
 def spellings_table(con) -> None:
+    import pyarrow as pa
+
     spell = identity.placeholder_spellings()
     spellings_arrow = pa.table({"message_type": [t for t, words in spell.items() for _ in words],  # noqa: F841
                       "spelling": [w for words in spell.values() for w in words]})

@@ -8,6 +8,7 @@ own folders leaves the item in the inbox for the next night.
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import zipfile
@@ -15,9 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from o3_governance import purge
 from o3_governance.ingest import events as ev
@@ -36,6 +35,9 @@ from o3_governance.storage import audit, lake, warehouse
 from o3_governance.storage.layout import DataLayout
 from o3_governance.vocabulary import MESSAGES
 
+if TYPE_CHECKING:  # pyarrow (and numpy with it) loads when an inbox item is read: a night with an
+    import pyarrow as pa  # empty inbox, and every run that only loads the definitions, does not import it
+
 # Defaults of the bounded-work settings (``o3_governance.settings``); entry points pass the configured values.
 DEFAULT_MAX_BODY_CHARS = 5_000_000
 DEFAULT_MAX_ARCHIVE_BYTES = 2 * 1024 ** 3
@@ -45,26 +47,42 @@ DEFAULT_QUARANTINE_RETENTION_DAYS = 30
 BATCH_ROWS = 50_000
 SYMLINK_REASON = "symbolic link: not followed"
 
-# What Python hands to DuckDB per message; ids, instants and partitions are computed there, vectorised.
-PARSED_SCHEMA = pa.schema([
-    ("member", pa.int32()),            # 1-based: which chat text of the container
-    ("chat_name", pa.string()),
-    ("chat_key", pa.string()),         # Cloud API conversation key
-    ("source_format", pa.string()),
-    ("language", pa.string()),
-    ("sent_local", pa.timestamp("us")),
-    ("author", pa.string()),
-    ("author_id", pa.string()),
-    ("author_phone", pa.string()),
-    ("message_type", pa.string()),
-    ("body", pa.string()),
-    ("attachment", pa.string()),
-    ("media_id", pa.string()),
-    ("declared_sha256", pa.string()),
-    ("edited", pa.bool_()),
-    ("line_no", pa.int32()),
-    ("source_id", pa.string()),        # wamid
-])
+@functools.lru_cache(maxsize=None)
+def parsed_schema() -> pa.Schema:
+    """What Python hands to DuckDB per message; ids, instants and partitions are computed there, vectorised."""
+    import pyarrow as pa
+
+    return pa.schema([
+        ("member", pa.int32()),            # 1-based: which chat text of the container
+        ("chat_name", pa.string()),
+        ("chat_key", pa.string()),         # Cloud API conversation key
+        ("source_format", pa.string()),
+        ("language", pa.string()),
+        ("sent_local", pa.timestamp("us")),
+        ("author", pa.string()),
+        ("author_id", pa.string()),
+        ("author_phone", pa.string()),
+        ("message_type", pa.string()),
+        ("body", pa.string()),
+        ("attachment", pa.string()),
+        ("media_id", pa.string()),
+        ("declared_sha256", pa.string()),
+        ("edited", pa.bool_()),
+        ("line_no", pa.int32()),
+        ("source_id", pa.string()),        # wamid
+    ])
+
+
+def __getattr__(name: str):
+    """``PARSED_SCHEMA`` and ``pa`` as before, built when first asked for (PEP 562)."""
+    if name == "PARSED_SCHEMA":
+        return parsed_schema()
+    if name == "pa":
+        import pyarrow
+
+        return pyarrow
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 MESSAGE_COLUMN_NAMES = [c for c, _ in warehouse.MESSAGE_COLUMNS]
 
@@ -131,10 +149,14 @@ def _rows(export: ParsedExport, member: int) -> Iterator[tuple]:
 
 
 def _batches(rows: Iterable[tuple], size: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
+    schema = parsed_schema()
+
     def batch(buffer: list[tuple]) -> pa.RecordBatch:
         columns = zip(*buffer)
-        return pa.RecordBatch.from_arrays([pa.array(c, type=t) for c, t in zip(columns, PARSED_SCHEMA.types)],
-                                          schema=PARSED_SCHEMA)
+        return pa.RecordBatch.from_arrays([pa.array(c, type=t) for c, t in zip(columns, schema.types)],
+                                          schema=schema)
 
     buffer: list[tuple] = []
     for row in rows:
@@ -176,7 +198,7 @@ class _Parsed:
 
 
 def _stage(con, t: matching.Tables, container) -> _Parsed:
-    parsed_empty = PARSED_SCHEMA.empty_table()  # noqa: F841 - read by name in the SQL below
+    parsed_empty = parsed_schema().empty_table()  # noqa: F841 - read by name in the SQL below
     with _system_errors():
         con.execute(f"CREATE OR REPLACE TEMP TABLE {t.staging} AS SELECT * FROM parsed_empty")
     rejects: list[tuple[int, int, str]] = []
@@ -253,6 +275,8 @@ def _store_media(con, t: matching.Tables, parsed: _Parsed, store: MediaStore, no
         if done[cache_key]:
             shas[message_id] = done[cache_key]
     if shas:
+        import pyarrow as pa
+
         media_shas = pa.table({"message_id": list(shas), "sha": list(shas.values())})  # noqa: F841 - read in SQL
         con.execute(f"UPDATE {t.pending} SET media_sha256 = u.sha FROM media_shas u WHERE {t.pending}.message_id = u.message_id")
     return counts

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import duckdb
-import pyarrow as pa
 
 from o3_governance.storage.layout import DataLayout
 from o3_governance.storage import warehouse
@@ -163,4 +162,6 @@ def message_id_tables(con) -> list[str]:
 
 
 def register_ids(con, name: str, ids: Iterable[str]) -> None:
+    import pyarrow as pa
+
     con.register(name, pa.table({"message_id": pa.array(sorted(ids), type=pa.string())}))

@@ -8,10 +8,7 @@ import os
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Callable
 
 from o3_governance.storage.layout import DataLayout
 from o3_governance.purge import journal as journals
@@ -20,6 +17,24 @@ from o3_governance.purge.tombstones import CURRENT_KEY_VERSION, ensure_purged_sc
 from o3_governance.storage import audit, warehouse
 from o3_governance.vocabulary import ARCHIVES, FINDINGS, MESSAGES, PURGED_MESSAGES
 
+if TYPE_CHECKING:  # pyarrow (and numpy with it) loads where a table is built
+    import pyarrow as pa
+
+
+def __getattr__(name: str):
+    """``pa`` and ``pq`` as before (PEP 562): pyarrow is imported when a purge rewrites the lake, not by
+    every run that loads this module (a night with nothing new)."""
+    if name == "pa":
+        import pyarrow
+
+        return pyarrow
+    if name == "pq":
+        import pyarrow.parquet
+
+        return pyarrow.parquet
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 STEPS = ("lake", "raw", "exports", "warehouse", "media", "compact", "audit")
 TMP_SUFFIX = ".purge-tmp"
 
@@ -27,6 +42,9 @@ Step = Callable[[DataLayout, dict, datetime], "dict | None"]
 
 
 def step_lake(layout: DataLayout, journal: dict, now: datetime) -> dict:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     request = journal["request"]
     delete_ids = set(request["delete_ids"])
     updates = request["updates"]
@@ -61,6 +79,8 @@ def step_lake(layout: DataLayout, journal: dict, now: datetime) -> dict:
 
 
 def _apply_updates(table: pa.Table, ids: list[str], updates: dict[str, dict]) -> pa.Table:
+    import pyarrow as pa
+
     rows = {i: updates[mid] for i, mid in enumerate(ids) if mid in updates}
     if not rows:
         return table
@@ -135,6 +155,8 @@ def step_warehouse(layout: DataLayout, journal: dict, now: datetime) -> dict:
 
 
 def _update_messages(con, updates: dict[str, dict]) -> None:
+    import pyarrow as pa
+
     if not updates:
         return
     types = dict(warehouse.MESSAGE_COLUMNS)

@@ -34,6 +34,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from o3_governance.reporting import history
+from o3_governance.reporting.address import DEFAULT_HOST, DEFAULT_PORT
 from o3_governance.storage.private import private_umask
 from o3_governance.reporting.build import environment
 
@@ -42,8 +43,6 @@ COOKIE = "o3_reports_session"
 SESSION_SECONDS = 8 * 3600     # a working day; then the token is needed again
 MAX_SESSIONS = 1000            # the oldest are forgotten first
 MIN_TOKEN_LENGTH = 16
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",

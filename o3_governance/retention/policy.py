@@ -6,6 +6,7 @@ account, because every caller loads the policy before doing anything.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -141,7 +142,13 @@ def load_policy(path: Path | str) -> Policy:
 
 
 def parse_policy(raw: bytes | str, source: str = "policy") -> Policy:
-    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    """The policy a file's bytes say, or ``PolicyError``. Parsed once per process for the same bytes
+    and source: a night reads the file in five steps (the Policy is frozen; nothing changes it)."""
+    return _parse_policy(raw.encode("utf-8") if isinstance(raw, str) else bytes(raw), source)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_policy(data: bytes, source: str) -> Policy:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from o3_governance.retention import decide, policy as retention_policy
 from o3_governance.identity import matching as identity
@@ -40,6 +39,7 @@ def held_messages(con: duckdb.DuckDBPyConnection, ids: list[str], holds: list[Ho
     """message id → the hold that keeps it, for the ids under an active hold. With ``subject``, a
     hold naming the person also keeps the messages found as theirs through the directory (authors
     shown by name only), which the message-level condition alone cannot see."""
+    import pyarrow as pa
     active = [h for h in holds if h.active(today)]
     if not ids or not active:
         return {}

@@ -12,12 +12,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import duckdb
 
 from o3_governance.attachments import register
-from o3_governance.attachments.extract import Extraction
 from o3_governance.attachments.limits import DEFAULT_LIMITS, Limits
 from o3_governance.scanning import pool as scan_pool
 from o3_governance.scanning.fingerprint import config_hash
@@ -26,6 +25,9 @@ from o3_governance.storage import warehouse
 from o3_governance.storage.layout import DataLayout
 from o3_governance.storage.restrictions import exclusion_sql
 from o3_governance.vocabulary import ATTACHMENT_TERMS, FINDINGS, MESSAGES
+
+if TYPE_CHECKING:
+    from o3_governance.attachments.extract import Extraction  # the extractors load when a file is read
 
 FACE_RECOGNIZER = "face_detector"
 EXIF_RECOGNIZER = "exif"
@@ -121,7 +123,7 @@ def scan_attachments(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, now:
     collector.flush()
     summary.due, summary.workers = media.due, media.workers
     shas = [e.media_sha256 for e in media.entries]
-    # Built by DuckDB (warehouse.register_columns): pyarrow's constructors import pandas (start-up time).
+    # Built by DuckDB from the lists (warehouse.register_columns): no pyarrow, numpy or pandas (start-up time).
     warehouse.register_columns(con, "_att_found", collector.rows,
                                {"start": "INTEGER", "end": "INTEGER", "score": "DOUBLE", "page": "INTEGER"})
     warehouse.register_columns(con, "_att_terms", {"media_sha256": [s for s, _ in collector.terms_found],
@@ -149,7 +151,7 @@ def scan_attachments(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, now:
             raise
     finally:
         for name in ("_att_found", "_att_terms", "_att_scanned"):
-            con.unregister(name)
+            warehouse.unregister_columns(con, name)
     summary.seconds = time.perf_counter() - t0
     return summary
 

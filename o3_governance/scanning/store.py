@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import duckdb
-import pyarrow as pa
 
 from o3_governance.identity.directory import load_directory
 from o3_governance.identity.phones import to_e164
@@ -168,6 +167,7 @@ def _reuse(con: duckdb.DuckDBPyConnection, chash: str, keys: list[tuple[str, str
     """(index, language, findings) for each due text that an earlier message with the same body and chat
     language was already scanned with, under this configuration: the scan is deterministic, so its
     findings are copied instead of computed again (``ok``, ``👍``, ``Merci`` arrive every night)."""
+    import pyarrow as pa
     if not keys:
         return []
     table = pa.table({"idx": pa.array(range(len(keys)), pa.int64()),
@@ -220,6 +220,8 @@ def carry_forward(con: duckdb.DuckDBPyConnection, parts: dict[str, str], people:
             old_hash = combine(old)
             touched = _touched(con, old_hash, old, old_content, parts, people, terms_dir)
             if touched is not None:
+                import pyarrow as pa
+
                 con.register("_scan_touched", pa.table({"message_id": pa.array(sorted(touched), pa.string())}))
                 try:
                     carried = con.execute(
@@ -355,11 +357,17 @@ def scan_warehouse(con: duckdb.DuckDBPyConnection, known_people: Iterable[str] |
     # Oldest first, so that what a cut-short night leaves is picked up first the next night.
     # Read as Arrow (compact) and turned into Python objects one slice of ``CHUNK_MESSAGES`` at a time:
     # a night of a million messages holds one slice's texts, plans and findings in memory, not all.
-    due = con.sql(f"""
-        SELECT m.message_id, m.chat_id, m.message_type, m.body, hash(coalesce(m.body, '')) AS body_hash
+    due_from = f"""
         FROM messages m LEFT JOIN scan_state s USING (message_id)
         WHERE m.message_type IN {SCANNED_TYPES} AND {_not_restricted(con)}
-          AND (s.message_id IS NULL OR s.config_hash <> ? OR s.body_hash <> hash(coalesce(m.body, '')))
+          AND (s.message_id IS NULL OR s.config_hash <> ? OR s.body_hash <> hash(coalesce(m.body, '')))"""
+    # Asked first, without Arrow: a night with nothing due imports neither pyarrow nor numpy (start-up time).
+    if not con.execute(f"SELECT EXISTS (SELECT 1 {due_from})", [chash]).fetchall()[0][0]:
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    due = con.sql(f"""
+        SELECT m.message_id, m.chat_id, m.message_type, m.body, hash(coalesce(m.body, '')) AS body_hash
+        {due_from}
         ORDER BY m.sent_at, m.message_id
     """, params=[chash]).to_arrow_table()
     summary.due = due.num_rows
@@ -398,6 +406,8 @@ EARLY_POOL = 50_000   # due messages from which a night surely has enough new te
 def _scan_due(con, due, people, chash: str, summary: ScanSummary, pools: list, priors: dict[str, str], *,
               terms_dir: Path, workers: int, window_chars: int, deadline: float | None,
               monotonic: Callable[[], float], batch_texts: int) -> None:
+    import pyarrow as pa
+
     unique: dict[tuple[str, str | None], int] = {}
     # (message_id, body_hash, [(index into unique, offset in the body)] or None when skipped, truncated)
     plan: list[tuple[str, int, list[tuple[int, int]] | None, bool]] = []

@@ -31,3 +31,23 @@ def test_the_contract_module_exposes_every_job_schedule_and_sensor():
                                                  "purge_orchestrator_history_weekly"}
     assert {s.name for s in defs.sensors} == {"inbox_sensor"}
     assert "governance" in defs.resources
+
+
+def test_the_definitions_are_the_defs_folder_without_the_component_type_catalogue():
+    """Issue 16: the module builds the defs folder as load_from_defs_folder does, every definition
+    included, without Dagster's catalogue of installed component types (UI metadata, about 0.13 s of every
+    run's start-up)."""
+    import dagster as dg
+    from dagster.components.core.load_defs import PLUGIN_COMPONENT_TYPES_JSON_METADATA_KEY
+
+    from o3_governance.definitions import defs
+
+    full = dg.load_from_defs_folder(path_within_project=ROOT / "o3_governance")
+    assert PLUGIN_COMPONENT_TYPES_JSON_METADATA_KEY not in (defs.metadata or {})
+    assert {j.name for j in defs.resolve_all_job_defs()} == {j.name for j in full.resolve_all_job_defs()}
+    assert {s.name for s in defs.schedules} == {s.name for s in full.schedules}
+    assert {s.name for s in defs.sensors} == {s.name for s in full.sensors}
+    assert set(defs.resources) == set(full.resources)
+    assert {s.key for s in defs.resolve_all_asset_specs()} == {s.key for s in full.resolve_all_asset_specs()}
+    assert set(defs.resolve_asset_graph().asset_check_keys) == set(full.resolve_asset_graph().asset_check_keys)
+    assert len(defs.resolve_asset_graph().asset_check_keys) >= 17

@@ -5,7 +5,8 @@ import sys
 
 # Imported only by what uses them: a request's op (OpenCV via the extractors), the report server.
 NOT_AT_LOAD = ("cv2", "o3_governance.rights.service", "o3_governance.attachments.extract", "uvicorn",
-               "o3_governance.reporting.server", "presidio_analyzer", "spacy")
+               "o3_governance.reporting.server", "presidio_analyzer", "spacy",
+               "pyarrow", "numpy")  # pyarrow: imported where a table is built or read as Arrow (0.1 s)
 PROBE = """
 import sys
 import o3_governance.definitions

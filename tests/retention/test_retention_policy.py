@@ -258,3 +258,27 @@ def test_the_nightly_refuses_a_yaml_11_number_with_one_line_and_lists_nothing(da
     with warehouse.open_warehouse(data_layout.warehouse) as con:
         decide.ensure_schema(con)
         assert con.execute("SELECT count(*) FROM deletion_lists").fetchall()[0][0] == 0
+
+
+def test_the_same_policy_bytes_are_parsed_once_per_process(tmp_path, monkeypatch):
+    """Issue 16: a night reads the policy in five steps; the same bytes are parsed once (a changed file
+    is parsed again, and a refused one is refused every time)."""
+    from o3_governance.retention import policy as policy_module
+
+    composed = []
+    original = policy_module._compose
+    monkeypatch.setattr(policy_module, "_compose", lambda text, source: composed.append(source) or
+                        original(text, source))
+    path = tmp_path / "cached-policy.yaml"
+    path.write_text(GOOD + "# issue 16\n", encoding="utf-8")
+    first = load_policy(path)
+    assert load_policy(path) is first
+    assert composed == ["cached-policy.yaml"]
+    path.write_text(GOOD.replace("730", "731") + "# issue 16\n", encoding="utf-8")
+    assert load_policy(path).rules[-1].retain_days == 731
+    assert len(composed) == 2
+    path.write_text("rules: [\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(PolicyError):
+            load_policy(path)
+    assert len(composed) == 4

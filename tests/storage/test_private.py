@@ -116,3 +116,37 @@ def test_everything_a_nightly_run_creates_is_owner_only(tmp_path, monkeypatch, o
     # The night anchored the audit chain outside the data folder, and verify-audit agrees with it all.
     assert len(anchor_file.read_text().splitlines()) == 1 and _mode(anchor_file) == 0o600
     assert main(["verify-audit"]) == 0
+
+
+def test_consecutive_writing_steps_walk_the_data_folder_once_between_them(data_layout, open_umask, monkeypatch):
+    """Issue 16: each walk visits every file of the data folder; a step that starts right after a step of
+    the same process ended with a walk does not walk first. The first step of a run, and a step after a
+    pause, still fix what was left open before their body runs; every step walks at its end."""
+    import time
+
+    from o3_governance.defs import resources as res
+
+    walks = []
+    real = private.make_private
+    monkeypatch.setattr(private, "make_private", lambda root: walks.append(root) or real(root))
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    governance = res.GovernanceResource(data_dir=str(data_layout.root))
+    left_open = data_layout.root / "left-open.txt"
+
+    @res.writes_warehouse
+    def step(governance):
+        assert private.open_modes(data_layout.root) == []   # fixed before the body when it walks first
+        (data_layout.root / "dropped.txt").write_text("x")   # umask 022: open until the walk at the end
+        os.chmod(data_layout.root / "dropped.txt", 0o644)
+
+    left_open.write_text("x")
+    os.chmod(left_open, 0o644)
+    step(governance=governance)
+    assert len(walks) == 2 and private.open_modes(data_layout.root) == []
+    step(governance=governance)                      # right after: only the walk at its end
+    assert len(walks) == 3 and private.open_modes(data_layout.root) == []
+    clock[0] += 61                                   # after a pause (PRIVATE_FRESH_SECONDS): both walks again
+    os.chmod(left_open, 0o644)
+    step(governance=governance)
+    assert len(walks) == 5 and private.open_modes(data_layout.root) == []

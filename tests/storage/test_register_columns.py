@@ -1,5 +1,5 @@
-"""``warehouse.register_columns``: Python lists as a registered view, the table pyarrow would build,
-built by DuckDB so that a night with nothing new never imports pandas (issue 16)."""
+"""``warehouse.register_columns``: Python lists as a temporary table, the table pyarrow would build,
+built by DuckDB so that a night with nothing new imports neither pandas nor pyarrow (issue 16)."""
 import subprocess
 import sys
 
@@ -27,9 +27,25 @@ def test_columns_of_different_lengths_are_refused():
         warehouse.register_columns(duckdb.connect(), "v", {"a": ["x"], "b": []})
 
 
-def test_registering_imports_no_pandas():
+def test_registering_imports_neither_pandas_nor_pyarrow():
     probe = ("import sys, duckdb\nfrom o3_governance.storage import warehouse\ncon = duckdb.connect()\n"
              "warehouse.register_columns(con, 'v', {'a': ['x', 'y']})\ncon.execute('SELECT * FROM v').fetchall()\n"
-             "print('pandas' in sys.modules)")
+             "print([m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "[]"
+
+
+def test_unregistering_drops_the_table_and_leaves_a_table_of_the_database_alone(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE kept (a VARCHAR)")
+    warehouse.register_columns(con, "v", {"a": ["x"]})
+    warehouse.unregister_columns(con, "v")
+    warehouse.unregister_columns(con, "v")      # twice: nothing to do
+    warehouse.unregister_columns(con, "kept")   # only temporary tables are dropped
+    names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert names == {"kept"}
+    warehouse.register_columns(con, "read", {"a": ["x"]})
+    con.close()
+    ro = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)   # a reader may register columns too
+    warehouse.register_columns(ro, "v", {"a": ["y"]})
+    assert ro.execute("SELECT a FROM v").fetchall() == [("y",)]

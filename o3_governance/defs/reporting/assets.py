@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from o3_governance.defs.resources import GovernanceResource, writes_warehouse
-from o3_governance.reporting import history, leakcheck
+from o3_governance.reporting import address, history, leakcheck
 from o3_governance.reporting.build import build_report
 from o3_governance.storage import warehouse
 from o3_governance.vocabulary import BRUSSELS
@@ -18,9 +18,7 @@ UPSTREAM = ["archives", "messages", "findings", "attachment_findings", "retentio
 
 def download_url(public_url: str, report_date: str, name: str = "report.html") -> str:
     """Where ``o3-governance serve-reports`` serves it (token not included: it never goes in metadata)."""
-    from o3_governance.reporting import server  # start-up time: the web server (uvicorn, Starlette)
-
-    host = public_url or f"http://{server.DEFAULT_HOST}:{server.DEFAULT_PORT}"
+    host = public_url or f"http://{address.DEFAULT_HOST}:{address.DEFAULT_PORT}"
     return f"{host}/reports/{report_date}/{name}"
 
 
