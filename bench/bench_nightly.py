@@ -12,7 +12,9 @@ with a temporary DAGSTER_HOME and O3_DATA_DIR. Printed side by side from one run
 - a naive loop of ``AnalyzerEngine.analyze()`` per message (the same engine, models and recognizers)
   on the same bodies, as messages per second, against the full night's end-to-end messages per second;
 - opt-in (``--million`` or ``O3_BENCH_MILLION=1``): the full night at 1,000,000 messages, with the
-  peak memory of the job's whole process tree (the job and its scan workers, summed).
+  peak memory of the job's whole process tree (the job and its scan workers, summed), as resident memory
+  (pages the forked workers share with the job counted in each) and as proportional memory (PSS: each
+  shared page counted once in all), the memory the night actually holds.
 
 Timings share the machine with whatever else runs: compare the ratios of one run, not absolute times.
 
@@ -53,8 +55,21 @@ def trivial():
 """
 
 
-def _tree_rss(root_pid: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants, read from /proc."""
+def _pss(pid: int) -> int:
+    """Proportional set size (bytes): each page shared by n processes counted 1/n in each, so the sum over
+    processes is the memory they use together (the scan workers share the parent's pages after fork)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _tree_memory(root_pid: int) -> tuple[int, int]:
+    """Resident memory and proportional memory (bytes) of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -68,12 +83,13 @@ def _tree_rss(root_pid: int) -> int:
             children.setdefault(ppid, []).append(pid)
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [root_pid]
+    total, proportional, todo = 0, 0, [root_pid]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        proportional += _pss(pid)
         todo.extend(children.get(pid, ()))
-    return total
+    return total, proportional
 
 
 def timed(cmd: list[str], env: dict[str, str], cwd: Path, profile: Path | None = None) -> dict:
@@ -82,12 +98,13 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path, profile: Path | None =
         cmd = [sys.executable, "-m", "cProfile", "-o", str(profile)] + cmd
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = [0]
+    peak = [0, 0]
     done = threading.Event()
 
     def watch():
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             done.wait(0.25)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -98,7 +115,7 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path, profile: Path | None =
     watcher.join()
     if proc.returncode != 0:
         sys.stderr.write(err[-4000:])
-    return {"seconds": round(seconds, 2), "rc": proc.returncode, "peak_mb": round(peak[0] / 2**20)}
+    return {"seconds": round(seconds, 2), "rc": proc.returncode, "peak_mb": round(peak[0] / 2**20), "peak_pss_mb": round(peak[1] / 2**20)}
 
 
 def last_run(home: Path) -> dict:
@@ -315,8 +332,9 @@ def main() -> None:
     if args.million_only:
         m = run_nights(1_000_000, 0, None, with_increment=False)
         print(f"1M messages ({m['after_full']['distinct_bodies']:,} distinct bodies): full night "
-              f"{m['full_night']['seconds']} s, peak memory {m['full_night']['peak_mb']:,} MB (job and workers "
-              f"summed); no-op night {m['noop_night']['seconds']} s")
+              f"{m['full_night']['seconds']} s, peak memory {m['full_night']['peak_mb']:,} MB resident (job and "
+              f"workers summed, shared pages counted in each), {m['full_night']['peak_pss_mb']:,} MB proportional "
+              f"(shared pages counted once); no-op night {m['noop_night']['seconds']} s")
         print(json.dumps(m))
         sys.exit(1 if m["full_night"]["rc"] or m["noop_night"]["rc"] else 0)
     r = run_nights(args.messages, args.naive_sample, args.profile)
@@ -324,7 +342,8 @@ def main() -> None:
     n = r["after_full"]["messages"]
     e2e = n / full["seconds"]
     rows = [("messages (full night)", f"{n:,} ({r['after_full']['distinct_bodies']:,} distinct bodies, six exports)"),
-            ("full night", f"{full['seconds']} s  ({e2e:,.0f} messages/s end to end, peak {full['peak_mb']} MB)"),
+            ("full night", f"{full['seconds']} s  ({e2e:,.0f} messages/s end to end, peak {full['peak_mb']} MB "
+                           f"resident summed, {full['peak_pss_mb']} MB proportional)"),
             ("no-op night", f"{noop['seconds']} s  ({noop['in_run_seconds']} s from run start to end, "
                             f"{noop['events']} Dagster events)"),
             ("Dagster start-up alone (one empty op)", f"{r['dagster_startup']['seconds']} s  "
@@ -350,7 +369,8 @@ def main() -> None:
         m = run_nights(1_000_000, 0, None, with_increment=False)
         r["million"] = m
         print(f"{'1M messages: full night':<{width}}  {m['full_night']['seconds']} s, peak memory "
-              f"{m['full_night']['peak_mb']:,} MB (job and workers summed; "
+              f"{m['full_night']['peak_mb']:,} MB resident, {m['full_night']['peak_pss_mb']:,} MB proportional "
+              f"(job and workers summed; "
               f"{m['after_full']['distinct_bodies']:,} distinct bodies)")
     print(json.dumps(r))
     failed = [k for k in ("full_night", "noop_night", "increment_night", "dagster_startup") if r.get(k, {}).get("rc")]
