@@ -8,20 +8,12 @@ warehouse: ``migrate``; reversible quarantine: ``quarantine``; Cloud API events:
 from o3_governance.ingest.checks import IngestCheck, check_ingest
 from o3_governance.ingest.media import MediaStore
 from o3_governance.ingest.pipeline import (DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_BODY_CHARS, DEFAULT_MAX_NIGHT_BYTES,
-                                           DEFAULT_QUARANTINE_RETENTION_DAYS, IngestSummary,
+                                           DEFAULT_QUARANTINE_RETENTION_DAYS, IngestSummary, parsed_schema,
                                            inbox_files, ingest_inbox, ingest_item, remove_expired_raw_archives)
 from o3_governance.ingest.registry import ArchiveResult, ChatResult, SystemFault
 
 __all__ = ["ArchiveResult", "ChatResult", "DEFAULT_MAX_ARCHIVE_BYTES", "DEFAULT_MAX_BODY_CHARS",
            "DEFAULT_MAX_NIGHT_BYTES", "DEFAULT_QUARANTINE_RETENTION_DAYS", "IngestCheck", "IngestSummary",
-           "MediaStore", "PARSED_SCHEMA", "SystemFault", "check_ingest", "inbox_files", "ingest_inbox", "ingest_item",
-           "remove_expired_raw_archives"]
+           "MediaStore", "SystemFault", "check_ingest", "inbox_files", "ingest_inbox", "ingest_item",
+           "parsed_schema", "remove_expired_raw_archives"]
 
-
-def __getattr__(name: str):
-    """``PARSED_SCHEMA`` is built (pyarrow imported) when first asked for: a night with an empty inbox does not."""
-    if name == "PARSED_SCHEMA":
-        from o3_governance.ingest.pipeline import parsed_schema
-
-        return parsed_schema()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

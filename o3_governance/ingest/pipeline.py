@@ -73,17 +73,6 @@ def parsed_schema() -> pa.Schema:
     ])
 
 
-def __getattr__(name: str):
-    """``PARSED_SCHEMA`` and ``pa`` as before, built when first asked for (PEP 562)."""
-    if name == "PARSED_SCHEMA":
-        return parsed_schema()
-    if name == "pa":
-        import pyarrow
-
-        return pyarrow
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 MESSAGE_COLUMN_NAMES = [c for c, _ in warehouse.MESSAGE_COLUMNS]
 
 

@@ -21,20 +21,6 @@ if TYPE_CHECKING:  # pyarrow (and numpy with it) loads where a table is built
     import pyarrow as pa
 
 
-def __getattr__(name: str):
-    """``pa`` and ``pq`` as before (PEP 562): pyarrow is imported when a purge rewrites the lake, not by
-    every run that loads this module (a night with nothing new)."""
-    if name == "pa":
-        import pyarrow
-
-        return pyarrow
-    if name == "pq":
-        import pyarrow.parquet
-
-        return pyarrow.parquet
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 STEPS = ("lake", "raw", "exports", "warehouse", "media", "compact", "audit")
 TMP_SUFFIX = ".purge-tmp"
 

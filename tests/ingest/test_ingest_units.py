@@ -1,6 +1,7 @@
 """The vectorised parts of ingest: instants across DST, message ids (v2), chat ids."""
 from datetime import datetime, timezone
 
+import pyarrow as pa
 import pytest
 
 from o3_governance.ingest import identity, matching, pipeline
@@ -18,7 +19,7 @@ def staged(tmp_path, rows, message_type="text"):
                  author=a, author_id=None, author_phone=None, message_type=message_type, body=b, attachment=None,
                  media_id=None, declared_sha256=None, edited=False, line_no=n, source_id=None)
             for c, t, a, b, n in rows]
-    batch = pipeline.pa.Table.from_pylist(full, schema=pipeline.PARSED_SCHEMA)  # noqa: F841 - read in SQL
+    batch = pa.Table.from_pylist(full, schema=pipeline.parsed_schema())  # noqa: F841 - read in SQL
     t = matching.Tables("arch1")
     con.execute(f"CREATE TABLE {t.staging} AS SELECT * FROM batch")
     matching.key(con, t)

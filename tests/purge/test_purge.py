@@ -200,13 +200,13 @@ def test_crash_during_lake_rewrite_keeps_whole_files(populated, monkeypatch):
             fh.write(b"PAR1garbage")
         raise OSError("disk full")
 
-    monkeypatch.setattr(steps.pq, "write_table", flaky)
+    monkeypatch.setattr(pq, "write_table", flaky)
     with pytest.raises(OSError):
         purge.apply_changes(layout, now=NOW, delete_ids={ids[SECRET]}, event="t", details={})
     with warehouse.open_warehouse(layout.warehouse, read_only=True) as con:
         # Every lake file is still a whole, readable file with the old rows.
         assert lake.lake_row_count(con, layout.lake_messages) == 8
-    monkeypatch.setattr(steps.pq, "write_table", real_write)
+    monkeypatch.setattr(pq, "write_table", real_write)
     purge.resume_pending(layout, now=NOW)
     assert holders(layout.root, SECRET) == []
     assert not [p for p in layout.lake_messages.rglob("*") if p.name.endswith(purge.TMP_SUFFIX)]
